@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gmm.h - the global memory manager: the internal API other components use.
+ *
+ * A region is formatted once, then attached by every node. A handle that
+ * has joined as node N allocates, shares, releases and destroys segments
+ * named by 64-bit GIDs; every operation is a two-phase transaction in the
+ * fabric that survives the death of its node at any instruction. When
+ * membership says a node died, a survivor calls gmm_node_down() and then
+ * gmm_recover(). gmm_check() proves the invariants of the tables.
+ *
+ * All functions return 0 or a negative errno. Errors are listed in
+ * Documentation/gmm.md.
+ */
+#ifndef GMM_H
+#define GMM_H
+
+#include "../mcs/mcs_os.h"
+#include "gmm_format.h"
+
+struct gmm_region;
+
+struct gmm_format_params {
+	u32 nr_parts;          /* partitions = node slots, 2..GMM_MAX_NODES */
+	u32 master_entries;    /* 0: derived from the region size */
+	u32 sections_per_part; /* 0: derived */
+	u32 sharers_per_part;  /* 0: derived */
+	u8 uuid[16];           /* cluster UUID, recorded in the superblock */
+};
+
+struct gmm_geometry {
+	u64 region_size;
+	u32 nr_parts;
+	u32 nr_stripes;
+	u32 master_entries;
+	u32 sections_per_part;
+	u32 sharers_per_part;
+	u32 part_data_pages;
+	u64 part_size;
+	u8 uuid[16];
+};
+
+int gmm_format(void *base, u64 size, const struct gmm_format_params *params);
+int gmm_attach(void *base, u64 size, struct gmm_region **out);
+void gmm_detach(struct gmm_region *r);
+void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *g);
+
+/* Membership (fed by the membership service) */
+int gmm_node_join(struct gmm_region *r, u32 node);
+u32 gmm_self_node(const struct gmm_region *r);
+u32 gmm_self_incarnation(const struct gmm_region *r);
+int gmm_node_down(struct gmm_region *r, u32 node, u32 incarnation,
+		  bool memory_lost);
+
+struct gmm_node_info {
+	u32 state; /* enum gmm_node_state */
+	u32 incarnation;
+	bool memory_lost;
+	u32 recoverer;
+};
+int gmm_node_info(struct gmm_region *r, u32 node, struct gmm_node_info *info);
+
+struct gmm_recovery_report {
+	u32 node, incarnation;
+	u32 sharers_removed;
+	u32 txns_rolled_back;
+	u32 txns_rolled_forward;
+	u32 master_copies_rebuilt;
+	u32 sections_freed;
+	u32 sections_revoked;
+	bool partition_taken_over;
+	/* Called for every segment lost with a partition (may be NULL). */
+	void (*revoked)(void *arg, u64 gid);
+	void *arg;
+};
+int gmm_recover(struct gmm_region *r, u32 node,
+		struct gmm_recovery_report *report);
+
+/* Segments */
+#define GMM_PLACE_NEAREST (-1)   /* own partition, then ones it manages */
+#define GMM_PLACE_MOST_FREE (-2) /* the online partition with most free pages */
+
+struct gmm_seg_info {
+	u64 gid;
+	u64 size;
+	u64 offset; /* of the first byte, from the start of the region */
+	u32 part;
+	u32 section;
+	u32 sharer;	/* this share's index, for gmm_release() */
+	u32 nr_sharers;
+	bool destroyed;
+	u64 generation;	/* of the home partition: changes if it is lost */
+};
+
+#define GMM_SHARER_ANY (~0U)
+
+int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
+	      struct gmm_seg_info *info);
+int gmm_acquire(struct gmm_region *r, u64 gid, u32 pid,
+		struct gmm_seg_info *info);
+int gmm_release(struct gmm_region *r, u64 gid, u32 pid, u32 sharer);
+int gmm_destroy(struct gmm_region *r, u64 gid);
+int gmm_lookup(struct gmm_region *r, u64 gid, struct gmm_seg_info *info);
+void *gmm_seg_ptr(struct gmm_region *r, const struct gmm_seg_info *info);
+
+/* Partition usage, for status tools and placement. */
+struct gmm_part_info {
+	u32 state; /* enum gmm_part_state */
+	u32 manager;
+	u32 free_pages;
+	u32 data_pages;
+	u32 sections_used;
+	u64 generation;
+	bool master_primary;
+	bool master_replica;
+};
+int gmm_part_info(struct gmm_region *r, u32 part, struct gmm_part_info *info);
+
+/* Consistency checker */
+struct gmm_check_report {
+	u32 violations;
+	u32 segments;
+	u32 sharers;
+	u32 free_pages;
+	/* Called with a one-line description of every violation (may be NULL). */
+	void (*violation)(void *arg, const char *msg);
+	void *arg;
+};
+int gmm_check(struct gmm_region *r, struct gmm_check_report *report);
+
+#endif /* GMM_H */

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gmm_format.h - the layout of the global region in the fabric.
+ *
+ * Every node maps the region at its own address, so the region holds
+ * offsets and indexes only, in fixed-width little-endian fields. The layout
+ * (see Documentation/region-format.md):
+ *
+ *   offset 0          struct gmm_super      geometry, immutable, CRC-protected
+ *   control_off       struct gmm_control    node words, locks, partition words,
+ *                                           transaction slots, master location
+ *   parts_off + p * part_size               partition p (one per node):
+ *        + part_master_off    one master table copy (used when p holds
+ *                             the primary or the replica)
+ *        + part_section_off   section table
+ *        + part_sharer_off    sharer table
+ *        + part_bitmap_off    free page bitmap (bit set = page in use)
+ *        + part_data_off      data pages
+ *
+ * Torn writes: every table entry carries a transaction id while it is being
+ * changed; single 64-bit words (node, lock, partition, master location,
+ * transaction state) change with one atomic store or compare-and-swap.
+ */
+#ifndef GMM_FORMAT_H
+#define GMM_FORMAT_H
+
+#include "../mcs/mcs_os.h"
+
+#define GMM_MAGIC 0x314d4d47534d434dULL /* "MCSGMM1" + 0x31, little-endian */
+#define GMM_VERSION 1
+#define GMM_PAGE_SHIFT 12
+#define GMM_PAGE_SIZE (1U << GMM_PAGE_SHIFT)
+#define GMM_MAX_NODES 64
+#define GMM_NR_STRIPES 64 /* master table lock stripes */
+#define GMM_TXN_SLOTS 32  /* concurrent transactions per node */
+#define GMM_INC_MASK 0xffffffU /* incarnations are 24-bit, never 0 when alive */
+
+struct gmm_super {
+	__le64 magic;
+	__le32 version;
+	__le32 super_size;
+	__le64 region_size;
+	__le32 page_size;
+	__le32 nr_parts;
+	__le32 nr_stripes;
+	__le32 master_per_stripe; /* power of two */
+	__le32 sections_per_part;
+	__le32 sharers_per_part;
+	__le64 control_off;
+	__le64 control_size;
+	__le64 parts_off;
+	__le64 part_size;
+	__le64 part_master_off;
+	__le64 part_section_off;
+	__le64 part_sharer_off;
+	__le64 part_bitmap_off;
+	__le64 part_data_off;
+	__le32 part_data_pages;
+	__le32 reserved0;
+	__u8 uuid[16];
+	__le64 reserved[16];
+	__le32 crc; /* CRC-32 of the bytes from version up to this field */
+	__le32 pad;
+};
+
+/* A lock word on its own cache line: 0 = free, else the owner tag. */
+struct gmm_lock {
+	__le64 owner;
+	__le64 pad[7];
+};
+
+/* Per partition; changed under the partition lock unless noted. */
+struct gmm_part_ctl {
+	__le64 word;        /* state | manager | generation, atomic (GMM_PW_*) */
+	__le32 section_hwm; /* no section at or above this index is in use */
+	__le32 sharer_hwm;
+	__le32 section_hint; /* where to start looking for a free entry */
+	__le32 sharer_hint;
+	__le32 page_hint;
+	__le32 free_pages;
+	__le64 reserved[4];
+};
+
+struct gmm_txn_slot {
+	__le64 txn;   /* transaction id, 0 = slot free */
+	__le64 state; /* GMM_TXN_ACTIVE or GMM_TXN_COMMITTED: the commit point */
+	__le64 gid;   /* for diagnostics */
+	__le64 reserved;
+};
+
+struct gmm_control {
+	__le64 master_loc; /* primary | replica << 16 | epoch << 32 */
+	__le64 reserved[7];
+	__le64 node[GMM_MAX_NODES]; /* node words (GMM_NW_*) */
+	struct gmm_lock stripe_lock[GMM_NR_STRIPES];
+	struct gmm_lock part_lock[GMM_MAX_NODES];
+	struct gmm_part_ctl part[GMM_MAX_NODES];
+	struct gmm_txn_slot txn[GMM_MAX_NODES][GMM_TXN_SLOTS];
+};
+
+/*
+ * Table entries share one shape of state word: a settled state, the
+ * pending change (if txn != 0) and flags.
+ */
+#define GMM_ST_STATE(st) ((st) & 0xff)
+#define GMM_ST_PEND(st) (((st) >> 8) & 0xff)
+#define GMM_ST_FLAGS(st) ((st) >> 16)
+#define GMM_ST(state, pend, flags) ((u32)(state) | (u32)(pend) << 8 | (u32)(flags) << 16)
+
+enum gmm_entry_state {
+	GMM_E_FREE = 0,      /* never used (master: end of a probe chain) */
+	GMM_E_LIVE = 1,
+	GMM_E_TOMBSTONE = 2, /* master only: freed, probe chains continue */
+};
+
+enum gmm_pending {
+	GMM_P_NONE = 0,
+	GMM_P_ALLOC = 1,   /* forward: LIVE; back: freed */
+	GMM_P_FREE = 2,    /* forward: freed; back: LIVE */
+	GMM_P_DESTROY = 3, /* forward: DESTROYED flag set; back: cleared */
+};
+
+#define GMM_F_DESTROYED 0x1
+
+struct gmm_master_entry {
+	__le64 gid;
+	__le64 txn;
+	__le32 st;
+	__le16 part;
+	__le16 reserved;
+	__le32 section;
+	__le32 npages;
+};
+
+struct gmm_section {
+	__le64 gid;
+	__le64 txn;
+	__le32 st;
+	__le32 first_page;
+	__le32 npages;
+	__le32 nr_sharers; /* cache of the LIVE sharers naming this section */
+};
+
+struct gmm_sharer {
+	__le64 gid;
+	__le64 txn;
+	__le32 st;
+	__le32 section;
+	__le64 owner; /* GMM_OWNER(node, incarnation, pid) */
+};
+
+/* Node words: incarnation, who recovers it, state, memory-lost flag. */
+#define GMM_NW_INC(w) ((u32)((w) & GMM_INC_MASK))
+#define GMM_NW_REC_INC(w) ((u32)(((w) >> 24) & GMM_INC_MASK))
+#define GMM_NW_REC_NODE(w) ((u32)(((w) >> 48) & 0xff))
+#define GMM_NW_STATE(w) ((u32)(((w) >> 56) & 0xf))
+#define GMM_NW_LOST 0x1000000000000000ULL
+#define GMM_NW(state, inc, rnode, rinc)                                   \
+	((u64)(inc) | (u64)(rinc) << 24 | (u64)(rnode) << 48 | (u64)(state) << 56)
+
+enum gmm_node_state {
+	GMM_NODE_ABSENT = 0,     /* never joined since format */
+	GMM_NODE_ALIVE = 1,
+	GMM_NODE_DOWN = 2,       /* dead, recovery not started */
+	GMM_NODE_RECOVERING = 3, /* dead, being recovered by REC_NODE/REC_INC */
+	GMM_NODE_CLEAN = 4,      /* dead and fully recovered: may rejoin */
+};
+
+/* Partition words. */
+#define GMM_PW_STATE(w) ((u32)((w) & 0xff))
+#define GMM_PW_MANAGER(w) ((u32)(((w) >> 8) & 0xff))
+#define GMM_PW_GEN(w) ((w) >> 16)
+#define GMM_PW(state, manager, gen) ((u64)(state) | (u64)(manager) << 8 | (u64)(gen) << 16)
+
+enum gmm_part_state {
+	GMM_PART_ONLINE = 1,
+	GMM_PART_LOST = 2, /* its memory died with its node */
+};
+
+/* Transaction ids and lock owners: node:8 | incarnation:24 | low:32. */
+#define GMM_ID(node, inc, low) ((u64)(node) << 56 | (u64)((inc) & GMM_INC_MASK) << 32 | (u32)(low))
+#define GMM_ID_NODE(id) ((u32)((id) >> 56))
+#define GMM_ID_INC(id) ((u32)(((id) >> 32) & GMM_INC_MASK))
+#define GMM_OWNER(node, inc, pid) GMM_ID(node, inc, pid)
+#define GMM_OWNER_PID(id) ((u32)(id))
+/* Tools that inspect a region without joining it use this node number. */
+#define GMM_OBSERVER_NODE 0xff
+
+#define GMM_TXN_ACTIVE 1
+#define GMM_TXN_COMMITTED 2
+
+#define GMM_ML_PRIMARY(w) ((u32)((w) & 0xffff))
+#define GMM_ML_REPLICA(w) ((u32)(((w) >> 16) & 0xffff))
+#define GMM_ML_EPOCH(w) ((u32)((w) >> 32))
+#define GMM_ML(primary, replica, epoch) ((u64)(primary) | (u64)(replica) << 16 | (u64)(epoch) << 32)
+
+#endif /* GMM_FORMAT_H */

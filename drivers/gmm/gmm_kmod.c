@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmm_kmod.c - the gmm core as a kernel module.
+ *
+ * The module is a library for the other mcs drivers: it exports the gmm
+ * internal API (documented where each function is defined) and owns no
+ * device of its own. The uapi and base drivers attach it to the fabric.
+ */
+#include <linux/module.h>
+
+#include "gmm.h"
+
+EXPORT_SYMBOL_GPL(gmm_format);
+EXPORT_SYMBOL_GPL(gmm_attach);
+EXPORT_SYMBOL_GPL(gmm_detach);
+EXPORT_SYMBOL_GPL(gmm_get_geometry);
+EXPORT_SYMBOL_GPL(gmm_node_join);
+EXPORT_SYMBOL_GPL(gmm_self_node);
+EXPORT_SYMBOL_GPL(gmm_self_incarnation);
+EXPORT_SYMBOL_GPL(gmm_node_down);
+EXPORT_SYMBOL_GPL(gmm_node_info);
+EXPORT_SYMBOL_GPL(gmm_recover);
+EXPORT_SYMBOL_GPL(gmm_alloc);
+EXPORT_SYMBOL_GPL(gmm_acquire);
+EXPORT_SYMBOL_GPL(gmm_release);
+EXPORT_SYMBOL_GPL(gmm_destroy);
+EXPORT_SYMBOL_GPL(gmm_lookup);
+EXPORT_SYMBOL_GPL(gmm_seg_ptr);
+EXPORT_SYMBOL_GPL(gmm_part_info);
+EXPORT_SYMBOL_GPL(gmm_check);
+
+static int __init gmm_module_init(void)
+{
+	pr_info("mcs_gmm: global memory manager core, region format %u\n",
+		GMM_VERSION);
+	return 0;
+}
+
+static void __exit gmm_module_exit(void)
+{
+}
+
+module_init(gmm_module_init);
+module_exit(gmm_module_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("mcs global memory manager core");

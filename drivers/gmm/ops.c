@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ops.c - segment operations, each a two-phase transaction.
+ *
+ * Every operation: claim a transaction slot; lock the GID's master stripe,
+ * then the home partition (always in that order); reserve every entry it
+ * changes by tagging it pending with the transaction id; commit with one
+ * store; settle the entries forward; unlock. If a resource is missing it
+ * settles what it reserved back instead. A crash anywhere leaves tagged
+ * entries under locks held by a dead incarnation; the next locker repairs
+ * them (repair.c) according to the commit record.
+ */
+#include "gmm_internal.h"
+
+/* What one transaction reserved, so it can settle or abort it. */
+struct gmm_op {
+	struct gmm_txn t;
+	u32 stripe;
+	u32 midx;
+	u32 part;
+	u32 sec;
+	u32 shr;
+	bool master, part_locked, section, sharer;
+};
+
+static void gmm_op_begin(struct gmm_region *r, struct gmm_op *op, u64 gid)
+{
+	memset(op, 0, sizeof(*op));
+	gmm_txn_begin(r, &op->t, gid);
+	op->stripe = gmm_stripe_of(gid);
+	gmm_lock_stripe(r, op->stripe);
+}
+
+static void gmm_op_lock_part(struct gmm_region *r, struct gmm_op *op, u32 p)
+{
+	gmm_lock_part(r, p);
+	op->part = p;
+	op->part_locked = true;
+}
+
+static void gmm_op_unlock_part(struct gmm_region *r, struct gmm_op *op)
+{
+	if (op->part_locked)
+		gmm_unlock_part(r, op->part);
+	op->part_locked = false;
+}
+
+static void gmm_op_settle(struct gmm_region *r, struct gmm_op *op, bool forward)
+{
+	bool first = true;
+
+	if (op->master) {
+		gmm_master_settle(r, op->midx, forward);
+		first = false;
+	}
+	if (op->sharer) {
+		gmm_settle_sharer(r, op->part, op->shr, forward);
+		if (!forward && first)
+			mcs_crash_point(ABORT_HALF_DONE);
+	}
+	if (op->section)
+		gmm_settle_section(r, op->part, op->sec, forward);
+	if (forward && (op->sharer || op->section))
+		mcs_crash_point(FINAL_PARTITION);
+}
+
+/* Commit (ret == 0) or abort, unlock and release the slot. */
+static int gmm_op_finish(struct gmm_region *r, struct gmm_op *op, int ret)
+{
+	bool reserved = op->master || op->section || op->sharer;
+
+	if (reserved) {
+		if (!ret)
+			gmm_txn_commit(r, &op->t);
+		gmm_op_settle(r, op, !ret);
+	}
+	gmm_op_unlock_part(r, op);
+	gmm_unlock_stripe(r, op->stripe);
+	gmm_txn_end(r, &op->t);
+	return ret;
+}
+
+static bool gmm_valid_gid(u64 gid)
+{
+	return gid && gid != ~0ULL;
+}
+
+/* Find a free entry of a partition table, starting at the hint. */
+static int gmm_find_free(struct gmm_region *r, u32 p, bool sharer, u32 *out)
+{
+	struct gmm_part_ctl *pc = &r->ctl->part[p];
+	u32 n = sharer ? r->g.sharers : r->g.sections;
+	u32 hint = mcs_rd32(sharer ? &pc->sharer_hint : &pc->section_hint);
+	u32 k, i, st;
+
+	if (hint >= n)
+		hint = 0;
+	for (k = 0, i = hint; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+		st = sharer ? mcs_rd32(&gmm_sharer(r, p, i)->st) :
+			      mcs_rd32(&gmm_section(r, p, i)->st);
+		if (GMM_ST_STATE(st) == GMM_E_FREE) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -ENFILE;
+}
+
+static bool gmm_page_used(const __le64 *bm, u32 i)
+{
+	return mcs_rd64(&bm[i / 64]) >> (i % 64) & 1;
+}
+
+/* First fit of @n free pages in [lo, hi). */
+static bool gmm_find_run_in(const __le64 *bm, u32 lo, u32 hi, u32 n,
+			    u32 *out)
+{
+	u32 i = lo, j;
+
+	while (i < hi && hi - i >= n) {
+		if (i % 64 == 0 && hi - i >= 64 && mcs_rd64(&bm[i / 64]) == ~0ULL) {
+			i += 64;
+			continue;
+		}
+		if (gmm_page_used(bm, i)) {
+			i++;
+			continue;
+		}
+		for (j = i; j < hi && j - i < n;) {
+			if (j % 64 == 0 && hi - j >= 64 && n - (j - i) >= 64 &&
+			    mcs_rd64(&bm[j / 64]) == 0) {
+				j += 64;
+				continue;
+			}
+			if (gmm_page_used(bm, j))
+				break;
+			j++;
+		}
+		if (j - i >= n) {
+			*out = i;
+			return true;
+		}
+		i = j + 1;
+	}
+	return false;
+}
+
+static int gmm_find_run(struct gmm_region *r, u32 p, u32 n, u32 *out)
+{
+	const __le64 *bm = gmm_bitmap(r, p);
+	u32 hint = mcs_rd32(&r->ctl->part[p].page_hint);
+	u32 total = r->g.data_pages;
+
+	if (mcs_rd32(&r->ctl->part[p].free_pages) < n)
+		return -ENOSPC;
+	if (hint >= total)
+		hint = 0;
+	if (gmm_find_run_in(bm, hint, total, n, out) ||
+	    gmm_find_run_in(bm, 0, total, n, out))
+		return 0;
+	return -ENOSPC;
+}
+
+static void gmm_raise_hwm(__le32 *hwm, u32 i)
+{
+	if (mcs_rd32(hwm) <= i)
+		mcs_wr32(hwm, i + 1);
+}
+
+/* Reserve a sharer entry in the locked partition. */
+static int gmm_reserve_sharer(struct gmm_region *r, struct gmm_op *op,
+			      u64 gid, u32 sec, u32 pid)
+{
+	struct gmm_part_ctl *pc = &r->ctl->part[op->part];
+	struct gmm_sharer *sh;
+	u32 i;
+	int ret;
+
+	ret = gmm_find_free(r, op->part, true, &i);
+	if (ret)
+		return ret;
+	sh = gmm_sharer(r, op->part, i);
+	gmm_raise_hwm(&pc->sharer_hwm, i);
+	mcs_wr32(&pc->sharer_hint, i + 1);
+	mcs_wr64(&sh->gid, gid);
+	mcs_wr32(&sh->section, sec);
+	mcs_wr64(&sh->owner, GMM_OWNER(r->node, r->inc, pid));
+	gmm_tag(&sh->txn, &sh->st, op->t.id, GMM_ST(GMM_E_FREE, GMM_P_ALLOC, 0));
+	op->shr = i;
+	op->sharer = true;
+	mcs_crash_point(SHARER_TAGGED);
+	return 0;
+}
+
+/* Reserve section, pages and creator's sharer in the locked partition. */
+static int gmm_reserve_segment(struct gmm_region *r, struct gmm_op *op,
+			       u64 gid, u32 npages, u32 pid)
+{
+	u32 p = op->part, sec, shr, first;
+	struct gmm_part_ctl *pc = &r->ctl->part[p];
+	struct gmm_section *s;
+	int ret;
+
+	if (gmm_part_state(r, p) != GMM_PART_ONLINE)
+		return -ENXIO;
+	/* Check everything first: nothing to undo if this partition can't. */
+	ret = gmm_find_run(r, p, npages, &first);
+	if (!ret)
+		ret = gmm_find_free(r, p, false, &sec);
+	if (!ret)
+		ret = gmm_find_free(r, p, true, &shr);
+	if (ret)
+		return ret;
+
+	s = gmm_section(r, p, sec);
+	gmm_raise_hwm(&pc->section_hwm, sec);
+	mcs_wr32(&pc->section_hint, sec + 1);
+	mcs_wr64(&s->gid, gid);
+	mcs_wr32(&s->first_page, first);
+	mcs_wr32(&s->npages, npages);
+	mcs_wr32(&s->nr_sharers, 0);
+	gmm_tag(&s->txn, &s->st, op->t.id, GMM_ST(GMM_E_FREE, GMM_P_ALLOC, 0));
+	op->sec = sec;
+	op->section = true;
+	mcs_crash_point(SECTION_TAGGED);
+
+	gmm_pages_set(r, p, first, npages, true);
+	mcs_wr32(&pc->free_pages, mcs_rd32(&pc->free_pages) - npages);
+	mcs_wr32(&pc->page_hint, first + npages);
+	mcs_crash_point(PAGES_TAKEN);
+
+	return gmm_reserve_sharer(r, op, gid, sec, pid);
+}
+
+/* Partitions to try, best first, for a placement policy. */
+static u32 gmm_candidates(struct gmm_region *r, int place, u32 *cand)
+{
+	u32 n = 0, p, q, best;
+	u64 taken = 0;
+	s64 most;
+
+	if (place >= 0)
+		cand[n++] = (u32)place;
+	if (place == GMM_PLACE_NEAREST) {
+		cand[n++] = r->node;
+		for (p = 0; p < r->g.nr_parts; p++)
+			if (p != r->node &&
+			    GMM_PW_MANAGER(mcs_rd64(&r->ctl->part[p].word)) == r->node)
+				cand[n++] = p;
+	}
+	for (q = 0; q < n; q++)
+		taken |= 1ULL << cand[q];
+	/* The rest by most free pages (a racy read: only a preference). */
+	for (;;) {
+		most = -1;
+		best = 0;
+		for (p = 0; p < r->g.nr_parts; p++) {
+			if (taken & (1ULL << p))
+				continue;
+			if ((s64)mcs_rd32(&r->ctl->part[p].free_pages) > most) {
+				most = mcs_rd32(&r->ctl->part[p].free_pages);
+				best = p;
+			}
+		}
+		if (most < 0)
+			break;
+		taken |= 1ULL << best;
+		cand[n++] = best;
+	}
+	return n;
+}
+
+static void gmm_fill_info(struct gmm_region *r, u32 p, u32 sec, u32 shr,
+			  struct gmm_seg_info *info)
+{
+	struct gmm_section *s = gmm_section(r, p, sec);
+
+	if (!info)
+		return;
+	info->gid = mcs_rd64(&s->gid);
+	info->size = (u64)mcs_rd32(&s->npages) << GMM_PAGE_SHIFT;
+	info->offset = gmm_data_offset(r, p, mcs_rd32(&s->first_page));
+	info->part = p;
+	info->section = sec;
+	info->sharer = shr;
+	info->nr_sharers = mcs_rd32(&s->nr_sharers);
+	info->destroyed = GMM_ST_FLAGS(mcs_rd32(&s->st)) & GMM_F_DESTROYED;
+	info->generation = GMM_PW_GEN(mcs_rd64(&r->ctl->part[p].word));
+}
+
+/**
+ * gmm_alloc - create a segment and become its first sharer
+ * @r: a joined handle
+ * @gid: its global id (not 0 or ~0)
+ * @size: bytes, a non-zero multiple of GMM_PAGE_SIZE
+ * @place: a partition to try first, GMM_PLACE_NEAREST or GMM_PLACE_MOST_FREE;
+ *	   other partitions are tried when the first choices are full
+ * @pid: the process that will hold the creator's share
+ * @info: filled in on success (may be NULL)
+ *
+ * Return: 0; -EINVAL for a bad gid, size or placement; -EFBIG if no
+ * partition could ever hold @size; -EEXIST if @gid exists; -ENFILE if a
+ * table (master stripe, sections, sharers) is full; -ENOSPC if no online
+ * partition has @size contiguous free bytes; -ENOTCONN if not joined.
+ */
+int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
+	      struct gmm_seg_info *info)
+{
+	u32 cand[GMM_MAX_NODES + 2], n, k, idx, free_idx, npages;
+	struct gmm_master_entry e;
+	struct gmm_op op;
+	int ret, err = -ENOSPC;
+	bool any_space = false;
+
+	if (!gmm_joined(r))
+		return -ENOTCONN;
+	if (!gmm_valid_gid(gid) || !size || size % GMM_PAGE_SIZE ||
+	    (place < 0 && place != GMM_PLACE_NEAREST &&
+	     place != GMM_PLACE_MOST_FREE) ||
+	    (place >= 0 && (u32)place >= r->g.nr_parts))
+		return -EINVAL;
+	if (size >> GMM_PAGE_SHIFT > r->g.data_pages)
+		return -EFBIG;
+	npages = (u32)(size >> GMM_PAGE_SHIFT);
+
+	gmm_op_begin(r, &op, gid);
+	ret = gmm_master_find(r, gid, &idx, &free_idx);
+	if (ret != -ENOENT)
+		return gmm_op_finish(r, &op, ret ? ret : -EEXIST);
+	if (free_idx == ~0U)
+		return gmm_op_finish(r, &op, -ENFILE);
+
+	memset(&e, 0, sizeof(e));
+	e.gid = cpu_to_le64(gid);
+	e.part = cpu_to_le16(0xffff);
+	e.section = cpu_to_le32(~0U);
+	e.npages = cpu_to_le32(npages);
+	gmm_master_write(r, free_idx, &e);
+	gmm_master_tag(r, free_idx, op.t.id, GMM_P_ALLOC);
+	op.midx = free_idx;
+	op.master = true;
+
+	n = gmm_candidates(r, place, cand);
+	ret = -ENOSPC;
+	for (k = 0; k < n; k++) {
+		if (gmm_part_state(r, cand[k]) != GMM_PART_ONLINE)
+			continue;
+		gmm_op_lock_part(r, &op, cand[k]);
+		ret = gmm_reserve_segment(r, &op, gid, npages, pid);
+		if (!ret)
+			break;
+		if (ret == -ENOSPC)
+			any_space = true;
+		else
+			err = ret;
+		if (op.section || op.sharer)
+			break; /* partly reserved: abort below */
+		gmm_op_unlock_part(r, &op);
+	}
+	if (ret)
+		return gmm_op_finish(r, &op, any_space ? -ENOSPC : err);
+
+	e.part = cpu_to_le16(op.part);
+	e.section = cpu_to_le32(op.sec);
+	gmm_master_write(r, op.midx, &e);
+	mcs_crash_point(MASTER_FILLED);
+	gmm_txn_commit(r, &op.t);
+	gmm_op_settle(r, &op, true);
+	gmm_fill_info(r, op.part, op.sec, op.shr, info);
+	op.master = op.section = op.sharer = false;
+	return gmm_op_finish(r, &op, 0);
+}
+
+/*
+ * Look @gid up under its stripe lock and lock its home partition.
+ * Return: 0 with op->midx, op->part, op->sec set and the partition locked.
+ */
+static int gmm_op_find_segment(struct gmm_region *r, struct gmm_op *op,
+			       u64 gid, bool want_destroyed)
+{
+	struct gmm_master_entry *m;
+	struct gmm_section *s;
+	u32 free_idx, p, sec, st;
+	int ret;
+
+	ret = gmm_master_find(r, gid, &op->midx, &free_idx);
+	if (ret)
+		return ret;
+	m = gmm_master_read_copy(r) + op->midx;
+	st = mcs_rd32(&m->st);
+	if ((GMM_ST_FLAGS(st) & GMM_F_DESTROYED) && !want_destroyed)
+		return -ENOENT;
+	p = mcs_rd16(&m->part);
+	sec = mcs_rd32(&m->section);
+	if (p >= r->g.nr_parts || sec >= r->g.sections)
+		return -EUCLEAN;
+	if (gmm_part_state(r, p) != GMM_PART_ONLINE)
+		return -ENXIO;
+	gmm_op_lock_part(r, op, p);
+	s = gmm_section(r, p, sec);
+	if (GMM_ST_STATE(mcs_rd32(&s->st)) != GMM_E_LIVE ||
+	    mcs_rd64(&s->gid) != gid)
+		return -EUCLEAN;
+	op->sec = sec;
+	return 0;
+}
+
+/**
+ * gmm_acquire - share an existing segment from this node and @pid
+ * @r: a joined handle
+ * @gid: the segment
+ * @pid: the process that holds the share
+ * @info: filled in on success (may be NULL)
+ *
+ * Return: 0; -ENOENT if there is no such segment or it was destroyed;
+ * -ENFILE if the home partition's sharer table is full; -ENXIO if its
+ * partition was lost; -EUCLEAN if the tables disagree; -ENOTCONN.
+ */
+int gmm_acquire(struct gmm_region *r, u64 gid, u32 pid,
+		struct gmm_seg_info *info)
+{
+	struct gmm_op op;
+	int ret;
+
+	if (!gmm_joined(r))
+		return -ENOTCONN;
+	if (!gmm_valid_gid(gid))
+		return -EINVAL;
+	gmm_op_begin(r, &op, gid);
+	ret = gmm_op_find_segment(r, &op, gid, false);
+	if (!ret)
+		ret = gmm_reserve_sharer(r, &op, gid, op.sec, pid);
+	if (ret)
+		return gmm_op_finish(r, &op, ret);
+	gmm_txn_commit(r, &op.t);
+	gmm_op_settle(r, &op, true);
+	gmm_fill_info(r, op.part, op.sec, op.shr, info);
+	op.sharer = false;
+	return gmm_op_finish(r, &op, 0);
+}
+
+static bool gmm_sharer_is(struct gmm_region *r, u32 p, u32 i, u64 gid,
+			  u32 sec, u64 owner)
+{
+	struct gmm_sharer *sh = gmm_sharer(r, p, i);
+
+	return GMM_ST_STATE(mcs_rd32(&sh->st)) == GMM_E_LIVE &&
+	       mcs_rd64(&sh->gid) == gid && mcs_rd32(&sh->section) == sec &&
+	       mcs_rd64(&sh->owner) == owner;
+}
+
+/* Tag the entries that free the segment of @op (sections & master). */
+static void gmm_tag_free(struct gmm_region *r, struct gmm_op *op, u32 pend)
+{
+	struct gmm_section *s = gmm_section(r, op->part, op->sec);
+	u32 st = mcs_rd32(&s->st);
+
+	gmm_tag(&s->txn, &s->st, op->t.id,
+		GMM_ST(GMM_ST_STATE(st), pend, GMM_ST_FLAGS(st)));
+	op->section = true;
+	mcs_crash_point(SECTION_TAGGED);
+	gmm_master_tag(r, op->midx, op->t.id, pend);
+	op->master = true;
+}
+
+/**
+ * gmm_release - give up one share of a segment held by this node and @pid
+ * @r: a joined handle
+ * @gid: the segment
+ * @pid: the process whose share it is
+ * @sharer: the sharer index from gmm_seg_info, or GMM_SHARER_ANY to search
+ *
+ * If the segment was destroyed and this was its last share, it is freed
+ * in the same transaction (the shm_unlink rule).
+ *
+ * Return: 0; -ENOENT if the segment or this share does not exist; -ENXIO
+ * if its partition was lost; -EUCLEAN; -ENOTCONN.
+ */
+int gmm_release(struct gmm_region *r, u64 gid, u32 pid, u32 sharer)
+{
+	u64 owner = GMM_OWNER(r->node, r->inc, pid);
+	struct gmm_sharer *sh;
+	struct gmm_op op;
+	u32 i, n, st;
+	bool last;
+	int ret;
+
+	if (!gmm_joined(r))
+		return -ENOTCONN;
+	if (!gmm_valid_gid(gid))
+		return -EINVAL;
+	gmm_op_begin(r, &op, gid);
+	ret = gmm_op_find_segment(r, &op, gid, true);
+	if (ret)
+		return gmm_op_finish(r, &op, ret);
+	if (sharer >= r->g.sharers ||
+	    !gmm_sharer_is(r, op.part, sharer, gid, op.sec, owner)) {
+		n = mcs_rd32(&r->ctl->part[op.part].sharer_hwm);
+		n = n > r->g.sharers ? r->g.sharers : n;
+		for (i = 0; i < n; i++)
+			if (gmm_sharer_is(r, op.part, i, gid, op.sec, owner))
+				break;
+		if (i == n)
+			return gmm_op_finish(r, &op, -ENOENT);
+		sharer = i;
+	}
+	last = mcs_rd32(&gmm_section(r, op.part, op.sec)->nr_sharers) <= 1;
+	st = mcs_rd32(&gmm_master_read_copy(r)[op.midx].st);
+
+	sh = gmm_sharer(r, op.part, sharer);
+	gmm_tag(&sh->txn, &sh->st, op.t.id,
+		GMM_ST(GMM_E_LIVE, GMM_P_FREE, 0));
+	op.shr = sharer;
+	op.sharer = true;
+	mcs_crash_point(SHARER_TAGGED);
+	if (last && (GMM_ST_FLAGS(st) & GMM_F_DESTROYED))
+		gmm_tag_free(r, &op, GMM_P_FREE);
+	return gmm_op_finish(r, &op, 0);
+}
+
+/**
+ * gmm_destroy - remove a segment's GID; free it when its last share goes
+ * @r: a joined handle
+ * @gid: the segment
+ *
+ * Like shm_unlink(): the GID can no longer be acquired; the memory stays
+ * until the last sharer releases it, and is freed at once if there is none.
+ *
+ * Return: 0; -ENOENT if there is no such segment or it was already
+ * destroyed; -ENXIO; -EUCLEAN; -ENOTCONN.
+ */
+int gmm_destroy(struct gmm_region *r, u64 gid)
+{
+	struct gmm_op op;
+	int ret;
+
+	if (!gmm_joined(r))
+		return -ENOTCONN;
+	if (!gmm_valid_gid(gid))
+		return -EINVAL;
+	gmm_op_begin(r, &op, gid);
+	ret = gmm_op_find_segment(r, &op, gid, false);
+	if (ret)
+		return gmm_op_finish(r, &op, ret);
+	if (mcs_rd32(&gmm_section(r, op.part, op.sec)->nr_sharers))
+		gmm_tag_free(r, &op, GMM_P_DESTROY);
+	else
+		gmm_tag_free(r, &op, GMM_P_FREE);
+	return gmm_op_finish(r, &op, 0);
+}
+
+/**
+ * gmm_lookup - describe a segment by GID
+ * @r: a handle (observers too)
+ * @gid: the segment
+ * @info: filled in (sharer is GMM_SHARER_ANY)
+ *
+ * Return: 0; -ENOENT if there is none or it was destroyed; -ENXIO; -EUCLEAN;
+ * -EOWNERDEAD for an observer when a dead node holds a lock it needs.
+ */
+int gmm_lookup(struct gmm_region *r, u64 gid, struct gmm_seg_info *info)
+{
+	u32 s = gmm_stripe_of(gid), idx, free_idx, p, sec;
+	struct gmm_master_entry *m;
+	int ret;
+
+	if (!gmm_valid_gid(gid))
+		return -EINVAL;
+	if (gmm_joined(r)) {
+		gmm_lock_stripe(r, s);
+	} else {
+		ret = gmm_lock_observe(r, &r->ctl->stripe_lock[s].owner);
+		if (ret)
+			return ret;
+	}
+	ret = gmm_master_find(r, gid, &idx, &free_idx);
+	if (ret)
+		goto out;
+	m = gmm_master_read_copy(r) + idx;
+	p = mcs_rd16(&m->part);
+	sec = mcs_rd32(&m->section);
+	ret = -ENOENT;
+	if (GMM_ST_FLAGS(mcs_rd32(&m->st)) & GMM_F_DESTROYED)
+		goto out;
+	ret = -EUCLEAN;
+	if (p >= r->g.nr_parts || sec >= r->g.sections)
+		goto out;
+	ret = -ENXIO;
+	if (gmm_part_state(r, p) != GMM_PART_ONLINE)
+		goto out;
+	/* Read without the partition lock: the section's placement is fixed
+	 * while the stripe lock keeps it from being freed. */
+	ret = 0;
+	gmm_fill_info(r, p, sec, GMM_SHARER_ANY, info);
+	if (info && info->gid != gid)
+		ret = -EUCLEAN;
+out:
+	gmm_unlock_stripe(r, s);
+	return ret;
+}
+
+void *gmm_seg_ptr(struct gmm_region *r, const struct gmm_seg_info *info)
+{
+	return r->base + info->offset;
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * recover.c - a survivor recovers a dead node, as a fixed list of stages.
+ *
+ *   claim      the node word names this node as recoverer (a recoverer
+ *              that dies is replaced by the next one to call)
+ *   1 sharers  remove the dead incarnation's sharer entries everywhere
+ *   2 inflight cycle every lock: locks it held are taken over and its
+ *              pending entries settled by the commit record; then its
+ *              transaction slots are released
+ *   3 master   a master copy on a lost partition, or on a dead node's,
+ *              is rebuilt on a live node's partition
+ *   4 free     destroyed segments nobody shares any more are freed
+ *   5 partition memory survived: this node takes over its management;
+ *              memory lost: every segment homed there is revoked
+ *   done       the node word says CLEAN; the node may rejoin
+ *
+ * Every stage is idempotent, so a recovery interrupted by another death
+ * simply runs again from the claim.
+ */
+#include "gmm_internal.h"
+
+static int gmm_recovery_claim(struct gmm_region *r, u32 node, u64 *word)
+{
+	__le64 *nw = &r->ctl->node[node];
+	u64 w, mine;
+
+	for (;;) {
+		w = mcs_rd64_acquire(nw);
+		switch (GMM_NW_STATE(w)) {
+		case GMM_NODE_ABSENT:
+		case GMM_NODE_CLEAN:
+			*word = w;
+			return 1; /* nothing to do */
+		case GMM_NODE_ALIVE:
+			return -EBUSY;
+		case GMM_NODE_RECOVERING:
+			if (GMM_NW_REC_NODE(w) == r->node &&
+			    GMM_NW_REC_INC(w) == r->inc)
+				goto claimed;
+			if (!gmm_id_dead(r, GMM_ID(GMM_NW_REC_NODE(w),
+						   GMM_NW_REC_INC(w), 0)))
+				return -EINPROGRESS;
+			break;
+		default:
+			break;
+		}
+		mine = GMM_NW(GMM_NODE_RECOVERING, GMM_NW_INC(w), r->node, r->inc) |
+		       (w & GMM_NW_LOST);
+		if (mcs_cas64(nw, w, mine) == w) {
+			w = mine;
+			goto claimed;
+		}
+	}
+claimed:
+	*word = w;
+	mcs_crash_point(RECOVERY_CLAIMED);
+	return 0;
+}
+
+/* Stage 1: the dead incarnation shares nothing any more. */
+static void gmm_recover_sharers(struct gmm_region *r, u32 node, u32 inc,
+				struct gmm_recovery_report *rep)
+{
+	struct gmm_sharer *sh;
+	u32 p, i, n, removed;
+	u64 owner;
+
+	for (p = 0; p < r->g.nr_parts; p++) {
+		if (gmm_part_state(r, p) == GMM_PART_LOST)
+			continue;
+		gmm_lock_part(r, p);
+		n = mcs_rd32(&r->ctl->part[p].sharer_hwm);
+		n = n > r->g.sharers ? r->g.sharers : n;
+		removed = 0;
+		for (i = 0; i < n; i++) {
+			sh = gmm_sharer(r, p, i);
+			if (GMM_ST_STATE(mcs_rd32(&sh->st)) != GMM_E_LIVE)
+				continue;
+			owner = mcs_rd64(&sh->owner);
+			if (GMM_ID_NODE(owner) != node || GMM_ID_INC(owner) != inc)
+				continue;
+			mcs_wr32(&sh->st, GMM_ST(GMM_E_FREE, 0, 0));
+			if (!removed++)
+				mcs_crash_point(RECOVERY_SHARERS_HALF);
+		}
+		if (removed) {
+			gmm_recount_part(r, p);
+			rep->sharers_removed += removed;
+		}
+		gmm_unlock_part(r, p);
+	}
+	mcs_crash_point(RECOVERY_SHARERS);
+}
+
+/* Stage 2: every lock it held is taken over and repaired; slots released. */
+static void gmm_recover_inflight(struct gmm_region *r, u32 node, u32 inc,
+				 struct gmm_recovery_report *rep)
+{
+	struct gmm_txn_slot *slots = r->ctl->txn[node];
+	u32 s, p, i;
+	u64 txn;
+
+	for (s = 0; s < GMM_NR_STRIPES; s++) {
+		gmm_lock_stripe(r, s);
+		gmm_unlock_stripe(r, s);
+	}
+	for (p = 0; p < r->g.nr_parts; p++) {
+		gmm_lock_part(r, p);
+		gmm_unlock_part(r, p);
+	}
+	for (i = 0; i < GMM_TXN_SLOTS; i++) {
+		txn = mcs_rd64_acquire(&slots[i].txn);
+		if (!txn || GMM_ID_NODE(txn) != node || GMM_ID_INC(txn) != inc)
+			continue;
+		if (mcs_rd64(&slots[i].state) == GMM_TXN_COMMITTED)
+			rep->txns_rolled_forward++;
+		else
+			rep->txns_rolled_back++;
+		mcs_wr64(&slots[i].state, 0);
+		mcs_cas64(&slots[i].txn, txn, 0);
+	}
+	mcs_crash_point(RECOVERY_INFLIGHT);
+}
+
+static bool gmm_part_usable(struct gmm_region *r, u32 p)
+{
+	return gmm_part_state(r, p) == GMM_PART_ONLINE &&
+	       !gmm_id_dead(r, GMM_ID(p, GMM_NW_INC(mcs_rd64_acquire(
+					     &r->ctl->node[p])), 0));
+}
+
+/* Stage 3: both master copies on partitions of live nodes, if possible. */
+static void gmm_recover_master(struct gmm_region *r,
+			       struct gmm_recovery_report *rep)
+{
+	u32 s, p, copy, keep, from, to, n = r->g.per_stripe * GMM_NR_STRIPES;
+	struct gmm_master_entry *src, *dst;
+	u64 loc, nloc;
+	u32 i;
+
+	for (s = 0; s < GMM_NR_STRIPES; s++)
+		gmm_lock_stripe(r, s);
+	for (copy = 0; copy < 2; copy++) {
+		loc = mcs_rd64_acquire(&r->ctl->master_loc);
+		from = copy ? GMM_ML_REPLICA(loc) : GMM_ML_PRIMARY(loc);
+		keep = copy ? GMM_ML_PRIMARY(loc) : GMM_ML_REPLICA(loc);
+		if (from < r->g.nr_parts && gmm_part_usable(r, from))
+			continue;
+		for (to = 0; to < r->g.nr_parts; to++)
+			if (to != keep && to != from && gmm_part_usable(r, to))
+				break;
+		if (to == r->g.nr_parts)
+			continue; /* nowhere better: keep it where it is */
+		src = gmm_master_read_copy(r);
+		if (!src)
+			break; /* both copies lost: nothing to rebuild from */
+		dst = gmm_master_copy(r, to);
+		for (i = 0; i < n; i++) {
+			dst[i] = src[i];
+			if (i == n / 2)
+				mcs_crash_point(RECOVERY_MASTER_HALF_COPIED);
+		}
+		mcs_os_mb();
+		p = copy ? keep : to;
+		nloc = GMM_ML(p, copy ? to : keep, GMM_ML_EPOCH(loc) + 1);
+		mcs_wr64_release(&r->ctl->master_loc, nloc);
+		rep->master_copies_rebuilt++;
+	}
+	for (s = GMM_NR_STRIPES; s-- > 0;)
+		gmm_unlock_stripe(r, s);
+	mcs_crash_point(RECOVERY_MASTER);
+}
+
+/* Free a destroyed segment if nobody shares it; its own transaction. */
+static bool gmm_free_if_unshared(struct gmm_region *r, u64 gid, u32 p,
+				 u32 sec)
+{
+	u32 st = gmm_stripe_of(gid), idx, free_idx, est;
+	struct gmm_master_entry *m;
+	struct gmm_section *s;
+	struct gmm_txn t;
+	bool freed = false;
+
+	gmm_txn_begin(r, &t, gid);
+	gmm_lock_stripe(r, st);
+	if (gmm_master_find(r, gid, &idx, &free_idx))
+		goto out;
+	m = gmm_master_read_copy(r) + idx;
+	if (mcs_rd16(&m->part) != p || mcs_rd32(&m->section) != sec)
+		goto out;
+	gmm_lock_part(r, p);
+	s = gmm_section(r, p, sec);
+	est = mcs_rd32(&s->st);
+	if (GMM_ST_STATE(est) == GMM_E_LIVE && mcs_rd64(&s->gid) == gid &&
+	    (GMM_ST_FLAGS(est) & GMM_F_DESTROYED) &&
+	    !mcs_rd32(&s->nr_sharers)) {
+		gmm_tag(&s->txn, &s->st, t.id,
+			GMM_ST(GMM_E_LIVE, GMM_P_FREE, GMM_ST_FLAGS(est)));
+		gmm_master_tag(r, idx, t.id, GMM_P_FREE);
+		gmm_txn_commit(r, &t);
+		gmm_master_settle(r, idx, true);
+		gmm_settle_section(r, p, sec, true);
+		freed = true;
+	}
+	gmm_unlock_part(r, p);
+out:
+	gmm_unlock_stripe(r, st);
+	gmm_txn_end(r, &t);
+	return freed;
+}
+
+/* Stage 4: what is destroyed and no longer shared goes back to free. */
+static void gmm_recover_free(struct gmm_region *r,
+			     struct gmm_recovery_report *rep)
+{
+	struct gmm_section *s;
+	u32 p, i, n, st;
+	u64 gid;
+
+	for (p = 0; p < r->g.nr_parts; p++) {
+		n = mcs_rd32(&r->ctl->part[p].section_hwm);
+		n = n > r->g.sections ? r->g.sections : n;
+		for (i = 0; i < n; i++) {
+			if (gmm_part_state(r, p) == GMM_PART_LOST)
+				break;
+			/* An unlocked look; gmm_free_if_unshared() re-checks. */
+			s = gmm_section(r, p, i);
+			st = mcs_rd32(&s->st);
+			if (GMM_ST_STATE(st) != GMM_E_LIVE ||
+			    !(GMM_ST_FLAGS(st) & GMM_F_DESTROYED) ||
+			    mcs_rd32(&s->nr_sharers))
+				continue;
+			gid = mcs_rd64(&s->gid);
+			if (gmm_free_if_unshared(r, gid, p, i))
+				rep->sections_freed++;
+		}
+	}
+	mcs_crash_point(RECOVERY_FREE);
+}
+
+/* Stage 5 on resource loss: revoke every segment homed in @lost. */
+static void gmm_recover_revoke(struct gmm_region *r, u32 lost,
+			       struct gmm_recovery_report *rep)
+{
+	u32 s, i, end, n;
+	struct gmm_master_entry *m;
+	struct gmm_txn t;
+	u64 gid;
+
+	for (s = 0; s < GMM_NR_STRIPES; s++) {
+		gmm_txn_begin(r, &t, 0);
+		gmm_lock_stripe(r, s);
+		m = gmm_master_read_copy(r);
+		end = (s + 1) * r->g.per_stripe;
+		n = 0;
+		for (i = s * r->g.per_stripe; m && i < end; i++) {
+			if (GMM_ST_STATE(mcs_rd32(&m[i].st)) != GMM_E_LIVE ||
+			    mcs_rd16(&m[i].part) != lost)
+				continue;
+			gmm_master_tag(r, i, t.id, GMM_P_FREE);
+			n++;
+		}
+		if (n) {
+			gmm_txn_commit(r, &t);
+			for (i = s * r->g.per_stripe; i < end; i++) {
+				if (mcs_rd64(&m[i].txn) != t.id)
+					continue;
+				gid = mcs_rd64(&m[i].gid);
+				gmm_master_settle(r, i, true);
+				rep->sections_revoked++;
+				if (rep->revoked)
+					rep->revoked(rep->arg, gid);
+				mcs_crash_point(RECOVERY_REVOKE_HALF);
+			}
+		}
+		gmm_unlock_stripe(r, s);
+		gmm_txn_end(r, &t);
+	}
+}
+
+/* Stage 5: the dead node's partition. */
+static void gmm_recover_partition(struct gmm_region *r, u32 node,
+				  struct gmm_recovery_report *rep)
+{
+	__le64 *pw = &r->ctl->part[node].word;
+	u64 w;
+
+	if (gmm_part_state(r, node) == GMM_PART_LOST) {
+		gmm_recover_revoke(r, node, rep);
+	} else {
+		do {
+			w = mcs_rd64_acquire(pw);
+			if (GMM_PW_STATE(w) != GMM_PART_ONLINE ||
+			    GMM_PW_MANAGER(w) == r->node)
+				break;
+		} while (mcs_cas64(pw, w, GMM_PW(GMM_PART_ONLINE, r->node,
+						  GMM_PW_GEN(w))) != w);
+		rep->partition_taken_over = true;
+	}
+	mcs_crash_point(RECOVERY_PARTITION);
+}
+
+/**
+ * gmm_recover - recover a dead node's last incarnation
+ * @r: a joined handle of a live node
+ * @node: the dead node (gmm_node_down() was called for it)
+ * @report: counts of what was done, and a callback for revoked segments
+ *
+ * Return: 0 when the node is recovered (also if there was nothing to do);
+ * -EBUSY if @node is alive; -EINPROGRESS if another live node is recovering
+ * it; -EINVAL; -ENOTCONN.
+ */
+int gmm_recover(struct gmm_region *r, u32 node,
+		struct gmm_recovery_report *report)
+{
+	struct gmm_recovery_report local = { 0 };
+	struct gmm_recovery_report *rep = report ? report : &local;
+	u64 w;
+	u32 inc;
+	int ret;
+
+	if (!gmm_joined(r))
+		return -ENOTCONN;
+	if (node >= r->g.nr_parts || node == r->node)
+		return -EINVAL;
+	ret = gmm_recovery_claim(r, node, &w);
+	if (ret)
+		return ret > 0 ? 0 : ret;
+	inc = GMM_NW_INC(w);
+	rep->node = node;
+	rep->incarnation = inc;
+
+	gmm_recover_sharers(r, node, inc, rep);
+	gmm_recover_inflight(r, node, inc, rep);
+	gmm_recover_master(r, rep);
+	gmm_recover_free(r, rep);
+	gmm_recover_partition(r, node, rep);
+
+	mcs_cas64(&r->ctl->node[node], w,
+		  GMM_NW(GMM_NODE_CLEAN, inc, 0, 0) | (w & GMM_NW_LOST));
+	return 0;
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * region.c - format, validate and attach a global region.
+ *
+ * The geometry is a pure function of (size, partitions, table sizes), so
+ * attach recomputes it from the superblock's inputs and insists every
+ * offset matches: a superblock that passes its CRC but describes a layout
+ * that does not fit is refused before anything beyond it is read.
+ */
+#include "gmm_internal.h"
+
+#define GMM_MAX_ENTRIES (1U << 24)
+
+static u64 gmm_page_align(u64 v)
+{
+	return (v + GMM_PAGE_SIZE - 1) & ~(u64)(GMM_PAGE_SIZE - 1);
+}
+
+static u64 gmm_div(u64 a, u32 b)
+{
+#ifdef __KERNEL__
+	return div_u64(a, b);
+#else
+	return a / b;
+#endif
+}
+
+static bool gmm_is_pow2(u32 v)
+{
+	return v && !(v & (v - 1));
+}
+
+static u32 gmm_roundup_pow2(u64 v)
+{
+	u32 p = 1;
+
+	while (p < v && p < GMM_MAX_ENTRIES)
+		p <<= 1;
+	return p;
+}
+
+int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
+		     u32 sections, u32 sharers, struct gmm_geom *g)
+{
+	u64 part_pages, meta, avail, pages;
+
+	memset(g, 0, sizeof(*g));
+	if (nr_parts < 2 || nr_parts > GMM_MAX_NODES)
+		return -EINVAL;
+	g->region_size = size;
+	g->nr_parts = nr_parts;
+	g->nr_stripes = GMM_NR_STRIPES;
+	g->control_off = gmm_page_align(sizeof(struct gmm_super));
+	g->control_size = gmm_page_align(sizeof(struct gmm_control));
+	g->parts_off = g->control_off + g->control_size;
+	if (size < g->parts_off + (u64)nr_parts * 4 * GMM_PAGE_SIZE)
+		return -ENOSPC;
+	g->part_size = gmm_div(size - g->parts_off, nr_parts) &
+		       ~(u64)(GMM_PAGE_SIZE - 1);
+	part_pages = g->part_size >> GMM_PAGE_SHIFT;
+
+	if (!sections)
+		sections = part_pages / 4 < 16 ? 16 :
+			   part_pages / 4 > GMM_MAX_ENTRIES ? GMM_MAX_ENTRIES :
+							      part_pages / 4;
+	if (!sharers)
+		sharers = sections > GMM_MAX_ENTRIES / 2 ? GMM_MAX_ENTRIES :
+							   2 * sections;
+	if (!master_entries)
+		master_entries = gmm_roundup_pow2(2ULL * nr_parts * sections);
+	if (master_entries < GMM_NR_STRIPES * 4)
+		master_entries = GMM_NR_STRIPES * 4;
+	if (!gmm_is_pow2(master_entries) || master_entries > GMM_MAX_ENTRIES ||
+	    sections > GMM_MAX_ENTRIES || sharers > GMM_MAX_ENTRIES)
+		return -EINVAL;
+	g->per_stripe = master_entries / GMM_NR_STRIPES;
+	g->sections = sections;
+	g->sharers = sharers;
+
+	g->master_off = 0;
+	g->section_off = (u64)master_entries * sizeof(struct gmm_master_entry);
+	g->sharer_off = g->section_off + (u64)sections * sizeof(struct gmm_section);
+	g->bitmap_off = g->sharer_off + (u64)sharers * sizeof(struct gmm_sharer);
+	meta = g->bitmap_off;
+	if (meta + 2 * GMM_PAGE_SIZE > g->part_size)
+		return -ENOSPC;
+	/* Each data page costs a page plus one bitmap bit. */
+	avail = g->part_size - meta;
+	pages = gmm_div(avail * 8, GMM_PAGE_SIZE * 8 + 1);
+	while (pages &&
+	       gmm_page_align(meta + ((pages + 63) / 64) * 8) +
+			       (pages << GMM_PAGE_SHIFT) > g->part_size)
+		pages--;
+	if (!pages)
+		return -ENOSPC;
+	if (pages > 0xffffffffULL)
+		pages = 0xffffffffULL;
+	g->data_pages = (u32)pages;
+	g->data_off = gmm_page_align(meta + (u64)gmm_bitmap_words(g) * 8);
+	return 0;
+}
+
+/* Covers everything between the magic (written last) and the CRC. */
+static u32 gmm_super_crc(const struct gmm_super *sb)
+{
+	return mcs_os_crc32(&sb->version, offsetof(struct gmm_super, crc) -
+						  offsetof(struct gmm_super, version));
+}
+
+/* Empty section and sharer tables, all pages free. */
+void gmm_reset_partition(u8 *base, const struct gmm_geom *g, u32 p)
+{
+	u8 *pb = base + g->parts_off + (u64)p * g->part_size;
+
+	memset(pb + g->section_off, 0, g->data_off - g->section_off);
+}
+
+/**
+ * gmm_format - write an empty global region
+ * @base: where the region is mapped
+ * @size: its size in bytes
+ * @params: partitions, table sizes (0 = derived) and cluster UUID
+ *
+ * The superblock is written last, so a region whose format was interrupted
+ * is refused by gmm_attach().
+ *
+ * Return: 0, -EINVAL for bad parameters, -ENOSPC if @size cannot hold them.
+ */
+int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
+{
+	struct gmm_super *sb = base;
+	struct gmm_control *ctl;
+	struct gmm_geom g;
+	u32 p;
+	int ret;
+
+	if (!base || !params)
+		return -EINVAL;
+	ret = gmm_geom_compute(size, params->nr_parts, params->master_entries,
+			       params->sections_per_part,
+			       params->sharers_per_part, &g);
+	if (ret)
+		return ret;
+
+	memset(sb, 0, sizeof(*sb));
+	mcs_os_mb();
+	ctl = (struct gmm_control *)((u8 *)base + g.control_off);
+	memset(ctl, 0, g.control_size);
+	for (p = 0; p < g.nr_parts; p++) {
+		gmm_reset_partition(base, &g, p);
+		ctl->part[p].word = cpu_to_le64(GMM_PW(GMM_PART_ONLINE, p, 1));
+		ctl->part[p].free_pages = cpu_to_le32(g.data_pages);
+	}
+	/* Primary on partition 0, replica on partition 1. */
+	for (p = 0; p < 2; p++)
+		memset(base + g.parts_off + (u64)p * g.part_size + g.master_off,
+		       0, g.section_off - g.master_off);
+	ctl->master_loc = cpu_to_le64(GMM_ML(0, 1, 1));
+
+	sb->version = cpu_to_le32(GMM_VERSION);
+	sb->super_size = cpu_to_le32(sizeof(*sb));
+	sb->region_size = cpu_to_le64(size);
+	sb->page_size = cpu_to_le32(GMM_PAGE_SIZE);
+	sb->nr_parts = cpu_to_le32(g.nr_parts);
+	sb->nr_stripes = cpu_to_le32(g.nr_stripes);
+	sb->master_per_stripe = cpu_to_le32(g.per_stripe);
+	sb->sections_per_part = cpu_to_le32(g.sections);
+	sb->sharers_per_part = cpu_to_le32(g.sharers);
+	sb->control_off = cpu_to_le64(g.control_off);
+	sb->control_size = cpu_to_le64(g.control_size);
+	sb->parts_off = cpu_to_le64(g.parts_off);
+	sb->part_size = cpu_to_le64(g.part_size);
+	sb->part_master_off = cpu_to_le64(g.master_off);
+	sb->part_section_off = cpu_to_le64(g.section_off);
+	sb->part_sharer_off = cpu_to_le64(g.sharer_off);
+	sb->part_bitmap_off = cpu_to_le64(g.bitmap_off);
+	sb->part_data_off = cpu_to_le64(g.data_off);
+	sb->part_data_pages = cpu_to_le32(g.data_pages);
+	memcpy(sb->uuid, params->uuid, sizeof(sb->uuid));
+	sb->crc = cpu_to_le32(gmm_super_crc(sb));
+	mcs_os_mb();
+	/* The magic last: until it is there, nothing attaches. */
+	mcs_wr64_release(&sb->magic, GMM_MAGIC);
+	return 0;
+}
+
+/* Does the superblock describe exactly the geometry its inputs produce? */
+static int gmm_super_check(const struct gmm_super *sb, u64 size,
+			   struct gmm_geom *g)
+{
+	u64 rsize = le64_to_cpu(sb->region_size);
+	u32 per_stripe = le32_to_cpu(sb->master_per_stripe);
+	int ret;
+
+	if (rsize > size)
+		return -ERANGE;
+	if (le32_to_cpu(sb->super_size) != sizeof(*sb) ||
+	    le32_to_cpu(sb->page_size) != GMM_PAGE_SIZE ||
+	    le32_to_cpu(sb->nr_stripes) != GMM_NR_STRIPES ||
+	    per_stripe > GMM_MAX_ENTRIES / GMM_NR_STRIPES)
+		return -EUCLEAN;
+	ret = gmm_geom_compute(rsize, le32_to_cpu(sb->nr_parts),
+			       per_stripe * GMM_NR_STRIPES,
+			       le32_to_cpu(sb->sections_per_part),
+			       le32_to_cpu(sb->sharers_per_part), g);
+	if (ret)
+		return -EUCLEAN;
+	if (g->per_stripe != per_stripe ||
+	    g->control_off != le64_to_cpu(sb->control_off) ||
+	    g->control_size != le64_to_cpu(sb->control_size) ||
+	    g->parts_off != le64_to_cpu(sb->parts_off) ||
+	    g->part_size != le64_to_cpu(sb->part_size) ||
+	    g->master_off != le64_to_cpu(sb->part_master_off) ||
+	    g->section_off != le64_to_cpu(sb->part_section_off) ||
+	    g->sharer_off != le64_to_cpu(sb->part_sharer_off) ||
+	    g->bitmap_off != le64_to_cpu(sb->part_bitmap_off) ||
+	    g->data_off != le64_to_cpu(sb->part_data_off) ||
+	    g->data_pages != le32_to_cpu(sb->part_data_pages))
+		return -EUCLEAN;
+	return 0;
+}
+
+/**
+ * gmm_validate - check that a mapping holds a region this code can use
+ * @base: the mapping
+ * @size: its size
+ * @g: filled with the geometry on success (may be NULL)
+ *
+ * Reads nothing beyond the superblock unless the superblock proves the
+ * region fits in @size.
+ *
+ * Return: 0; -EINVAL if @size cannot even hold a superblock; -EMEDIUMTYPE if
+ * it is not an mcs region; -EPROTONOSUPPORT for another format version;
+ * -EBADMSG if the superblock is torn (CRC); -ERANGE if the region is larger
+ * than the mapping; -EUCLEAN if the geometry is inconsistent.
+ */
+static int gmm_validate(const void *base, u64 size, struct gmm_geom *g)
+{
+	const struct gmm_super *sb = base;
+
+	if (!base || size < sizeof(*sb))
+		return -EINVAL;
+	if (mcs_rd64_acquire(&sb->magic) != GMM_MAGIC)
+		return -EMEDIUMTYPE;
+	if (le32_to_cpu(sb->version) != GMM_VERSION)
+		return -EPROTONOSUPPORT;
+	if (le32_to_cpu(sb->crc) != gmm_super_crc(sb))
+		return -EBADMSG;
+	return gmm_super_check(sb, size, g);
+}
+
+/**
+ * gmm_attach - attach a formatted region as an observer
+ * @base: where the region is mapped on this node
+ * @size: size of the mapping
+ * @out: the new handle
+ *
+ * The handle may inspect the region (gmm_lookup(), gmm_check()); it must
+ * gmm_node_join() before it changes anything.
+ *
+ * Return: 0, -ENOMEM, or an error of gmm_validate().
+ */
+int gmm_attach(void *base, u64 size, struct gmm_region **out)
+{
+	const struct gmm_super *sb = base;
+	struct gmm_region *r;
+	struct gmm_geom g;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	ret = gmm_validate(base, size, &g);
+	if (ret)
+		return ret;
+	r = mcs_os_zalloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->base = base;
+	r->size = size;
+	r->g = g;
+	memcpy(r->uuid, sb->uuid, sizeof(r->uuid));
+	r->ctl = (struct gmm_control *)(r->base + g.control_off);
+	r->node = GMM_OBSERVER_NODE;
+	*out = r;
+	return 0;
+}
+
+/**
+ * gmm_detach - forget a handle; the region and this node's state stay
+ * @r: the handle
+ */
+void gmm_detach(struct gmm_region *r)
+{
+	mcs_os_free(r);
+}
+
+/**
+ * gmm_get_geometry - describe the region
+ * @r: the handle
+ * @out: filled in
+ */
+void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *out)
+{
+	out->region_size = r->g.region_size;
+	out->nr_parts = r->g.nr_parts;
+	out->nr_stripes = r->g.nr_stripes;
+	out->master_entries = r->g.per_stripe * r->g.nr_stripes;
+	out->sections_per_part = r->g.sections;
+	out->sharers_per_part = r->g.sharers;
+	out->part_data_pages = r->g.data_pages;
+	out->part_size = r->g.part_size;
+	memcpy(out->uuid, r->uuid, sizeof(out->uuid));
+}
+
+/* The superblock as written by format; gmm_check() compares against it. */
+int gmm_region_revalidate(struct gmm_region *r)
+{
+	struct gmm_geom g;
+	int ret = gmm_validate(r->base, r->size, &g);
+
+	if (ret)
+		return ret;
+	return memcmp(&g, &r->g, sizeof(g)) ? -EUCLEAN : 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mcs_os_kernel.h - the shim for the kernel build of the portable core.
+ */
+#ifndef MCS_OS_KERNEL_H
+#define MCS_OS_KERNEL_H
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/compiler.h>
+#include <linux/crc32.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+
+static inline __le64 mcs_os_load_acquire64(const __le64 *p)
+{
+	return (__force __le64)smp_load_acquire((const u64 *)p);
+}
+
+static inline void mcs_os_store_release64(__le64 *p, __le64 v)
+{
+	smp_store_release((u64 *)p, (__force u64)v);
+}
+
+static inline __le64 mcs_os_cas64(__le64 *p, __le64 old, __le64 new)
+{
+	return (__force __le64)cmpxchg64((u64 *)p, (__force u64)old,
+					 (__force u64)new);
+}
+
+static inline unsigned int mcs_popcount64(u64 v)
+{
+	return hweight64(v);
+}
+
+static inline void mcs_os_mb(void)
+{
+	smp_mb();
+}
+
+static inline void *mcs_os_zalloc(size_t size)
+{
+	return kvzalloc(size, GFP_KERNEL);
+}
+
+static inline void mcs_os_free(void *p)
+{
+	kvfree(p);
+}
+
+/* Remote holders cannot be woken by us: spin politely, let others run. */
+static inline void mcs_os_relax(unsigned int spins)
+{
+	if (spins & 63)
+		cpu_relax();
+	else
+		cond_resched();
+}
+
+static inline u64 mcs_os_now_ns(void)
+{
+	return ktime_get_ns();
+}
+
+static inline u32 mcs_os_thread_id(void)
+{
+	return (u32)current->pid;
+}
+
+static inline u32 mcs_os_crc32(const void *buf, size_t len)
+{
+	return crc32_le(~0U, buf, len) ^ ~0U;
+}
+
+#define mcs_err(fmt, ...) pr_err("mcs: " fmt, ##__VA_ARGS__)
+#define mcs_info(fmt, ...) pr_info("mcs: " fmt, ##__VA_ARGS__)
+#define mcs_dbg(fmt, ...) pr_debug("mcs: " fmt, ##__VA_ARGS__)
+
+#endif /* MCS_OS_KERNEL_H */

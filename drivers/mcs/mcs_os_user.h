@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mcs_os_user.h - the shim for the user-space build of the portable core
+ * (unit tests, crash torture, benchmarks, mcsctl on a fabric file).
+ */
+#ifndef MCS_OS_USER_H
+#define MCS_OS_USER_H
+
+#include <endian.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/types.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int32_t s32;
+typedef int64_t s64;
+
+#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+
+#define le16_to_cpu(x) ((u16)le16toh((u16)(x)))
+#define le32_to_cpu(x) ((u32)le32toh((u32)(x)))
+#define le64_to_cpu(x) ((u64)le64toh((u64)(x)))
+#define cpu_to_le16(x) ((__le16)htole16(x))
+#define cpu_to_le32(x) ((__le32)htole32(x))
+#define cpu_to_le64(x) ((__le64)htole64(x))
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+static inline __le64 mcs_os_load_acquire64(const __le64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void mcs_os_store_release64(__le64 *p, __le64 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline __le64 mcs_os_cas64(__le64 *p, __le64 old, __le64 new)
+{
+	__atomic_compare_exchange_n(p, &old, new, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	return old;
+}
+
+static inline unsigned int mcs_popcount64(u64 v)
+{
+	return (unsigned int)__builtin_popcountll(v);
+}
+
+static inline void mcs_os_mb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void *mcs_os_zalloc(size_t size);
+void mcs_os_free(void *p);
+/* Called in every spin-wait iteration: yields the CPU. */
+void mcs_os_relax(unsigned int spins);
+u64 mcs_os_now_ns(void);
+/* Thread identity recorded in lock owner words. */
+u32 mcs_os_thread_id(void);
+/* CRC-32 (IEEE 802.3), the value zlib's crc32() and the kernel's crc32_le() agree on. */
+u32 mcs_os_crc32(const void *buf, size_t len);
+
+extern int mcs_os_log_level;
+void mcs_os_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define MCS_LOG_ERR 0
+#define MCS_LOG_INFO 1
+#define MCS_LOG_DEBUG 2
+#define mcs_err(fmt, ...) mcs_os_log(MCS_LOG_ERR, fmt, ##__VA_ARGS__)
+#define mcs_info(fmt, ...) mcs_os_log(MCS_LOG_INFO, fmt, ##__VA_ARGS__)
+#define mcs_dbg(fmt, ...) mcs_os_log(MCS_LOG_DEBUG, fmt, ##__VA_ARGS__)
+
+#endif /* MCS_OS_USER_H */
