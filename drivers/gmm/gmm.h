@@ -36,6 +36,7 @@ struct gmm_geometry {
 	u32 sections_per_part;
 	u32 sharers_per_part;
 	u32 part_data_pages;
+	u64 parts_off;	/* partition p starts at parts_off + p * part_size */
 	u64 part_size;
 	u8 uuid[16];
 };

@@ -47,17 +47,13 @@ static void gmm_op_unlock_part(struct gmm_region *r, struct gmm_op *op)
 
 static void gmm_op_settle(struct gmm_region *r, struct gmm_op *op, bool forward)
 {
-	bool first = true;
-
 	if (op->master) {
 		gmm_master_settle(r, op->midx, forward);
-		first = false;
-	}
-	if (op->sharer) {
-		gmm_settle_sharer(r, op->part, op->shr, forward);
-		if (!forward && first)
+		if (!forward)
 			mcs_crash_point(ABORT_HALF_DONE);
 	}
+	if (op->sharer)
+		gmm_settle_sharer(r, op->part, op->shr, forward);
 	if (op->section)
 		gmm_settle_section(r, op->part, op->sec, forward);
 	if (forward && (op->sharer || op->section))

@@ -308,6 +308,7 @@ void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *out)
 	out->sections_per_part = r->g.sections;
 	out->sharers_per_part = r->g.sharers;
 	out->part_data_pages = r->g.data_pages;
+	out->parts_off = r->g.parts_off;
 	out->part_size = r->g.part_size;
 	memcpy(out->uuid, r->uuid, sizeof(out->uuid));
 }

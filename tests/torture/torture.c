@@ -1,0 +1,910 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * torture - proves that gmm survives the death of any node at any step.
+ *
+ * Four worker processes, each joined as a node, map one shared file as the
+ * fabric and run random mixes of alloc / acquire / release / destroy /
+ * lookup. Every segment's content is written by its creator and verified
+ * by every process that acquires it. A controller (the membership service
+ * of this test) kills nodes:
+ *
+ *   - at random moments (SIGKILL while the victim is mid-operation),
+ *   - at every named crash point of the transaction code (the victim is
+ *     armed and kills itself when it reaches the point),
+ *   - at every crash point of lock repair and recovery (a survivor is
+ *     armed, then asked to recover a victim, and dies doing so; another
+ *     survivor recovers both),
+ *   - sometimes with the victim's memory lost (its partition is scribbled
+ *     after recovery, so anything still reading it is caught).
+ *
+ * After every crash the survivors recover, all nodes are paused and the
+ * controller checks: gmm_check() finds no violation; every segment a node
+ * committed and did not destroy still exists (unless its partition was
+ * lost) and still holds its creator's content. Then the dead node restarts
+ * with a new incarnation.
+ *
+ * Prints "torture: <crashes> crashes, <violations> violations" and fails
+ * if there was any violation or a crash point was never crashed at.
+ *
+ * Usage: torture [--crashes N] [--seed S] [--verbose]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gmm/gmm.h"
+#include "mcs/crashpoint.h"
+
+#define NODES 4
+#define FABRIC_SIZE (12ULL << 20)
+#define JOURNAL 48	/* own segments a node keeps at most */
+#define HELD 24		/* shares of others' segments a node holds at most */
+#define PUBLISHED 64
+#define MAX_PAGES 16
+#define TIMEOUT_NS (60ULL * 1000000000ULL)
+#define SEG_MAGIC 0x5345474d454e5453ULL
+#define SEG_READY 0x5245414459524459ULL
+
+enum { J_NONE, J_CREATING, J_LIVE, J_DESTROYING };
+enum { CMD_RUN, CMD_PAUSE, CMD_RECOVER, CMD_EXIT };
+
+struct journal_entry {
+	_Atomic uint64_t gid;
+	_Atomic uint32_t state;
+	_Atomic uint32_t part;
+	_Atomic uint64_t gen;
+	_Atomic uint32_t creator_share; /* sharer index, ~0 when released */
+	_Atomic uint32_t written;	/* content complete */
+};
+
+struct worker {
+	_Atomic int pid;
+	_Atomic uint32_t inc;
+	_Atomic int armed_cp;		/* -1: none */
+	_Atomic uint32_t armed_skip;	/* hits to let pass first */
+	_Atomic int dying_at;		/* crash point it killed itself at */
+	_Atomic int cmd;
+	_Atomic uint64_t cmd_seq;	/* bumped with every command */
+	_Atomic uint64_t ack_seq;	/* the command seen and done */
+	_Atomic int cmd_result;
+	_Atomic uint64_t recover_mask;
+	_Atomic uint64_t ops;
+	_Atomic uint32_t violations;
+	_Atomic uint32_t ready;		/* attached and joined */
+	char msg[256];
+	struct journal_entry journal[JOURNAL];
+};
+
+struct shared {
+	struct worker w[NODES];
+	_Atomic uint64_t published[PUBLISHED];
+	_Atomic uint64_t cp_hits[MCS_CP_COUNT];
+};
+
+static struct shared *sh;
+static int fabric_fd;
+static int verbose;
+
+/* ---- helpers shared by both sides ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s += 0x9e3779b97f4a7c15ULL;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t pattern(uint64_t gid, uint64_t nonce, uint64_t i)
+{
+	uint64_t s = gid ^ (nonce << 1) ^ (i * 0x9e3779b97f4a7c15ULL);
+
+	return rng_next(&s);
+}
+
+static void *map_fabric(void)
+{
+	void *p = mmap(NULL, FABRIC_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fabric_fd, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap fabric");
+		exit(2);
+	}
+	return p;
+}
+
+/*
+ * Is the segment's content what its creator wrote? -1: not written (yet).
+ * A creator that died between commit and writing leaves whatever the pages
+ * held before, so a header naming another GID only counts as corruption
+ * when the caller knows the content was written (@written).
+ */
+static int content_ok(void *base, const struct gmm_seg_info *si, bool written)
+{
+	uint64_t *w = (uint64_t *)((char *)base + si->offset);
+	uint64_t n = si->size / 8, i, step;
+
+	if (__atomic_load_n(&w[3], __ATOMIC_ACQUIRE) != SEG_READY ||
+	    w[0] != SEG_MAGIC || w[1] != si->gid)
+		return written ? 0 : -1;
+	step = n > 4096 ? 7 : 1;
+	for (i = 4; i < n; i += step)
+		if (w[i] != pattern(si->gid, w[2], i))
+			return 0;
+	return w[n - 1] == pattern(si->gid, w[2], n - 1);
+}
+
+/* ---- worker ---- */
+
+struct held {
+	struct gmm_seg_info si;
+};
+
+static struct worker *me;
+static int my_node;
+
+static void crash_hook(enum mcs_crash_point cp)
+{
+	atomic_fetch_add(&sh->cp_hits[cp], 1);
+	if (atomic_load(&me->armed_cp) != (int)cp)
+		return;
+	if (atomic_load(&me->armed_skip)) {
+		atomic_fetch_sub(&me->armed_skip, 1);
+		return;
+	}
+	atomic_store(&me->dying_at, (int)cp);
+	raise(SIGKILL);
+}
+
+static void wviolation(const char *fmt, ...)
+{
+	va_list ap;
+
+	atomic_fetch_add(&me->violations, 1);
+	va_start(ap, fmt);
+	vsnprintf(me->msg, sizeof(me->msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "torture: node %d: VIOLATION %s\n", my_node, me->msg);
+}
+
+/* A share or segment that vanished is fine only if its partition was lost. */
+static bool revoked(struct gmm_region *r, uint32_t part, uint64_t gen)
+{
+	struct gmm_part_info pi;
+
+	if (gmm_part_info(r, part, &pi))
+		return false;
+	return pi.state == GMM_PART_LOST || pi.generation != gen;
+}
+
+static void write_content(void *base, const struct gmm_seg_info *si,
+			  uint64_t nonce)
+{
+	uint64_t *w = (uint64_t *)((char *)base + si->offset);
+	uint64_t n = si->size / 8, i;
+
+	/* The pages may hold an older segment's header: unready it first. */
+	__atomic_store_n(&w[3], 0, __ATOMIC_RELEASE);
+	w[0] = SEG_MAGIC;
+	w[1] = si->gid;
+	w[2] = nonce;
+	for (i = 4; i < n; i++)
+		w[i] = pattern(si->gid, nonce, i);
+	__atomic_store_n(&w[3], SEG_READY, __ATOMIC_RELEASE);
+}
+
+static void check_content(struct gmm_region *r, void *base,
+			  const struct gmm_seg_info *si, const char *when)
+{
+	if (content_ok(base, si, false) == 0 && !revoked(r, si->part, si->generation))
+		wviolation("gid %" PRIx64 " content corrupt %s", si->gid, when);
+}
+
+static void worker_recover(struct gmm_region *r)
+{
+	uint64_t mask = atomic_load(&me->recover_mask);
+	int ret = 0, n;
+
+	for (n = 0; n < NODES; n++) {
+		if (!(mask & (1ULL << n)))
+			continue;
+		ret = gmm_recover(r, (uint32_t)n, NULL);
+		if (ret == -EINPROGRESS)
+			n--; /* somebody else is at it: wait for them */
+		else if (ret)
+			break;
+	}
+	atomic_store(&me->cmd_result, ret);
+}
+
+/* Adopt what a previous incarnation of this node left in the journal. */
+static void adopt_journal(struct gmm_region *r)
+{
+	struct gmm_seg_info si;
+	int j;
+
+	for (j = 0; j < JOURNAL; j++) {
+		struct journal_entry *e = &me->journal[j];
+		uint32_t st = atomic_load(&e->state);
+
+		if (st == J_NONE)
+			continue;
+		atomic_store(&e->creator_share, ~0U);
+		if (gmm_lookup(r, atomic_load(&e->gid), &si) == 0) {
+			atomic_store(&e->part, si.part);
+			atomic_store(&e->gen, si.generation);
+			atomic_store(&e->state, J_LIVE);
+		} else {
+			atomic_store(&e->state, J_NONE);
+		}
+	}
+}
+
+static void op_alloc(struct gmm_region *r, void *base, uint64_t *rng,
+		     uint64_t *counter)
+{
+	struct journal_entry *e = NULL;
+	struct gmm_seg_info si;
+	uint64_t gid, size;
+	int j, ret, place;
+
+	for (j = 0; j < JOURNAL; j++)
+		if (atomic_load(&me->journal[j].state) == J_NONE) {
+			e = &me->journal[j];
+			break;
+		}
+	if (!e)
+		return;
+	gid = (uint64_t)(my_node + 1) << 56 |
+	      (uint64_t)gmm_self_incarnation(r) << 32 | ++*counter;
+	size = (1 + rng_next(rng) % MAX_PAGES) * GMM_PAGE_SIZE;
+	if (rng_next(rng) % 32 == 0) {
+		/* Now and then half a partition or more: often -ENOSPC (abort). */
+		struct gmm_geometry g;
+
+		gmm_get_geometry(r, &g);
+		size = (g.part_data_pages / 2 +
+			rng_next(rng) % (g.part_data_pages / 2)) * (uint64_t)GMM_PAGE_SIZE;
+	}
+	place = (int)(rng_next(rng) % (NODES + 2)) - 2;
+	atomic_store(&e->gid, gid);
+	atomic_store(&e->written, 0);
+	atomic_store(&e->state, J_CREATING);
+	ret = gmm_alloc(r, gid, size, place, (uint32_t)getpid(), &si);
+	if (ret) {
+		atomic_store(&e->state, J_NONE);
+		if (ret != -ENOSPC && ret != -ENFILE)
+			wviolation("alloc %" PRIx64 ": %d", gid, ret);
+		return;
+	}
+	atomic_store(&e->part, si.part);
+	atomic_store(&e->gen, si.generation);
+	atomic_store(&e->creator_share, si.sharer);
+	atomic_store(&e->state, J_LIVE);
+	write_content(base, &si, rng_next(rng));
+	atomic_store(&e->written, 1);
+	atomic_store(&sh->published[rng_next(rng) % PUBLISHED], gid);
+}
+
+static void op_destroy(struct gmm_region *r, void *base, uint64_t *rng)
+{
+	struct journal_entry *e = &me->journal[rng_next(rng) % JOURNAL];
+	uint32_t share = atomic_load(&e->creator_share);
+	uint64_t gid = atomic_load(&e->gid);
+	struct gmm_seg_info si;
+	int ret;
+
+	if (atomic_load(&e->state) != J_LIVE)
+		return;
+	if (gmm_lookup(r, gid, &si) == 0 &&
+	    content_ok(base, &si, atomic_load(&e->written)) == 0 &&
+	    !revoked(r, si.part, si.generation))
+		wviolation("gid %" PRIx64 " content corrupt before destroy", gid);
+	/* Sometimes drop the creator's share first: destroy then frees. */
+	if (share != ~0U && rng_next(rng) % 2) {
+		ret = gmm_release(r, gid, (uint32_t)getpid(), share);
+		if (ret && !revoked(r, atomic_load(&e->part), atomic_load(&e->gen)))
+			wviolation("release own %" PRIx64 ": %d", gid, ret);
+		atomic_store(&e->creator_share, ~0U);
+		share = ~0U;
+	}
+	atomic_store(&e->state, J_DESTROYING);
+	ret = gmm_destroy(r, gid);
+	if (ret && !revoked(r, atomic_load(&e->part), atomic_load(&e->gen)))
+		wviolation("destroy %" PRIx64 ": %d", gid, ret);
+	if (share != ~0U) {
+		ret = gmm_release(r, gid, (uint32_t)getpid(), share);
+		if (ret && !revoked(r, atomic_load(&e->part), atomic_load(&e->gen)))
+			wviolation("release after destroy %" PRIx64 ": %d", gid, ret);
+	}
+	atomic_store(&e->creator_share, ~0U);
+	atomic_store(&e->state, J_NONE);
+}
+
+static void op_acquire(struct gmm_region *r, void *base, uint64_t *rng,
+		       struct held *held, int *nheld)
+{
+	uint64_t gid = atomic_load(&sh->published[rng_next(rng) % PUBLISHED]);
+	struct gmm_seg_info si;
+	int ret;
+
+	if (!gid || *nheld >= HELD)
+		return;
+	ret = gmm_acquire(r, gid, (uint32_t)getpid(), &si);
+	if (ret == -ENOENT || ret == -ENFILE || ret == -ENXIO)
+		return;
+	if (ret) {
+		wviolation("acquire %" PRIx64 ": %d", gid, ret);
+		return;
+	}
+	check_content(r, base, &si, "at acquire");
+	held[(*nheld)++].si = si;
+}
+
+static void op_release(struct gmm_region *r, void *base, uint64_t *rng,
+		       struct held *held, int *nheld)
+{
+	struct gmm_seg_info si;
+	int i, ret;
+
+	if (!*nheld)
+		return;
+	i = (int)(rng_next(rng) % *nheld);
+	si = held[i].si;
+	held[i] = held[--*nheld];
+	/* Held, so the memory cannot have been freed under us. */
+	check_content(r, base, &si, "at release");
+	ret = gmm_release(r, si.gid, (uint32_t)getpid(), si.sharer);
+	if (ret && !revoked(r, si.part, si.generation))
+		wviolation("release %" PRIx64 ": %d", si.gid, ret);
+}
+
+static void worker_main(int node, uint64_t seed)
+{
+	struct held held[HELD];
+	uint64_t rng = seed, counter = 0, seen = 0, seq;
+	struct gmm_region *r;
+	int nheld = 0, ret, cmd;
+	void *base, *spacer;
+
+	my_node = node;
+	me = &sh->w[node];
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Map the fabric at an address of its own: only offsets may be shared. */
+	spacer = mmap(NULL, (1 + rng_next(&rng) % 64) << 12, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	(void)spacer;
+	base = map_fabric();
+	mcs_crash_hook = crash_hook;
+	ret = gmm_attach(base, FABRIC_SIZE, &r);
+	if (!ret)
+		ret = gmm_node_join(r, (uint32_t)node);
+	if (ret) {
+		wviolation("attach/join: %d", ret);
+		_exit(3);
+	}
+	atomic_store(&me->inc, gmm_self_incarnation(r));
+	adopt_journal(r);
+	atomic_store(&me->ready, 1);
+
+	for (;;) {
+		seq = atomic_load(&me->cmd_seq);
+		if (seq != seen) {
+			cmd = atomic_load(&me->cmd);
+			if (cmd == CMD_RECOVER)
+				worker_recover(r);
+			if (cmd == CMD_EXIT)
+				_exit(0);
+			seen = seq;
+			atomic_store(&me->ack_seq, seq);
+		}
+		if (atomic_load(&me->cmd) == CMD_PAUSE) {
+			sched_yield();
+			continue;
+		}
+		switch (rng_next(&rng) % 10) {
+		case 0: case 1: case 2:
+			op_alloc(r, base, &rng, &counter);
+			break;
+		case 3: case 4:
+			op_acquire(r, base, &rng, held, &nheld);
+			break;
+		case 5: case 6:
+			op_release(r, base, &rng, held, &nheld);
+			break;
+		case 7: case 8:
+			op_destroy(r, base, &rng);
+			break;
+		default: {
+			/* No share is held: the content may change under us. */
+			struct gmm_seg_info si;
+			uint64_t gid = atomic_load(&sh->published[rng_next(&rng) % PUBLISHED]);
+
+			ret = gid ? gmm_lookup(r, gid, &si) : 0;
+			if (ret && ret != -ENOENT && ret != -ENXIO)
+				wviolation("lookup %" PRIx64 ": %d", gid, ret);
+		}
+		}
+		atomic_fetch_add(&me->ops, 1);
+	}
+}
+
+/* ---- controller ---- */
+
+struct controller {
+	struct gmm_region *r;
+	void *base;
+	uint64_t rng;
+	uint64_t crashes, violations, rounds;
+	uint64_t kills_at[MCS_CP_COUNT];
+	uint64_t lost_rounds, random_rounds;
+};
+
+static void fail_stuck(const char *what)
+{
+	fprintf(stderr, "torture: stuck waiting for %s\n", what);
+	exit(1);
+}
+
+static bool alive(int node)
+{
+	return atomic_load(&sh->w[node].pid) > 0;
+}
+
+static void spawn(struct controller *c, int node, int armed_cp)
+{
+	struct worker *w = &sh->w[node];
+	uint64_t seed = rng_next(&c->rng);
+	uint64_t t0 = now_ns();
+	pid_t pid;
+
+	atomic_store(&w->armed_cp, armed_cp);
+	atomic_store(&w->armed_skip, 0);
+	atomic_store(&w->dying_at, -1);
+	atomic_store(&w->ready, 0);
+	atomic_store(&w->cmd, CMD_RUN);
+	atomic_store(&w->cmd_seq, 0);
+	atomic_store(&w->ack_seq, 0);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (!pid)
+		worker_main(node, seed);
+	atomic_store(&w->pid, pid);
+	/* Wait until it joined (or died trying, at an armed join point). */
+	while (!atomic_load(&w->ready)) {
+		int status;
+
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			atomic_store(&w->pid, -pid);
+			return;
+		}
+		if (now_ns() - t0 > TIMEOUT_NS)
+			fail_stuck("a node to join");
+		sched_yield();
+	}
+}
+
+/* Send a command and wait until the worker has done it (or died). */
+static bool command(int node, int cmd)
+{
+	struct worker *w = &sh->w[node];
+	uint64_t seq = atomic_load(&w->cmd_seq) + 1, t0 = now_ns();
+	int status;
+
+	atomic_store(&w->cmd, cmd);
+	atomic_store(&w->cmd_seq, seq);
+	while (atomic_load(&w->ack_seq) != seq) {
+		if (waitpid(atomic_load(&w->pid), &status, WNOHANG) ==
+		    atomic_load(&w->pid))
+			return false;
+		if (now_ns() - t0 > TIMEOUT_NS)
+			fail_stuck("a node to obey");
+		sched_yield();
+	}
+	return true;
+}
+
+/* Reap a node that died; account for where it died. */
+static void reaped(struct controller *c, int node)
+{
+	struct worker *w = &sh->w[node];
+	int cp = atomic_load(&w->dying_at);
+
+	atomic_store(&w->pid, 0);
+	c->crashes++;
+	if (cp >= 0)
+		c->kills_at[cp]++;
+	if (verbose)
+		fprintf(stderr, "torture: node %d died at %s\n", node,
+			cp >= 0 ? mcs_crash_point_names[cp] : "a random moment");
+}
+
+/* Wait for a node's death; false if it outlives the deadline. */
+static bool wait_death(struct controller *c, int node, uint64_t deadline)
+{
+	struct worker *w = &sh->w[node];
+	int status;
+
+	while (waitpid(atomic_load(&w->pid), &status, WNOHANG) != atomic_load(&w->pid)) {
+		if (now_ns() > deadline)
+			return false;
+		sched_yield();
+	}
+	reaped(c, node);
+	return true;
+}
+
+static void kill_now(struct controller *c, int node)
+{
+	int status;
+
+	kill(atomic_load(&sh->w[node].pid), SIGKILL);
+	waitpid(atomic_load(&sh->w[node].pid), &status, 0);
+	atomic_store(&sh->w[node].dying_at, -1);
+	reaped(c, node);
+}
+
+static void cviolation(struct controller *c, const char *msg)
+{
+	c->violations++;
+	fprintf(stderr, "torture: VIOLATION %s\n", msg);
+}
+
+static void check_violation(void *arg, const char *msg)
+{
+	cviolation(arg, msg);
+}
+
+/* Membership: tell the fabric, then have live nodes recover the dead. */
+static void recover_dead(struct controller *c, uint64_t dead, bool lost,
+			 int armed_cp)
+{
+	uint64_t t0 = now_ns();
+	int n, rec, start, first_dead = __builtin_ctzll(dead);
+
+	for (;;) {
+		for (n = 0; n < NODES; n++) {
+			struct gmm_node_info ni;
+
+			/* The fabric has the incarnation a node joined with. */
+			if (!(dead & (1ULL << n)) ||
+			    gmm_node_info(c->r, (uint32_t)n, &ni))
+				continue;
+			gmm_node_down(c->r, (uint32_t)n, ni.incarnation,
+				      lost && n == first_dead);
+		}
+		/* A random survivor recovers; an armed one may die doing it. */
+		rec = -1;
+		start = (int)(rng_next(&c->rng) % NODES);
+		for (n = 0; n < NODES && rec < 0; n++)
+			if (alive((start + n) % NODES))
+				rec = (start + n) % NODES;
+		if (rec < 0)
+			fail_stuck("a survivor");
+		if (armed_cp >= 0) {
+			atomic_store(&sh->w[rec].armed_cp, armed_cp);
+			armed_cp = -1;
+		}
+		atomic_store(&sh->w[rec].recover_mask, dead);
+		if (command(rec, CMD_RECOVER)) {
+			atomic_store(&sh->w[rec].armed_cp, -1);
+			if (atomic_load(&sh->w[rec].cmd_result))
+				cviolation(c, "recovery failed");
+			break;
+		}
+		/* The recoverer died: it needs recovering too. */
+		reaped(c, rec);
+		dead |= 1ULL << rec;
+		if (now_ns() - t0 > TIMEOUT_NS)
+			fail_stuck("recovery");
+	}
+	for (n = 0; n < NODES; n++) {
+		struct gmm_node_info ni;
+
+		if (!(dead & (1ULL << n)))
+			continue;
+		gmm_node_info(c->r, (uint32_t)n, &ni);
+		if (ni.state != GMM_NODE_CLEAN)
+			cviolation(c, "a dead node is not clean after recovery");
+	}
+}
+
+/* Lost memory really is gone: anything that still reads it is caught. */
+static void scribble(struct controller *c, int node)
+{
+	struct gmm_geometry g;
+	uint64_t *p, i, n, off;
+
+	gmm_get_geometry(c->r, &g);
+	off = g.parts_off + (uint64_t)node * g.part_size;
+	p = (uint64_t *)((char *)c->base + off);
+	n = g.part_size / 8;
+	for (i = 0; i < n; i++)
+		p[i] = rng_next(&c->rng);
+}
+
+static void verify_all(struct controller *c)
+{
+	struct gmm_check_report rep = { .violation = check_violation, .arg = c };
+	struct gmm_seg_info si;
+	char msg[200];
+	int n, j, ret;
+
+	ret = gmm_check(c->r, &rep);
+	if (ret) {
+		snprintf(msg, sizeof(msg), "gmm_check failed: %d", ret);
+		cviolation(c, msg);
+	}
+	/* Nothing committed is lost, nothing is corrupted. */
+	for (n = 0; n < NODES; n++) {
+		for (j = 0; j < JOURNAL; j++) {
+			struct journal_entry *e = &sh->w[n].journal[j];
+			uint64_t gid = atomic_load(&e->gid);
+
+			if (atomic_load(&e->state) != J_LIVE)
+				continue;
+			ret = gmm_lookup(c->r, gid, &si);
+			if (ret) {
+				struct gmm_part_info pi;
+
+				gmm_part_info(c->r, atomic_load(&e->part), &pi);
+				if (pi.generation != atomic_load(&e->gen) ||
+				    pi.state == GMM_PART_LOST)
+					continue; /* revoked with its lost partition */
+				snprintf(msg, sizeof(msg),
+					 "committed gid %" PRIx64 " of node %d is lost (%d)",
+					 gid, n, ret);
+				cviolation(c, msg);
+			} else if (content_ok(c->base, &si,
+					      atomic_load(&e->written)) == 0) {
+				uint64_t *w = (uint64_t *)((char *)c->base + si.offset);
+
+				snprintf(msg, sizeof(msg),
+					 "gid %" PRIx64 " content corrupt (part %u page offset %" PRIu64
+					 " size %" PRIu64 "; header gid %" PRIx64 " ready %d)",
+					 gid, si.part, si.offset, si.size, w[1],
+					 w[3] == SEG_READY);
+				cviolation(c, msg);
+			}
+		}
+	}
+}
+
+static void pause_all(bool on)
+{
+	int n;
+
+	for (n = 0; n < NODES; n++)
+		if (alive(n) && !command(n, on ? CMD_PAUSE : CMD_RUN))
+			fail_stuck("a pause (a node died unarmed)");
+}
+
+static bool is_recovery_point(int cp)
+{
+	return cp == MCS_CP_LOCK_STOLEN || cp == MCS_CP_REPAIR_HALF_DONE ||
+	       (cp >= MCS_CP_RECOVERY_CLAIMED && cp <= MCS_CP_RECOVERY_PARTITION);
+}
+
+static int master_holder(struct controller *c)
+{
+	struct gmm_part_info pi;
+	int n;
+
+	for (n = 0; n < NODES; n++)
+		if (!gmm_part_info(c->r, (uint32_t)n, &pi) &&
+		    (pi.master_primary || pi.master_replica))
+			return n;
+	return 0;
+}
+
+/* Points a victim reaches inside an operation while holding locks. */
+static const int holding_points[] = {
+	MCS_CP_MASTER_TAGGED, MCS_CP_SECTION_TAGGED, MCS_CP_PAGES_TAKEN,
+	MCS_CP_SHARER_TAGGED, MCS_CP_MASTER_FILLED, MCS_CP_COMMITTED,
+	MCS_CP_FINAL_MASTER,
+};
+
+static void round_once(struct controller *c, int cp)
+{
+	uint64_t dead, deadline;
+	int victim = (int)(rng_next(&c->rng) % NODES), n;
+	bool lost = rng_next(&c->rng) % 8 == 0, died;
+	int rec_cp = -1, join_cp = -1;
+
+	if (cp == MCS_CP_RECOVERY_MASTER_HALF_COPIED)
+		victim = master_holder(c);
+	if (cp == MCS_CP_RECOVERY_REVOKE_HALF || cp == MCS_CP_JOIN_REFORMAT_HALF)
+		lost = true;
+	if (cp == MCS_CP_JOIN_REFORMAT_HALF)
+		join_cp = cp;
+
+	if (cp >= 0 && is_recovery_point(cp)) {
+		/* Quiet the others, so the armed recoverer is the one to act. */
+		pause_all(true);
+		rec_cp = cp;
+		cp = holding_points[rng_next(&c->rng) % ARRAY_SIZE(holding_points)];
+		command(victim, CMD_RUN);
+	}
+	if (cp >= 0 && join_cp < 0) {
+		atomic_store(&sh->w[victim].armed_skip,
+			     (uint32_t)(rng_next(&c->rng) % 3));
+		atomic_store(&sh->w[victim].armed_cp, cp);
+		deadline = now_ns() + 2000000000ULL;
+		died = wait_death(c, victim, deadline);
+		if (!died) { /* never got there this time: kill it anyway */
+			atomic_store(&sh->w[victim].armed_cp, -1);
+			kill_now(c, victim);
+		}
+	} else {
+		/* A random moment: after a random number of its operations. */
+		uint64_t until = atomic_load(&sh->w[victim].ops) +
+				 rng_next(&c->rng) % 40;
+		unsigned int spin = (unsigned int)(rng_next(&c->rng) % 20000);
+
+		deadline = now_ns() + TIMEOUT_NS;
+		while (atomic_load(&sh->w[victim].ops) < until &&
+		       now_ns() < deadline)
+			sched_yield();
+		for (volatile unsigned int i = 0; i < spin; i++)
+			;
+		kill_now(c, victim);
+		c->random_rounds++;
+	}
+	dead = 1ULL << victim;
+	recover_dead(c, dead, lost, rec_cp);
+	for (n = 0; n < NODES; n++)
+		if (!alive(n) && n != victim)
+			dead |= 1ULL << n;
+	if (lost) {
+		c->lost_rounds++;
+		scribble(c, victim);
+	}
+
+	pause_all(true);
+	verify_all(c);
+	for (n = 0; n < NODES; n++) {
+		if (!(dead & (1ULL << n)))
+			continue;
+		spawn(c, n, n == victim ? join_cp : -1);
+		while (!alive(n) || atomic_load(&sh->w[n].pid) < 0) {
+			/* Died while joining (armed): recover and try again. */
+			atomic_store(&sh->w[n].pid, 0);
+			reaped(c, n);
+			pause_all(false);
+			recover_dead(c, 1ULL << n, false, -1);
+			pause_all(true);
+			verify_all(c);
+			spawn(c, n, -1);
+		}
+		command(n, CMD_PAUSE);
+	}
+	pause_all(false);
+	c->rounds++;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "crashes", required_argument, NULL, 'c' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gmm_format_params fp = { .nr_parts = NODES };
+	struct controller c = { 0 };
+	uint64_t target = 2000, seed = (uint64_t)time(NULL), t0;
+	uint32_t wv = 0;
+	int opt, n, cp, uncovered = 0;
+
+	while ((opt = getopt_long(argc, argv, "c:s:v", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			target = strtoull(optarg, NULL, 0);
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [--crashes N] [--seed S] [--verbose]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	printf("torture: seed %" PRIu64 ", target %" PRIu64 " crashes\n", seed,
+	       target);
+	fflush(stdout);
+	c.rng = seed;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fabric_fd = memfd_create("mcs-torture-fabric", 0);
+	if (sh == MAP_FAILED || fabric_fd < 0 ||
+	    ftruncate(fabric_fd, FABRIC_SIZE)) {
+		perror("setup");
+		return 2;
+	}
+	c.base = map_fabric();
+	if (gmm_format(c.base, FABRIC_SIZE, &fp) ||
+	    gmm_attach(c.base, FABRIC_SIZE, &c.r)) {
+		fprintf(stderr, "torture: cannot format the fabric\n");
+		return 2;
+	}
+	for (n = 0; n < NODES; n++)
+		spawn(&c, n, -1);
+
+	t0 = now_ns();
+	cp = 0;
+	while (c.crashes < target) {
+		/* Half the rounds walk the crash points, half are random. */
+		if (c.rounds % 2 == 0) {
+			round_once(&c, cp);
+			cp = (cp + 1) % MCS_CP_COUNT;
+		} else {
+			round_once(&c, -1);
+		}
+	}
+	/* Keep walking until every point has been crashed at (bounded). */
+	for (n = 0; n < 20 * MCS_CP_COUNT && now_ns() - t0 < TIMEOUT_NS * 5; n++) {
+		for (cp = 0; cp < MCS_CP_COUNT; cp++)
+			if (!c.kills_at[cp])
+				break;
+		if (cp == MCS_CP_COUNT)
+			break;
+		round_once(&c, cp);
+	}
+
+	pause_all(true);
+	verify_all(&c);
+	for (n = 0; n < NODES; n++) {
+		wv += atomic_load(&sh->w[n].violations);
+		if (alive(n))
+			command(n, CMD_EXIT);
+	}
+	while (wait(NULL) > 0)
+		;
+	c.violations += wv;
+	for (cp = 0; cp < MCS_CP_COUNT; cp++) {
+		if (verbose || !c.kills_at[cp])
+			printf("torture: %-28s hits %-9" PRIu64 " crashes %" PRIu64 "\n",
+			       mcs_crash_point_names[cp],
+			       (uint64_t)atomic_load(&sh->cp_hits[cp]),
+			       c.kills_at[cp]);
+		if (!c.kills_at[cp])
+			uncovered++;
+	}
+	printf("torture: %" PRIu64 " rounds (%" PRIu64 " random kills, %" PRIu64
+	       " with memory lost) in %.1f s, %d of %d crash points never crashed at\n",
+	       c.rounds, c.random_rounds, c.lost_rounds,
+	       (double)(now_ns() - t0) / 1e9, uncovered, MCS_CP_COUNT);
+	printf("torture: %" PRIu64 " crashes, %" PRIu64 " violations\n",
+	       c.crashes, c.violations);
+	return c.violations || uncovered ? 1 : 0;
+}
