@@ -78,8 +78,8 @@ int gmm_recover(struct gmm_region *r, u32 node,
 		struct gmm_recovery_report *report);
 
 /* Segments */
-#define GMM_PLACE_NEAREST (-1)   /* own partition, then ones it manages */
-#define GMM_PLACE_MOST_FREE (-2) /* the online partition with most free pages */
+#define GMM_PLACE_NEAREST MCS_PLACE_NEAREST
+#define GMM_PLACE_MOST_FREE MCS_PLACE_MOST_FREE
 
 struct gmm_seg_info {
 	u64 gid;

@@ -25,12 +25,13 @@
 #define GMM_FORMAT_H
 
 #include "../mcs/mcs_os.h"
+#include "../../include/uapi/linux/mcs.h"
 
 #define GMM_MAGIC 0x314d4d47534d434dULL /* "MCSGMM1" + 0x31, little-endian */
 #define GMM_VERSION 1
-#define GMM_PAGE_SHIFT 12
-#define GMM_PAGE_SIZE (1U << GMM_PAGE_SHIFT)
-#define GMM_MAX_NODES 64
+#define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
+#define GMM_PAGE_SIZE MCS_PAGE_SIZE
+#define GMM_MAX_NODES MCS_MAX_NODES
 #define GMM_NR_STRIPES 64 /* master table lock stripes */
 #define GMM_TXN_SLOTS 32  /* concurrent transactions per node */
 #define GMM_INC_MASK 0xffffffU /* incarnations are 24-bit, never 0 when alive */

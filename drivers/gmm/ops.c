@@ -78,7 +78,7 @@ static int gmm_op_finish(struct gmm_region *r, struct gmm_op *op, int ret)
 
 static bool gmm_valid_gid(u64 gid)
 {
-	return gid && gid != ~0ULL;
+	return gid != MCS_GID_NONE && gid != MCS_GID_INVALID;
 }
 
 /* Find a free entry of a partition table, starting at the hint. */

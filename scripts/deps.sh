@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# deps.sh - install the Debian packages a part of the build needs.
+#
+# Usage: scripts/deps.sh GROUP...
+#
+#   build   gcc, make, pkg-config, CUnit and zlib headers (user-space build)
+#   kernel  Debian kernel headers and sparse (kbuild of the modules)
+#   bench   nothing beyond "build" for now
+#
+# Only packages that are not installed are considered. If any are missing,
+# runs "apt-get update" and a non-interactive "apt-get install" (as root);
+# when not root it names the missing packages and exits 1. Does nothing,
+# and needs no network, when everything is already present.
+set -euo pipefail
+
+usage()
+{
+	echo "usage: $0 {build|kernel|bench}..." >&2
+	exit 2
+}
+
+[ $# -ge 1 ] || usage
+
+pkgs=()
+for group in "$@"; do
+	case "$group" in
+	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev) ;;
+	kernel)	pkgs+=(linux-headers-amd64 sparse) ;;
+	bench)	;;
+	*)	echo "$0: unknown group '$group'" >&2; usage ;;
+	esac
+done
+
+missing=()
+for p in "${pkgs[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	"install ok installed") ;;
+	*) missing+=("$p") ;;
+	esac
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+# De-duplicate while keeping the order.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++')
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "$0: missing Debian packages: ${missing[*]}" >&2
+	echo "$0: run as root, or: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y "${missing[@]}"

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mcsctl - administer an mcs global region.
+ *
+ * Until the /dev/mcs driver exists, mcsctl works on a region in a file
+ * (a file in /dev/shm is what the torture test and the demo use as their
+ * fabric); it maps the file and inspects it as an observer, without
+ * joining the cluster.
+ *
+ *   mcsctl format FILE --size SIZE --nodes N [--force]
+ *   mcsctl status FILE
+ *   mcsctl check FILE
+ *
+ * Exit status: 0 success (check: no violation), 1 check found violations,
+ * 2 bad usage or an error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gmm/gmm.h"
+
+static const char *prog = "mcsctl";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s format FILE --size SIZE[K|M|G] --nodes N [--force]\n"
+		"       %s status FILE\n"
+		"       %s check FILE\n",
+		prog, prog, prog);
+}
+
+/* What an attach error means, in words. */
+static const char *attach_error(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		return "too small to hold a region";
+	case -EMEDIUMTYPE:
+		return "not an mcs region (no magic)";
+	case -EPROTONOSUPPORT:
+		return "an mcs region of another format version";
+	case -EBADMSG:
+		return "superblock is torn or corrupt (bad CRC)";
+	case -ERANGE:
+		return "region is larger than the file (truncated?)";
+	case -EUCLEAN:
+		return "superblock geometry is inconsistent";
+	default:
+		return strerror(-err);
+	}
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K':
+		v <<= 10, end++;
+		break;
+	case 'm': case 'M':
+		v <<= 20, end++;
+		break;
+	case 'g': case 'G':
+		v <<= 30, end++;
+		break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+struct mapped {
+	void *base;
+	uint64_t size;
+	struct gmm_region *r;
+};
+
+static int map_region(const char *path, struct mapped *m)
+{
+	struct stat st;
+	int fd, ret;
+
+	fd = open(path, O_RDWR);
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	m->size = (uint64_t)st.st_size;
+	m->base = m->size ? mmap(NULL, m->size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (m->base == MAP_FAILED) {
+		fprintf(stderr, "%s: %s: cannot map: %s\n", prog, path,
+			m->size ? strerror(errno) : "empty file");
+		return -1;
+	}
+	ret = gmm_attach(m->base, m->size, &m->r);
+	if (ret) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, attach_error(ret));
+		munmap(m->base, m->size);
+		return -1;
+	}
+	return 0;
+}
+
+static void unmap_region(struct mapped *m)
+{
+	gmm_detach(m->r);
+	munmap(m->base, m->size);
+}
+
+static int cmd_format(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "nodes", required_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gmm_format_params fp = { 0 };
+	uint64_t size = 0, nodes = 0;
+	int opt, fd, ret, force = 0;
+	struct gmm_region *old;
+	const char *path;
+	void *base;
+	FILE *ur;
+
+	while ((opt = getopt_long(argc, argv, "s:n:f", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (parse_size(optarg, &size)) {
+				fprintf(stderr, "%s: bad size '%s'\n", prog, optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			if (parse_size(optarg, &nodes) || nodes > MCS_MAX_NODES) {
+				fprintf(stderr, "%s: bad node count '%s'\n", prog, optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			force = 1;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || !size || !nodes) {
+		usage(stderr);
+		return 2;
+	}
+	path = argv[optind];
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return 2;
+	}
+	if (ftruncate(fd, (off_t)size)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		close(fd);
+		return 2;
+	}
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (base == MAP_FAILED) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return 2;
+	}
+	/* Never destroy a region by accident. */
+	if (!force && gmm_attach(base, size, &old) == 0) {
+		gmm_detach(old);
+		munmap(base, size);
+		fprintf(stderr, "%s: %s already holds an mcs region; use --force to erase it\n",
+			prog, path);
+		return 2;
+	}
+	fp.nr_parts = (uint32_t)nodes;
+	ur = fopen("/dev/urandom", "r");
+	if (!ur || fread(fp.uuid, sizeof(fp.uuid), 1, ur) != 1) {
+		fprintf(stderr, "%s: cannot make a cluster UUID\n", prog);
+		if (ur)
+			fclose(ur);
+		munmap(base, size);
+		return 2;
+	}
+	fclose(ur);
+	fp.uuid[6] = (fp.uuid[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
+	fp.uuid[8] = (fp.uuid[8] & 0x3f) | 0x80;
+	ret = gmm_format(base, size, &fp);
+	munmap(base, size);
+	if (ret) {
+		fprintf(stderr, "%s: cannot format %s: %s\n", prog, path,
+			ret == -ENOSPC ? "too small for that many nodes" :
+			ret == -EINVAL ? "need 2 to 64 nodes" : strerror(-ret));
+		return 2;
+	}
+	printf("formatted %s: %" PRIu64 " bytes, %" PRIu64 " nodes\n", path,
+	       size, nodes);
+	return 0;
+}
+
+static const char *node_state(uint32_t s)
+{
+	static const char *const names[] = { "absent", "alive", "down",
+					     "recovering", "clean" };
+
+	return s < 5 ? names[s] : "bad";
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	struct gmm_geometry g;
+	struct gmm_node_info ni;
+	struct gmm_part_info pi;
+	struct mapped m;
+	uint32_t n;
+	int i;
+
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (map_region(argv[1], &m))
+		return 2;
+	gmm_get_geometry(m.r, &g);
+	printf("region  %" PRIu64 " bytes, %u partitions of %" PRIu64
+	       " bytes (%u data pages)\n", g.region_size, g.nr_parts,
+	       g.part_size, g.part_data_pages);
+	printf("tables  master %u entries in %u stripes, %u sections and %u sharers per partition\n",
+	       g.master_entries, g.nr_stripes, g.sections_per_part,
+	       g.sharers_per_part);
+	printf("uuid    ");
+	for (i = 0; i < 16; i++)
+		printf("%02x%s", g.uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
+	printf("\n\nnode  state       incarnation  partition  manager  used/total pages  sections  master\n");
+	for (n = 0; n < g.nr_parts; n++) {
+		gmm_node_info(m.r, n, &ni);
+		printf("%-5u %-11s %-12u ", n, node_state(ni.state), ni.incarnation);
+		if (gmm_part_info(m.r, n, &pi)) {
+			printf("(locked by a dead node: recovery pending)\n");
+			continue;
+		}
+		if (pi.state == GMM_PART_LOST) {
+			printf("%-10s %-8u %-17s %-9s %s\n", "lost", pi.manager, "-", "-",
+			       pi.master_primary ? "primary" : pi.master_replica ? "replica" : "");
+			continue;
+		}
+		printf("%-10s %-8u %7u/%-9u %-9u %s\n", "online", pi.manager,
+		       pi.data_pages - pi.free_pages, pi.data_pages,
+		       pi.sections_used,
+		       pi.master_primary ? "primary" : pi.master_replica ? "replica" : "");
+	}
+	unmap_region(&m);
+	return 0;
+}
+
+static void print_violation(void *arg, const char *msg)
+{
+	(void)arg;
+	printf("violation: %s\n", msg);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct gmm_check_report rep = { .violation = print_violation };
+	struct mapped m;
+	int ret;
+
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (map_region(argv[1], &m))
+		return 2;
+	ret = gmm_check(m.r, &rep);
+	unmap_region(&m);
+	if (ret) {
+		fprintf(stderr, "%s: check failed: %s\n", prog, attach_error(ret));
+		return 2;
+	}
+	printf("check: %u segments, %u sharers, %u free pages, %u violations\n",
+	       rep.segments, rep.sharers, rep.free_pages, rep.violations);
+	return rep.violations ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "format"))
+		return cmd_format(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "status"))
+		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
+	usage(stderr);
+	return 2;
+}
