@@ -120,6 +120,7 @@ void gmm_master_write(struct gmm_region *r, u32 idx,
 		      const struct gmm_master_entry *e);
 void gmm_master_tag(struct gmm_region *r, u32 idx, u64 txn, u32 pend);
 void gmm_master_settle(struct gmm_region *r, u32 idx, bool forward);
+void gmm_master_clone(struct gmm_region *r, u32 to);
 
 /* entry.c: settling one table entry, shared by commit, abort and repair */
 u32 gmm_settled_st(u32 st, bool forward, bool master);

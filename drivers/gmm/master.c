@@ -174,3 +174,28 @@ void gmm_master_settle(struct gmm_region *r, u32 idx, bool forward)
 	}
 	mcs_crash_point(FINAL_MASTER);
 }
+
+/*
+ * Copy the readable master copy into partition @to's master area; the
+ * caller holds every stripe lock and then points the master location (or
+ * puts the partition back online) at the new copy.
+ */
+void gmm_master_clone(struct gmm_region *r, u32 to)
+{
+	u32 i, n = r->g.per_stripe * GMM_NR_STRIPES;
+	struct gmm_master_entry *src = gmm_master_read_copy(r);
+	struct gmm_master_entry *dst = gmm_master_copy(r, to);
+
+	/* Both copies lost (a double failure): never resurrect a stale one. */
+	if (!src) {
+		memset(dst, 0, (size_t)n * sizeof(*dst));
+		mcs_os_mb();
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		dst[i] = src[i];
+		if (i == n / 2)
+			mcs_crash_point(RECOVERY_MASTER_HALF_COPIED);
+	}
+	mcs_os_mb();
+}

@@ -33,11 +33,19 @@ static void gmm_part_word_set(struct gmm_region *r, u32 p, u32 state,
 	} while (w != nw && mcs_cas64(pw, w, nw) != w);
 }
 
-/* A partition whose memory was lost starts again empty. */
+/*
+ * A partition whose memory was lost starts again empty. A master copy
+ * left on it (recovery found nowhere else to put it) is stale and is
+ * rebuilt from the other copy before the partition is online again.
+ */
 static void gmm_reformat_partition(struct gmm_region *r, u32 p)
 {
 	struct gmm_part_ctl *pc = &r->ctl->part[p];
+	u64 loc;
+	u32 s;
 
+	for (s = 0; s < GMM_NR_STRIPES; s++)
+		gmm_lock_stripe(r, s);
 	gmm_lock_part(r, p); /* never repairs: the partition is lost */
 	if (gmm_part_state(r, p) == GMM_PART_LOST) {
 		mcs_wr32(&pc->section_hwm, 0);
@@ -48,9 +56,14 @@ static void gmm_reformat_partition(struct gmm_region *r, u32 p)
 		mcs_wr32(&pc->section_hint, 0);
 		mcs_wr32(&pc->sharer_hint, 0);
 		mcs_wr32(&pc->page_hint, 0);
+		loc = mcs_rd64_acquire(&r->ctl->master_loc);
+		if (GMM_ML_PRIMARY(loc) == p || GMM_ML_REPLICA(loc) == p)
+			gmm_master_clone(r, p);
 		gmm_part_word_set(r, p, GMM_PART_ONLINE, p, true);
 	}
 	gmm_unlock_part(r, p);
+	for (s = GMM_NR_STRIPES; s-- > 0;)
+		gmm_unlock_stripe(r, s);
 }
 
 /**
@@ -113,6 +126,9 @@ int gmm_node_join(struct gmm_region *r, u32 node)
  *
  * Idempotent. From here on its locks can be taken over and its pending
  * entries settled by whoever needs them; gmm_recover() does the rest.
+ * Memory can be declared lost later than the death, even after recovery:
+ * the node is then down again until gmm_recover() has revoked its
+ * segments.
  *
  * Return: 0; -EINVAL; -ESTALE if @node is in another incarnation;
  * -ENOENT if it never joined.
@@ -133,6 +149,13 @@ int gmm_node_down(struct gmm_region *r, u32 node, u32 inc, bool memory_lost)
 			return -ESTALE;
 		nwv = GMM_NW_STATE(w) == GMM_NODE_ALIVE ?
 			      GMM_NW(GMM_NODE_DOWN, inc, 0, 0) : w;
+		/*
+		 * Memory found lost after the node was recovered: it is dead
+		 * again, so recovery runs again and revokes.
+		 */
+		if (memory_lost && GMM_NW_STATE(w) == GMM_NODE_CLEAN &&
+		    !(w & GMM_NW_LOST))
+			nwv = GMM_NW(GMM_NODE_DOWN, inc, 0, 0);
 		if (memory_lost)
 			nwv |= GMM_NW_LOST;
 		if (nwv == w || mcs_cas64(nw, w, nwv) == w)

@@ -8,11 +8,12 @@
  *   2 inflight cycle every lock: locks it held are taken over and its
  *              pending entries settled by the commit record; then its
  *              transaction slots are released
- *   3 master   a master copy on a lost partition, or on a dead node's,
- *              is rebuilt on a live node's partition
+ *   3 master   a master copy on a lost partition is rebuilt on another
+ *              partition
  *   4 free     destroyed segments nobody shares any more are freed
- *   5 partition memory survived: this node takes over its management;
- *              memory lost: every segment homed there is revoked
+ *   5 partition memory lost: every segment homed there is revoked;
+ *              every surviving partition the dead node managed is
+ *              taken over by this node
  *   done       the node word says CLEAN; the node may rejoin
  *
  * Every stage is idempotent, so a recovery interrupted by another death
@@ -123,21 +124,36 @@ static void gmm_recover_inflight(struct gmm_region *r, u32 node, u32 inc,
 	mcs_crash_point(RECOVERY_INFLIGHT);
 }
 
-static bool gmm_part_usable(struct gmm_region *r, u32 p)
+/*
+ * A master copy needs a new home only when its partition's memory is lost:
+ * memory that survived its node stays readable and is managed by a
+ * survivor. A new home is preferably the partition of a live node (less
+ * likely to be lost next), else any partition whose memory is there.
+ */
+static u32 gmm_master_target(struct gmm_region *r, u32 from, u32 keep)
 {
-	return gmm_part_state(r, p) == GMM_PART_ONLINE &&
-	       !gmm_id_dead(r, GMM_ID(p, GMM_NW_INC(mcs_rd64_acquire(
-					     &r->ctl->node[p])), 0));
+	u32 to, pass;
+	u64 w;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (to = 0; to < r->g.nr_parts; to++) {
+			if (to == keep || to == from ||
+			    gmm_part_state(r, to) != GMM_PART_ONLINE)
+				continue;
+			w = mcs_rd64_acquire(&r->ctl->node[to]);
+			if (pass || GMM_NW_STATE(w) == GMM_NODE_ALIVE)
+				return to;
+		}
+	}
+	return r->g.nr_parts;
 }
 
-/* Stage 3: both master copies on partitions of live nodes, if possible. */
+/* Stage 3: no master copy on a lost partition, if there is anywhere else. */
 static void gmm_recover_master(struct gmm_region *r,
 			       struct gmm_recovery_report *rep)
 {
-	u32 s, p, copy, keep, from, to, n = r->g.per_stripe * GMM_NR_STRIPES;
-	struct gmm_master_entry *src, *dst;
-	u64 loc, nloc;
-	u32 i;
+	u32 s, copy, keep, from, to;
+	u64 loc;
 
 	for (s = 0; s < GMM_NR_STRIPES; s++)
 		gmm_lock_stripe(r, s);
@@ -145,26 +161,21 @@ static void gmm_recover_master(struct gmm_region *r,
 		loc = mcs_rd64_acquire(&r->ctl->master_loc);
 		from = copy ? GMM_ML_REPLICA(loc) : GMM_ML_PRIMARY(loc);
 		keep = copy ? GMM_ML_PRIMARY(loc) : GMM_ML_REPLICA(loc);
-		if (from < r->g.nr_parts && gmm_part_usable(r, from))
+		if (gmm_part_state(r, from) != GMM_PART_LOST)
 			continue;
-		for (to = 0; to < r->g.nr_parts; to++)
-			if (to != keep && to != from && gmm_part_usable(r, to))
-				break;
+		to = gmm_master_target(r, from, keep);
+		/*
+		 * Nowhere else: the copy stays on the lost partition, unused,
+		 * and gmm_node_join() rebuilds it when the partition returns.
+		 */
 		if (to == r->g.nr_parts)
-			continue; /* nowhere better: keep it where it is */
-		src = gmm_master_read_copy(r);
-		if (!src)
+			continue;
+		if (!gmm_master_read_copy(r))
 			break; /* both copies lost: nothing to rebuild from */
-		dst = gmm_master_copy(r, to);
-		for (i = 0; i < n; i++) {
-			dst[i] = src[i];
-			if (i == n / 2)
-				mcs_crash_point(RECOVERY_MASTER_HALF_COPIED);
-		}
-		mcs_os_mb();
-		p = copy ? keep : to;
-		nloc = GMM_ML(p, copy ? to : keep, GMM_ML_EPOCH(loc) + 1);
-		mcs_wr64_release(&r->ctl->master_loc, nloc);
+		gmm_master_clone(r, to);
+		mcs_wr64_release(&r->ctl->master_loc,
+				 GMM_ML(copy ? keep : to, copy ? to : keep,
+					GMM_ML_EPOCH(loc) + 1));
 		rep->master_copies_rebuilt++;
 	}
 	for (s = GMM_NR_STRIPES; s-- > 0;)
@@ -239,64 +250,78 @@ static void gmm_recover_free(struct gmm_region *r,
 	mcs_crash_point(RECOVERY_FREE);
 }
 
-/* Stage 5 on resource loss: revoke every segment homed in @lost. */
+/*
+ * Stage 5 on resource loss: revoke every segment homed in @lost, one
+ * transaction each, reporting it between tag and commit. A recoverer that
+ * dies before its commit has its tag rolled back and the segment is
+ * reported again by its successor; after the commit, it was reported. So
+ * every revoked segment is reported at least once, and twice only when a
+ * recoverer dies in that window.
+ */
 static void gmm_recover_revoke(struct gmm_region *r, u32 lost,
 			       struct gmm_recovery_report *rep)
 {
-	u32 s, i, end, n;
 	struct gmm_master_entry *m;
+	u32 s, i, end;
 	struct gmm_txn t;
 	u64 gid;
 
 	for (s = 0; s < GMM_NR_STRIPES; s++) {
-		gmm_txn_begin(r, &t, 0);
-		gmm_lock_stripe(r, s);
-		m = gmm_master_read_copy(r);
-		end = (s + 1) * r->g.per_stripe;
-		n = 0;
-		for (i = s * r->g.per_stripe; m && i < end; i++) {
-			if (GMM_ST_STATE(mcs_rd32(&m[i].st)) != GMM_E_LIVE ||
-			    mcs_rd16(&m[i].part) != lost)
-				continue;
-			gmm_master_tag(r, i, t.id, GMM_P_FREE);
-			n++;
-		}
-		if (n) {
-			gmm_txn_commit(r, &t);
-			for (i = s * r->g.per_stripe; i < end; i++) {
-				if (mcs_rd64(&m[i].txn) != t.id)
-					continue;
-				gid = mcs_rd64(&m[i].gid);
-				gmm_master_settle(r, i, true);
-				rep->sections_revoked++;
-				if (rep->revoked)
-					rep->revoked(rep->arg, gid);
-				mcs_crash_point(RECOVERY_REVOKE_HALF);
+		i = s * r->g.per_stripe;
+		end = i + r->g.per_stripe;
+		for (;;) {
+			gmm_txn_begin(r, &t, 0);
+			gmm_lock_stripe(r, s);
+			m = gmm_master_read_copy(r);
+			for (; m && i < end; i++)
+				if (GMM_ST_STATE(mcs_rd32(&m[i].st)) ==
+					    GMM_E_LIVE &&
+				    mcs_rd16(&m[i].part) == lost)
+					break;
+			if (!m || i == end) {
+				gmm_unlock_stripe(r, s);
+				gmm_txn_end(r, &t);
+				break;
 			}
+			gid = mcs_rd64(&m[i].gid);
+			gmm_master_tag(r, i, t.id, GMM_P_FREE);
+			if (rep->revoked)
+				rep->revoked(rep->arg, gid);
+			gmm_txn_commit(r, &t);
+			gmm_master_settle(r, i, true);
+			rep->sections_revoked++;
+			gmm_unlock_stripe(r, s);
+			gmm_txn_end(r, &t);
+			mcs_crash_point(RECOVERY_REVOKE_HALF);
 		}
-		gmm_unlock_stripe(r, s);
-		gmm_txn_end(r, &t);
 	}
 }
 
-/* Stage 5: the dead node's partition. */
+/*
+ * Stage 5: the dead node's partition is revoked if its memory is lost, and
+ * every surviving partition it managed (its own, and any it had taken over
+ * from nodes that died before) is taken over by this node.
+ */
 static void gmm_recover_partition(struct gmm_region *r, u32 node,
 				  struct gmm_recovery_report *rep)
 {
-	__le64 *pw = &r->ctl->part[node].word;
+	__le64 *pw;
+	u32 p;
 	u64 w;
 
-	if (gmm_part_state(r, node) == GMM_PART_LOST) {
+	if (gmm_part_state(r, node) == GMM_PART_LOST)
 		gmm_recover_revoke(r, node, rep);
-	} else {
+	for (p = 0; p < r->g.nr_parts; p++) {
+		pw = &r->ctl->part[p].word;
 		do {
 			w = mcs_rd64_acquire(pw);
 			if (GMM_PW_STATE(w) != GMM_PART_ONLINE ||
-			    GMM_PW_MANAGER(w) == r->node)
+			    GMM_PW_MANAGER(w) != node)
 				break;
 		} while (mcs_cas64(pw, w, GMM_PW(GMM_PART_ONLINE, r->node,
 						  GMM_PW_GEN(w))) != w);
-		rep->partition_taken_over = true;
+		if (p == node && GMM_PW_STATE(w) == GMM_PART_ONLINE)
+			rep->partition_taken_over = true;
 	}
 	mcs_crash_point(RECOVERY_PARTITION);
 }
@@ -316,7 +341,7 @@ int gmm_recover(struct gmm_region *r, u32 node,
 {
 	struct gmm_recovery_report local = { 0 };
 	struct gmm_recovery_report *rep = report ? report : &local;
-	u64 w;
+	u64 w, cur;
 	u32 inc;
 	int ret;
 
@@ -331,13 +356,24 @@ int gmm_recover(struct gmm_region *r, u32 node,
 	rep->node = node;
 	rep->incarnation = inc;
 
-	gmm_recover_sharers(r, node, inc, rep);
-	gmm_recover_inflight(r, node, inc, rep);
-	gmm_recover_master(r, rep);
-	gmm_recover_free(r, rep);
-	gmm_recover_partition(r, node, rep);
-
-	mcs_cas64(&r->ctl->node[node], w,
-		  GMM_NW(GMM_NODE_CLEAN, inc, 0, 0) | (w & GMM_NW_LOST));
-	return 0;
+	/*
+	 * Membership may learn that the memory is lost too while this runs
+	 * (the node word gains GMM_NW_LOST): then the stages run again, and
+	 * being idempotent they only add the revocation.
+	 */
+	for (;;) {
+		gmm_recover_sharers(r, node, inc, rep);
+		gmm_recover_inflight(r, node, inc, rep);
+		gmm_recover_master(r, rep);
+		gmm_recover_free(r, rep);
+		gmm_recover_partition(r, node, rep);
+		cur = mcs_cas64(&r->ctl->node[node], w,
+				GMM_NW(GMM_NODE_CLEAN, inc, 0, 0) |
+					(w & GMM_NW_LOST));
+		if (cur == w)
+			return 0;
+		if (cur != (w | GMM_NW_LOST))
+			return -EINPROGRESS; /* not ours any more */
+		w = cur;
+	}
 }

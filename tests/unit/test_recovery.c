@@ -26,8 +26,8 @@
  *     operation is visible if and only if it had committed, and the victim
  *     rejoins with a new incarnation. Every crash point must be hit.
  *
- * The tests named "BUG:" document defects found in drivers/gmm (see the
- * comment above each); they fail until the core is fixed.
+ * The "regression:" tests reproduce defects found and fixed in
+ * drivers/gmm; the comment above each says what went wrong.
  */
 #include <setjmp.h>
 
@@ -566,7 +566,7 @@ static u32 master_holders(bool primary)
 static void test_rebuild_master(void)
 {
 	struct gmm_recovery_report rep = new_report();
-	u32 i, pm, rm, p;
+	u32 i, pm, rm, p, inc;
 	int ret;
 
 	setup();
@@ -575,8 +575,19 @@ static void test_rebuild_master(void)
 	for (i = 1; i <= 40; i++)
 		ASSERT_EQ(gmm_alloc(h[2 + i % 2], i, PG, GMM_PLACE_NEAREST, 1, NULL), 0);
 
-	/* The replica's node dies, memory kept: the replica moves anyway. */
+	/* The replica's node dies, memory kept: the replica stays usable. */
+	inc = node_info(1).incarnation;
 	node_dies(1, false);
+	ASSERT_EQ(gmm_recover(h[2], 1, &rep), 0);
+	ASSERT_EQ(rep.master_copies_rebuilt, 0);
+	ASSERT_EQ(master_holders(true), 1U << 0);
+	ASSERT_EQ(master_holders(false), 1U << 1);
+	ASSERT_CLEAN(obs);
+
+	/* Its memory is found lost later: recovery runs again, it moves. */
+	rep = new_report();
+	ASSERT_EQ(gmm_node_down(obs, 1, inc, true), 0);
+	ASSERT_EQ(node_info(1).state, GMM_NODE_DOWN);
 	ASSERT_EQ(gmm_recover(h[2], 1, &rep), 0);
 	ASSERT_EQ(rep.master_copies_rebuilt, 1);
 	pm = master_holders(true);
@@ -664,10 +675,10 @@ static void test_recovery_restart(void)
 	finish();
 }
 
-/* ========================= defects found ========================= */
+/* ========================= regressions ========================= */
 
 /*
- * BUG (drivers/gmm/recover.c, gmm_recover_master(), "nowhere better: keep
+ * Regression (fixed in drivers/gmm/recover.c, gmm_recover_master(), "nowhere better: keep
  * it where it is"; drivers/gmm/node.c, gmm_node_join()/
  * gmm_reformat_partition()): when no other usable partition exists, a
  * master copy stays on a lost partition. While the partition is lost,
@@ -677,7 +688,7 @@ static void test_recovery_restart(void)
  * copy is used again as a master copy: primary and replica disagree (and a
  * later loss of the other copy would lose or resurrect segments).
  */
-static void test_bug_master_copy_on_rejoined_partition(void)
+static void test_regression_master_copy_on_rejoined_partition(void)
 {
 	struct gmm_format_params fp = { .nr_parts = NODES };
 	int ret;
@@ -702,7 +713,7 @@ static void test_bug_master_copy_on_rejoined_partition(void)
 }
 
 /*
- * BUG (drivers/gmm/recover.c, gmm_recover_revoke()): the revoked callback
+ * Regression (fixed in drivers/gmm/recover.c, gmm_recover_revoke()): the revoked callback
  * is the only way users learn that a segment was lost. Revoke tags every
  * entry of a stripe, commits, then settles and reports them one by one. If
  * the recovering node dies after reporting the first, the other committed
@@ -710,7 +721,7 @@ static void test_bug_master_copy_on_rejoined_partition(void)
  * the restarted recovery finds nothing left to revoke: those segments are
  * never reported by anyone.
  */
-static void test_bug_revoke_report_lost_on_restart(void)
+static void test_regression_revoke_report_lost_on_restart(void)
 {
 	struct gmm_recovery_report rep1 = new_report(), rep2 = new_report(),
 				   rep3 = new_report();
@@ -744,7 +755,7 @@ static void test_bug_revoke_report_lost_on_restart(void)
 }
 
 /*
- * BUG (drivers/gmm/recover.c, gmm_recover(), the final mcs_cas64() on the
+ * Regression (fixed in drivers/gmm/recover.c, gmm_recover(), the final mcs_cas64() on the
  * node word): its result is ignored. If the node word changes while
  * recovery runs -- gmm_node_down(..., memory_lost=true) adds GMM_NW_LOST
  * when membership learns later that the memory is gone too -- the CAS
@@ -759,7 +770,7 @@ static void late_loss(void)
 	ASSERT_EQ(gmm_node_down(obs, 2, late_loss_inc, true), 0);
 }
 
-static void test_bug_loss_reported_during_recovery(void)
+static void test_regression_loss_reported_during_recovery(void)
 {
 	int ret;
 
@@ -790,7 +801,7 @@ static void test_bug_loss_reported_during_recovery(void)
 }
 
 /*
- * BUG (drivers/gmm/node.c, gmm_node_down()): memory_lost is accepted for
+ * Regression (fixed in drivers/gmm/node.c, gmm_node_down()): memory_lost is accepted for
  * a node that is already CLEAN (its partition survived and was taken
  * over). The partition becomes LOST but nothing revokes the segments homed
  * there -- gmm_recover() has nothing to do for a clean node -- so the
@@ -798,7 +809,7 @@ static void test_bug_loss_reported_during_recovery(void)
  * violations and, after the node rejoins and its partition is reformatted,
  * master entries name sections that no longer exist.
  */
-static void test_bug_loss_after_recovery(void)
+static void test_regression_loss_after_recovery(void)
 {
 	u32 inc;
 	int ret;
@@ -821,12 +832,12 @@ static void test_bug_loss_after_recovery(void)
 }
 
 /*
- * BUG (drivers/gmm/recover.c, gmm_recover_partition()): only the dead
+ * Regression (fixed in drivers/gmm/recover.c, gmm_recover_partition()): only the dead
  * node's own partition is taken over. A partition it was managing for an
  * earlier dead node keeps a dead manager for good (until that node
  * rejoins), so no live node manages it.
  */
-static void test_bug_managed_partition_orphaned(void)
+static void test_regression_managed_partition_orphaned(void)
 {
 	setup();
 	node_dies(3, false);
@@ -1290,9 +1301,11 @@ static bool scen_recover(int cp, int k)
 		M_EQ(nrevoked, 0);
 		M_EQ(part_info((u32)x).manager, died ? r : v);
 	}
-	/* A dead node's partition holds no master copy any more. */
-	M_EQ(part_info((u32)x).master_primary, false);
-	M_EQ(part_info((u32)x).master_replica, false);
+	/* A lost partition holds no master copy any more. */
+	if (m_lost) {
+		M_EQ(part_info((u32)x).master_primary, false);
+		M_EQ(part_info((u32)x).master_replica, false);
+	}
 
 	node_up(x);
 	if (died)
@@ -1417,15 +1430,15 @@ int main(void)
 		{ "recovery rebuilds master copies", test_rebuild_master },
 		{ "recovery restarts after its recoverer dies", test_recovery_restart },
 		{ "crash-point matrix", test_crash_matrix },
-		{ "BUG: master copy on a partition that was lost and rejoined",
-		  test_bug_master_copy_on_rejoined_partition },
-		{ "BUG: revoked segments not reported after a restart",
-		  test_bug_revoke_report_lost_on_restart },
-		{ "BUG: memory loss reported while recovery runs",
-		  test_bug_loss_reported_during_recovery },
-		{ "BUG: memory loss reported after recovery",
-		  test_bug_loss_after_recovery },
-		{ "BUG: partition managed by a dead node", test_bug_managed_partition_orphaned },
+		{ "regression: master copy on a partition that was lost and rejoined",
+		  test_regression_master_copy_on_rejoined_partition },
+		{ "regression: revoked segments not reported after a restart",
+		  test_regression_revoke_report_lost_on_restart },
+		{ "regression: memory loss reported while recovery runs",
+		  test_regression_loss_reported_during_recovery },
+		{ "regression: memory loss reported after recovery",
+		  test_regression_loss_after_recovery },
+		{ "regression: partition managed by a dead node", test_regression_managed_partition_orphaned },
 	};
 
 	mcs_crash_hook = crash_hook;
