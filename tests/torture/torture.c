@@ -906,5 +906,6 @@ int main(int argc, char **argv)
 	       (double)(now_ns() - t0) / 1e9, uncovered, MCS_CP_COUNT);
 	printf("torture: %" PRIu64 " crashes, %" PRIu64 " violations\n",
 	       c.crashes, c.violations);
+	gmm_detach(c.r);
 	return c.violations || uncovered ? 1 : 0;
 }

@@ -30,6 +30,7 @@
 #define NODES 4
 #define PER_NODE 8
 #define MAX_GIDS (NODES * PER_NODE * 4)
+#define RUN_TIMEOUT_S 60 /* no step takes more than milliseconds */
 
 enum { C_NONE, C_CREATE, C_SHARE, C_CREATE_DIE, C_RECOVER, C_EXIT };
 
@@ -219,15 +220,22 @@ static bool run(int node, int cmd, uint64_t arg)
 {
 	struct node_ctl *c = &d->n[node];
 	uint64_t seq = atomic_load(&c->seq) + 1;
+	struct timespec t0, t;
 	int status;
 
 	atomic_store(&c->cmd, cmd);
 	atomic_store(&c->arg, arg);
 	atomic_store(&c->seq, seq);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (atomic_load(&c->done) != seq) {
 		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
 			c->pid = 0;
 			return false;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > RUN_TIMEOUT_S) {
+			say("demo", "node %d is stuck: giving up", node);
+			kill(0, SIGKILL);
 		}
 		sched_yield();
 	}
@@ -245,14 +253,27 @@ static void mcsctl(const char *tool, const char *what)
 		perror("system");
 }
 
-static void recover(struct gmm_region *r, int dead, bool lost, int by)
+/* What the membership service does when a node dies. */
+static void declare_dead(struct gmm_region *r, int dead, bool lost)
+{
+	int ret = gmm_node_down(r, (uint32_t)dead, atomic_load(&d->n[dead].inc), lost);
+
+	if (ret) {
+		say("demo", "gmm_node_down(%d): %s", dead, strerror(-ret));
+		exit(1);
+	}
+}
+
+static void recover(int dead, int by)
 {
 	struct node_ctl *c = &d->n[by];
 	char who[24];
 
 	snprintf(who, sizeof(who), "node %d", by);
-	gmm_node_down(r, (uint32_t)dead, atomic_load(&d->n[dead].inc), lost);
-	run(by, C_RECOVER, (uint64_t)dead);
+	if (!run(by, C_RECOVER, (uint64_t)dead) || c->result) {
+		say(who, "recovery of node %d failed: %s", dead, strerror(-c->result));
+		exit(1);
+	}
 	say(who, "recovered node %d in %.3f ms: %u sharers removed, %u transactions completed, "
 		 "%u aborted, %u master copies rebuilt, %u freed, %u revoked, partition %s",
 	    dead, c->ms, c->rep.sharers_removed, c->rep.txns_rolled_forward,
@@ -325,8 +346,10 @@ int main(int argc, char **argv)
 	if (run(3, C_CREATE_DIE, gid_abort))
 		return 1;
 	say("demo", "node 3 is dead too; membership tells the survivors");
-	recover(r, 2, false, 0);
-	recover(r, 3, false, 1);
+	declare_dead(r, 2, false);
+	declare_dead(r, 3, false);
+	recover(2, 0);
+	recover(3, 1);
 	say("demo", "gid %x (committed as node 2 died): %s", (unsigned)gid_commit,
 	    gmm_lookup(r, gid_commit, &si) == 0 ? "exists (completed)" : "MISSING");
 	say("demo", "gid %x (node 3 died before commit): %s", (unsigned)gid_abort,
@@ -342,7 +365,9 @@ int main(int argc, char **argv)
 	say("demo", "node 1 crashes and its memory is lost with it (resource loss)");
 	kill(d->n[1].pid, SIGKILL);
 	waitpid(d->n[1].pid, NULL, 0);
-	recover(r, 1, true, 2);
+	d->n[1].pid = 0;
+	declare_dead(r, 1, true);
+	recover(1, 2);
 	bad += audit(r, base, 1);
 	mcsctl(tool, "status");
 	mcsctl(tool, "check");

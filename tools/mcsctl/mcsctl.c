@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,27 @@ static void unmap_region(struct mapped *m)
 	munmap(m->base, m->size);
 }
 
+/* Does the open file @fd hold an attachable region? */
+static bool region_in_file(int fd)
+{
+	struct gmm_region *r;
+	struct stat st;
+	bool found;
+	void *base;
+
+	if (fstat(fd, &st) || !st.st_size)
+		return false;
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED)
+		return false;
+	found = gmm_attach(base, (uint64_t)st.st_size, &r) == 0;
+	if (found)
+		gmm_detach(r);
+	munmap(base, (size_t)st.st_size);
+	return found;
+}
+
 static int cmd_format(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -138,7 +160,6 @@ static int cmd_format(int argc, char **argv)
 	struct gmm_format_params fp = { 0 };
 	uint64_t size = 0, nodes = 0;
 	int opt, fd, ret, force = 0;
-	struct gmm_region *old;
 	const char *path;
 	void *base;
 	FILE *ur;
@@ -175,6 +196,13 @@ static int cmd_format(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 		return 2;
 	}
+	/* Never destroy a region by accident, not even by resizing its file. */
+	if (!force && region_in_file(fd)) {
+		close(fd);
+		fprintf(stderr, "%s: %s already holds an mcs region; use --force to erase it\n",
+			prog, path);
+		return 2;
+	}
 	if (ftruncate(fd, (off_t)size)) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 		close(fd);
@@ -184,14 +212,6 @@ static int cmd_format(int argc, char **argv)
 	close(fd);
 	if (base == MAP_FAILED) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		return 2;
-	}
-	/* Never destroy a region by accident. */
-	if (!force && gmm_attach(base, size, &old) == 0) {
-		gmm_detach(old);
-		munmap(base, size);
-		fprintf(stderr, "%s: %s already holds an mcs region; use --force to erase it\n",
-			prog, path);
 		return 2;
 	}
 	fp.nr_parts = (uint32_t)nodes;
