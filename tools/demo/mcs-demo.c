@@ -379,6 +379,7 @@ int main(int argc, char **argv)
 			run(n, C_EXIT, 0);
 	while (wait(NULL) > 0)
 		;
+	gmm_detach(r);
 	say("demo", bad ? "FAILED: %d problems" : "OK: every crash recovered, nothing committed was lost", bad);
 	return bad ? 1 : 0;
 }
