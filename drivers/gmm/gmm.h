@@ -25,6 +25,7 @@ struct gmm_format_params {
 	u32 master_entries;    /* 0: derived from the region size */
 	u32 sections_per_part; /* 0: derived */
 	u32 sharers_per_part;  /* 0: derived */
+	u32 gns_entries;       /* name table entries (power of two), 0: derived */
 	u8 uuid[16];           /* cluster UUID, recorded in the superblock */
 };
 
@@ -38,6 +39,8 @@ struct gmm_geometry {
 	u32 part_data_pages;
 	u64 parts_off;	/* partition p starts at parts_off + p * part_size */
 	u64 part_size;
+	u64 gns_off;	/* the gns name table area, outside the partitions */
+	u32 gns_entries;
 	u8 uuid[16];
 };
 

@@ -9,6 +9,9 @@
  *   offset 0          struct gmm_super      geometry, immutable, CRC-protected
  *   control_off       struct gmm_control    node words, locks, partition words,
  *                                           transaction slots, master location
+ *   gns_off           the name table of gns (drivers/gns/gns_format.h):
+ *                     outside every partition, so no node's death (not
+ *                     even with loss of its partition) takes names with it
  *   parts_off + p * part_size               partition p (one per node):
  *        + part_master_off    one master table copy (used when p holds
  *                             the primary or the replica)
@@ -28,13 +31,24 @@
 #include "../../include/uapi/linux/mcs.h"
 
 #define GMM_MAGIC 0x314d4d47534d434dULL /* "MCSGMM1" + 0x31, little-endian */
-#define GMM_VERSION 1
+/* 2: the superblock records the gns area. */
+#define GMM_VERSION 2
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
 #define GMM_PAGE_SIZE MCS_PAGE_SIZE
 #define GMM_MAX_NODES MCS_MAX_NODES
 #define GMM_NR_STRIPES 64 /* master table lock stripes */
 #define GMM_TXN_SLOTS 32  /* concurrent transactions per node */
 #define GMM_INC_MASK 0xffffffU /* incarnations are 24-bit, never 0 when alive */
+
+/*
+ * The gns area: a header and a power-of-two number of fixed-size name
+ * entries. gmm only sizes, zeroes and validates it; drivers/gns owns the
+ * layout (gns_format.h asserts it matches these sizes).
+ */
+#define GMM_GNS_HDR_SIZE 256
+#define GMM_GNS_ENTRY_SIZE 320
+#define GMM_GNS_MIN_ENTRIES 64
+#define GMM_GNS_MAX_ENTRIES (1U << 20)
 
 struct gmm_super {
 	__le64 magic;
@@ -59,7 +73,11 @@ struct gmm_super {
 	__le32 part_data_pages;
 	__le32 reserved0;
 	__u8 uuid[16];
-	__le64 reserved[16];
+	__le64 gns_off;
+	__le64 gns_size;
+	__le32 gns_entries; /* power of two */
+	__le32 gns_entry_size;
+	__le64 reserved[13];
 	__le32 crc; /* CRC-32 of the bytes from version up to this field */
 	__le32 pad;
 };

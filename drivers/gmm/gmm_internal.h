@@ -19,6 +19,9 @@ struct gmm_geom {
 	u32 data_pages;
 	u64 control_off;
 	u64 control_size;
+	u64 gns_off;
+	u64 gns_size;
+	u32 gns_entries;
 	u64 parts_off;
 	u64 part_size;
 	u64 master_off;
@@ -41,7 +44,8 @@ struct gmm_region {
 };
 
 int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
-		     u32 sections, u32 sharers, struct gmm_geom *g);
+		     u32 sections, u32 sharers, u32 gns_entries,
+		     struct gmm_geom *g);
 int gmm_region_revalidate(struct gmm_region *r);
 void gmm_reset_partition(u8 *base, const struct gmm_geom *g, u32 p);
 
@@ -97,6 +101,7 @@ static inline bool gmm_joined(const struct gmm_region *r)
 /* lock.c: fabric locks with owner-dead detection */
 bool gmm_id_dead(struct gmm_region *r, u64 id);
 u64 gmm_self_owner(struct gmm_region *r);
+bool gmm_lock_word(struct gmm_region *r, __le64 *word);
 void gmm_lock_stripe(struct gmm_region *r, u32 s);
 void gmm_unlock_stripe(struct gmm_region *r, u32 s);
 void gmm_lock_part(struct gmm_region *r, u32 p);

@@ -8,7 +8,7 @@
  */
 #include <linux/module.h>
 
-#include "gmm.h"
+#include "gmm_internal.h"
 
 EXPORT_SYMBOL_GPL(gmm_format);
 EXPORT_SYMBOL_GPL(gmm_attach);
@@ -28,6 +28,13 @@ EXPORT_SYMBOL_GPL(gmm_lookup);
 EXPORT_SYMBOL_GPL(gmm_seg_ptr);
 EXPORT_SYMBOL_GPL(gmm_part_info);
 EXPORT_SYMBOL_GPL(gmm_check);
+
+/* The narrow internal interface drivers/gns builds its name table on. */
+EXPORT_SYMBOL_GPL(gmm_id_dead);
+EXPORT_SYMBOL_GPL(gmm_lock_word);
+EXPORT_SYMBOL_GPL(gmm_lock_observe);
+EXPORT_SYMBOL_GPL(gmm_unlock_word);
+EXPORT_SYMBOL_GPL(gmm_settled_st);
 
 static int __init gmm_module_init(void)
 {

@@ -41,8 +41,17 @@ u64 gmm_self_owner(struct gmm_region *r)
 	return GMM_OWNER(r->node, r->inc, mcs_os_thread_id());
 }
 
-/* Returns true when the lock was taken over from a dead owner. */
-static bool gmm_lock_word(struct gmm_region *r, __le64 *word)
+/**
+ * gmm_lock_word - take a fabric lock, taking it over from a dead owner
+ * @r: a joined handle
+ * @word: the lock word
+ *
+ * Also used by gns for its name table lock.
+ *
+ * Return: true when the lock was taken over from a dead owner: the caller
+ * must repair what the lock protects before using it.
+ */
+bool gmm_lock_word(struct gmm_region *r, __le64 *word)
 {
 	u64 me = gmm_self_owner(r);
 	unsigned int spins = 0;

@@ -39,8 +39,19 @@ static u32 gmm_roundup_pow2(u64 v)
 	return p;
 }
 
+/* Default name table: one entry per 64 KiB of region, a power of two. */
+static u32 gmm_gns_entries(u64 size)
+{
+	u32 n = gmm_roundup_pow2(size >> 16);
+
+	if (n < GMM_GNS_MIN_ENTRIES)
+		return GMM_GNS_MIN_ENTRIES;
+	return n > GMM_GNS_MAX_ENTRIES ? GMM_GNS_MAX_ENTRIES : n;
+}
+
 int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
-		     u32 sections, u32 sharers, struct gmm_geom *g)
+		     u32 sections, u32 sharers, u32 gns_entries,
+		     struct gmm_geom *g)
 {
 	u64 part_pages, meta, avail, pages;
 
@@ -52,7 +63,16 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 	g->nr_stripes = GMM_NR_STRIPES;
 	g->control_off = gmm_page_align(sizeof(struct gmm_super));
 	g->control_size = gmm_page_align(sizeof(struct gmm_control));
-	g->parts_off = g->control_off + g->control_size;
+	if (!gns_entries)
+		gns_entries = gmm_gns_entries(size);
+	if (!gmm_is_pow2(gns_entries) || gns_entries < GMM_GNS_MIN_ENTRIES ||
+	    gns_entries > GMM_GNS_MAX_ENTRIES)
+		return -EINVAL;
+	g->gns_entries = gns_entries;
+	g->gns_off = g->control_off + g->control_size;
+	g->gns_size = gmm_page_align(GMM_GNS_HDR_SIZE +
+				     (u64)gns_entries * GMM_GNS_ENTRY_SIZE);
+	g->parts_off = g->gns_off + g->gns_size;
 	if (size < g->parts_off + (u64)nr_parts * 4 * GMM_PAGE_SIZE)
 		return -ENOSPC;
 	g->part_size = gmm_div(size - g->parts_off, nr_parts) &
@@ -138,7 +158,8 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 		return -EINVAL;
 	ret = gmm_geom_compute(size, params->nr_parts, params->master_entries,
 			       params->sections_per_part,
-			       params->sharers_per_part, &g);
+			       params->sharers_per_part, params->gns_entries,
+			       &g);
 	if (ret)
 		return ret;
 
@@ -146,6 +167,8 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	mcs_os_mb();
 	ctl = (struct gmm_control *)((u8 *)base + g.control_off);
 	memset(ctl, 0, g.control_size);
+	/* An all-zero name table is empty, unlocked, with no GID issued. */
+	memset((u8 *)base + g.gns_off, 0, g.gns_size);
 	for (p = 0; p < g.nr_parts; p++) {
 		gmm_reset_partition(base, &g, p);
 		ctl->part[p].word = cpu_to_le64(GMM_PW(GMM_PART_ONLINE, p, 1));
@@ -176,6 +199,10 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	sb->part_bitmap_off = cpu_to_le64(g.bitmap_off);
 	sb->part_data_off = cpu_to_le64(g.data_off);
 	sb->part_data_pages = cpu_to_le32(g.data_pages);
+	sb->gns_off = cpu_to_le64(g.gns_off);
+	sb->gns_size = cpu_to_le64(g.gns_size);
+	sb->gns_entries = cpu_to_le32(g.gns_entries);
+	sb->gns_entry_size = cpu_to_le32(GMM_GNS_ENTRY_SIZE);
 	memcpy(sb->uuid, params->uuid, sizeof(sb->uuid));
 	sb->crc = cpu_to_le32(gmm_super_crc(sb));
 	mcs_os_mb();
@@ -202,8 +229,9 @@ static int gmm_super_check(const struct gmm_super *sb, u64 size,
 	ret = gmm_geom_compute(rsize, le32_to_cpu(sb->nr_parts),
 			       per_stripe * GMM_NR_STRIPES,
 			       le32_to_cpu(sb->sections_per_part),
-			       le32_to_cpu(sb->sharers_per_part), g);
-	if (ret)
+			       le32_to_cpu(sb->sharers_per_part),
+			       le32_to_cpu(sb->gns_entries), g);
+	if (ret || le32_to_cpu(sb->gns_entry_size) != GMM_GNS_ENTRY_SIZE)
 		return -EUCLEAN;
 	if (g->per_stripe != per_stripe ||
 	    g->control_off != le64_to_cpu(sb->control_off) ||
@@ -215,7 +243,9 @@ static int gmm_super_check(const struct gmm_super *sb, u64 size,
 	    g->sharer_off != le64_to_cpu(sb->part_sharer_off) ||
 	    g->bitmap_off != le64_to_cpu(sb->part_bitmap_off) ||
 	    g->data_off != le64_to_cpu(sb->part_data_off) ||
-	    g->data_pages != le32_to_cpu(sb->part_data_pages))
+	    g->data_pages != le32_to_cpu(sb->part_data_pages) ||
+	    g->gns_off != le64_to_cpu(sb->gns_off) ||
+	    g->gns_size != le64_to_cpu(sb->gns_size))
 		return -EUCLEAN;
 	return 0;
 }
@@ -310,6 +340,8 @@ void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *out)
 	out->part_data_pages = r->g.data_pages;
 	out->parts_off = r->g.parts_off;
 	out->part_size = r->g.part_size;
+	out->gns_off = r->g.gns_off;
+	out->gns_entries = r->g.gns_entries;
 	memcpy(out->uuid, r->uuid, sizeof(out->uuid));
 }
 
