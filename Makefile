@@ -17,8 +17,8 @@
 # New sources are picked up by wildcard; see the layout below. A directory
 # that is missing or empty simply contributes nothing.
 #
-#   drivers/mcs/mcs_os_user.c + drivers/gmm/*.c (minus *_kmod.c)
-#                                     -> $(BUILD)/libgmm.a
+#   drivers/mcs/mcs_os_user.c + drivers/gmm/*.c + drivers/gns/*.c
+#   (minus *_kmod.c)                  -> $(BUILD)/libgmm.a
 #   tools/<tool>/*.c                  -> $(BUILD)/<tool>
 #   tests/unit/test_<name>.c          -> $(BUILD)/tests/<name>  (CUnit)
 #   tests/torture/*.c                 -> $(BUILD)/tests/torture
@@ -54,7 +54,8 @@ LIBS := -lz -lpthread -lrt
 KBUILD_GENERATED := %.mod.c
 
 LIB_SRCS := drivers/mcs/mcs_os_user.c \
-	    $(filter-out %_kmod.c $(KBUILD_GENERATED),$(wildcard drivers/gmm/*.c))
+	    $(filter-out %_kmod.c $(KBUILD_GENERATED),$(wildcard drivers/gmm/*.c)) \
+	    $(filter-out %_kmod.c $(KBUILD_GENERATED),$(wildcard drivers/gns/*.c))
 LIB := $(BUILD)/libgmm.a
 
 TOOLS := $(patsubst tools/%/,%,$(sort $(dir $(wildcard tools/*/*.c))))
@@ -91,7 +92,12 @@ ifeq ($(origin KDIR),undefined)
 KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
 		sort -V | tail -n 1)
 endif
-KMOD_DIR := $(CURDIR)/drivers/gmm
+# Modules in build order: gns links against the symbols gmm exports.
+KMOD_GMM := $(CURDIR)/drivers/gmm
+KMOD_GNS := $(CURDIR)/drivers/gns
+KMOD_DIRS := $(KMOD_GMM) $(KMOD_GNS)
+kbuild = $(MAKE) -C $(KDIR) M=$(1) \
+	 $(if $(filter $(KMOD_GNS),$(1)),KBUILD_EXTRA_SYMBOLS=$(KMOD_GMM)/Module.symvers)
 
 # ------------------------------------------------------------------ rules
 
@@ -148,19 +154,19 @@ kdir-check:
 	fi
 
 kmod: kdir-check
-	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) W=1 modules
+	$(foreach d,$(KMOD_DIRS),$(call kbuild,$(d)) W=1 modules &&) true
 
 kmod-clean: kdir-check
-	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) clean
+	$(foreach d,$(KMOD_DIRS),$(call kbuild,$(d)) clean &&) true
 
-# A clean W=1 C=1 (sparse) build; any "warning:" or "error:" in its output,
-# from the compiler, sparse or modpost, fails the check.
+# A clean W=1 C=1 (sparse) build of every module; any "warning:" or
+# "error:" in its output, from the compiler, sparse or modpost, fails the
+# check.
 kmod-check: kdir-check
 	@mkdir -p $(BUILD)
-	@$(MAKE) -C $(KDIR) M=$(KMOD_DIR) clean >/dev/null
-	@log=$(BUILD)/kmod-check.log; \
-	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) W=1 C=1 modules >$$log 2>&1; \
-	rc=$$?; \
+	@$(foreach d,$(KMOD_DIRS),$(call kbuild,$(d)) clean >/dev/null &&) true
+	@log=$(BUILD)/kmod-check.log; : >$$log; rc=0; \
+	$(foreach d,$(KMOD_DIRS),{ $(call kbuild,$(d)) W=1 C=1 modules >>$$log 2>&1 || rc=$$?; };) \
 	if grep -iE 'warning:|error:' $$log >&2; then \
 		echo "kmod-check: FAILED, warnings or errors above (full log: $$log)" >&2; \
 		exit 1; \
@@ -193,7 +199,7 @@ demo:
 clean:
 	rm -rf build build-san
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
-		$(MAKE) -s -C $(KDIR) M=$(KMOD_DIR) clean; \
+		$(foreach d,$(KMOD_DIRS),$(call kbuild,$(d)) -s clean;) \
 	fi
 
 FORMAT_SRCS = $(shell find . \( -path ./.git -o -path ./build -o \

@@ -40,7 +40,14 @@
 	X(RECOVERY_FREE)        /* stage 4 done */                          \
 	X(RECOVERY_REVOKE_HALF) /* stage 5 on loss, halfway */              \
 	X(RECOVERY_PARTITION)   /* stage 5 done, node not yet clean */      \
-	X(JOIN_REFORMAT_HALF)   /* rejoin after loss, partition half reset */
+	X(JOIN_REFORMAT_HALF)   /* rejoin after loss, partition half reset */ \
+	X(GNS_GID_TAKEN)        /* gns: GID issued, no entry tagged yet */  \
+	X(GNS_TAGGED)           /* gns: name entry pending */               \
+	X(GNS_SEG_DONE)         /* gns: gmm alloc/destroy done, not committed */ \
+	X(GNS_COMMITTED)        /* gns: commit record written */            \
+	X(GNS_SETTLED)          /* gns: entry settled, record not cleared */ \
+	X(GNS_REPAIR_HALF)      /* gns: dead owner's entry settled, record not cleared */ \
+	X(GNS_RECOVERY_SETTLED) /* gns_recover: lock cycled, sweep not done */
 
 enum mcs_crash_point {
 #define MCS_CP_ENUM(name) MCS_CP_##name,
