@@ -1407,7 +1407,8 @@ static void test_crash_matrix(void)
 		printf("      %-40s died %2u times (memory kept), %2u (lost)\n",
 		       m_ops[op].name, died[op][0], died[op][1]);
 	for (cp = 0; cp < MCS_CP_COUNT; cp++) {
-		if (m_hits[cp])
+		/* gmm operations never reach gns points: tests/unit/test_gns.c. */
+		if (m_hits[cp] || cp >= MCS_CP_GNS_GID_TAKEN)
 			continue;
 		printf("    crash point %s was never reached\n",
 		       mcs_crash_point_names[cp]);

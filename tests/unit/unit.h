@@ -4,8 +4,8 @@
  *
  *   - a fabric: one memfd that every node maps at its own address, so a
  *     table holding a pointer instead of an offset is caught;
- *   - ASSERT_CLEAN(r): gmm_check() runs and finds no violation (each one
- *     is printed);
+ *   - ASSERT_CLEAN(r): gmm_check() and gns_check() run and find no
+ *     violation (each one is printed);
  *   - unit_run(): the CUnit Basic runner; the program's exit status is 0
  *     only if no assertion and no suite failed.
  *
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "gmm/gmm.h"
+#include "gns/gns.h"
 
 struct fabric {
 	int fd;
@@ -80,13 +81,17 @@ static inline void unit_print_violation(void *arg, const char *msg)
 	fprintf(stderr, "    gmm_check: %s\n", msg);
 }
 
-/* gmm_check() with violations printed; returns the report. */
+/* gmm_check() and gns_check() with violations printed; returns the sum. */
 static inline struct gmm_check_report unit_check(struct gmm_region *r,
 						 int *ret)
 {
 	struct gmm_check_report rep = { .violation = unit_print_violation };
+	struct gns_check_report nrep = { .violation = unit_print_violation };
 
 	*ret = gmm_check(r, &rep);
+	if (!*ret)
+		*ret = gns_check(r, &nrep);
+	rep.violations += nrep.violations;
 	return rep;
 }
 
