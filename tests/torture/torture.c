@@ -4,8 +4,9 @@
  *
  * Four worker processes, each joined as a node, map one shared file as the
  * fabric and run random mixes of alloc / acquire / release / destroy /
- * lookup. Every segment's content is written by its creator and verified
- * by every process that acquires it. A controller (the membership service
+ * lookup, and of gns name create (segments by name, locks, events) /
+ * open / unlink. Every segment's content is written by its creator and
+ * verified by every process that acquires it. A controller (the membership service
  * of this test) kills nodes:
  *
  *   - at random moments (SIGKILL while the victim is mid-operation),
@@ -17,10 +18,13 @@
  *   - sometimes with the victim's memory lost (its partition is scribbled
  *     after recovery, so anything still reading it is caught).
  *
- * After every crash the survivors recover, all nodes are paused and the
- * controller checks: gmm_check() finds no violation; every segment a node
+ * After every crash the survivors recover (gmm_recover(), then
+ * gns_recover()), all nodes are paused and the controller checks:
+ * gmm_check() and gns_check() find no violation; every segment a node
  * committed and did not destroy still exists (unless its partition was
- * lost) and still holds its creator's content. Then the dead node restarts
+ * lost) and still holds its creator's content; every name whose create
+ * returned and that was not unlinked still names the same GID (unless it
+ * named a segment revoked with a lost partition). Then the dead node restarts
  * with a new incarnation.
  *
  * Prints "torture: <crashes> crashes, <violations> violations" and fails
@@ -45,6 +49,7 @@
 #include <unistd.h>
 
 #include "gmm/gmm.h"
+#include "gns/gns.h"
 #include "mcs/crashpoint.h"
 
 #define NODES 4
@@ -52,12 +57,14 @@
 #define JOURNAL 48	/* own segments a node keeps at most */
 #define HELD 24		/* shares of others' segments a node holds at most */
 #define PUBLISHED 64
+#define NAMES 8		/* own names a node keeps at most */
 #define MAX_PAGES 16
 #define TIMEOUT_NS (60ULL * 1000000000ULL)
 #define SEG_MAGIC 0x5345474d454e5453ULL
 #define SEG_READY 0x5245414459524459ULL
 
 enum { J_NONE, J_CREATING, J_LIVE, J_DESTROYING };
+enum { N_NONE, N_CREATING, N_LIVE, N_UNLINKING };
 enum { CMD_RUN, CMD_PAUSE, CMD_RECOVER, CMD_EXIT };
 
 struct journal_entry {
@@ -67,6 +74,17 @@ struct journal_entry {
 	_Atomic uint64_t gen;
 	_Atomic uint32_t creator_share; /* sharer index, ~0 when released */
 	_Atomic uint32_t written;	/* content complete */
+};
+
+/* A name this node made: "t<node>.<incarnation>.<counter>" (id packs them). */
+struct name_entry {
+	_Atomic uint64_t id;
+	_Atomic uint32_t state;
+	_Atomic uint32_t type;
+	_Atomic uint64_t gid;
+	_Atomic uint32_t part;
+	_Atomic uint64_t gen;
+	_Atomic uint32_t share; /* the creator's sharer index, ~0 if none */
 };
 
 struct worker {
@@ -85,11 +103,13 @@ struct worker {
 	_Atomic uint32_t ready;		/* attached and joined */
 	char msg[256];
 	struct journal_entry journal[JOURNAL];
+	struct name_entry names[NAMES];
 };
 
 struct shared {
 	struct worker w[NODES];
 	_Atomic uint64_t published[PUBLISHED];
+	_Atomic uint64_t published_names[PUBLISHED];
 	_Atomic uint64_t cp_hits[MCS_CP_COUNT];
 };
 
@@ -121,6 +141,17 @@ static uint64_t pattern(uint64_t gid, uint64_t nonce, uint64_t i)
 	uint64_t s = gid ^ (nonce << 1) ^ (i * 0x9e3779b97f4a7c15ULL);
 
 	return rng_next(&s);
+}
+
+static uint64_t name_id(uint32_t node, uint32_t inc, uint32_t ctr)
+{
+	return (uint64_t)(node + 1) << 56 | (uint64_t)inc << 32 | ctr;
+}
+
+static void name_of(uint64_t id, char *buf, size_t len)
+{
+	snprintf(buf, len, "/t%u.%u.%u", (unsigned int)(id >> 56) - 1,
+		 (unsigned int)(id >> 32) & 0xffffff, (unsigned int)id);
 }
 
 static void *map_fabric(void)
@@ -236,6 +267,8 @@ static void worker_recover(struct gmm_region *r)
 		else if (ret)
 			break;
 	}
+	if (!ret)
+		ret = gns_recover(r, NULL);
 	atomic_store(&me->cmd_result, ret);
 }
 
@@ -259,6 +292,28 @@ static void adopt_journal(struct gmm_region *r)
 		} else {
 			atomic_store(&e->state, J_NONE);
 		}
+	}
+	for (j = 0; j < NAMES; j++) {
+		struct name_entry *e = &me->names[j];
+		struct gns_info info;
+		char name[64];
+
+		if (atomic_load(&e->state) == N_NONE)
+			continue;
+		atomic_store(&e->share, ~0U);
+		name_of(atomic_load(&e->id), name, sizeof(name));
+		if (gns_lookup(r, name, &info)) {
+			atomic_store(&e->state, N_NONE);
+			continue;
+		}
+		atomic_store(&e->gid, info.gid);
+		atomic_store(&e->type, info.type);
+		if (info.type == GNS_TYPE_SEGMENT &&
+		    gmm_lookup(r, info.gid, &si) == 0) {
+			atomic_store(&e->part, si.part);
+			atomic_store(&e->gen, si.generation);
+		}
+		atomic_store(&e->state, N_LIVE);
 	}
 }
 
@@ -381,10 +436,130 @@ static void op_release(struct gmm_region *r, void *base, uint64_t *rng,
 		wviolation("release %" PRIx64 ": %d", si.gid, ret);
 }
 
+static void op_name_create(struct gmm_region *r, uint64_t *rng,
+			   uint32_t *counter)
+{
+	struct name_entry *e = NULL;
+	struct gmm_seg_info si;
+	struct gns_info info;
+	uint32_t type;
+	char name[64];
+	int j, ret;
+
+	for (j = 0; j < NAMES; j++)
+		if (atomic_load(&me->names[j].state) == N_NONE) {
+			e = &me->names[j];
+			break;
+		}
+	if (!e)
+		return;
+	type = rng_next(rng) % 3 ? GNS_TYPE_SEGMENT :
+	       rng_next(rng) % 2 ? GNS_TYPE_LOCK : GNS_TYPE_EVENT;
+	atomic_store(&e->id, name_id((uint32_t)my_node,
+				     gmm_self_incarnation(r), ++*counter));
+	atomic_store(&e->type, type);
+	atomic_store(&e->share, ~0U);
+	atomic_store(&e->state, N_CREATING);
+	name_of(atomic_load(&e->id), name, sizeof(name));
+	if (type == GNS_TYPE_SEGMENT)
+		ret = gns_seg_create(r, name, (1 + rng_next(rng) % 2) * GMM_PAGE_SIZE,
+				     (int)(rng_next(rng) % (NODES + 2)) - 2,
+				     (uint32_t)getpid(), &si, &info);
+	else
+		ret = gns_create(r, name, type, &info);
+	if (ret) {
+		atomic_store(&e->state, N_NONE);
+		if (ret != -ENOSPC && ret != -ENFILE)
+			wviolation("create name %s: %d", name, ret);
+		return;
+	}
+	atomic_store(&e->gid, info.gid);
+	if (type == GNS_TYPE_SEGMENT) {
+		atomic_store(&e->part, si.part);
+		atomic_store(&e->gen, si.generation);
+		atomic_store(&e->share, si.sharer);
+	}
+	atomic_store(&e->state, N_LIVE);
+	atomic_store(&sh->published_names[rng_next(rng) % PUBLISHED],
+		     atomic_load(&e->id));
+}
+
+/* A named segment revoked with its lost partition (asked after a failure). */
+static bool named_gone(struct gmm_region *r, struct name_entry *e)
+{
+	return atomic_load(&e->type) == GNS_TYPE_SEGMENT &&
+	       revoked(r, atomic_load(&e->part), atomic_load(&e->gen));
+}
+
+/* Unlink one of ours; a segment's creator share goes before or after. */
+static void op_name_unlink(struct gmm_region *r, uint64_t *rng)
+{
+	struct name_entry *e = &me->names[rng_next(rng) % NAMES];
+	uint32_t share = atomic_load(&e->share);
+	uint64_t gid = atomic_load(&e->gid);
+	char name[64];
+	int ret;
+
+	if (atomic_load(&e->state) != N_LIVE)
+		return;
+	name_of(atomic_load(&e->id), name, sizeof(name));
+	if (share != ~0U && rng_next(rng) % 2) {
+		ret = gmm_release(r, gid, (uint32_t)getpid(), share);
+		if (ret && !named_gone(r, e))
+			wviolation("release own named %" PRIx64 ": %d", gid, ret);
+		atomic_store(&e->share, ~0U);
+		share = ~0U;
+	}
+	atomic_store(&e->state, N_UNLINKING);
+	ret = gns_unlink(r, name);
+	/* A revoked segment's name is removed by gns_recover(). */
+	if (ret && !(ret == -ENOENT && named_gone(r, e)))
+		wviolation("unlink %s: %d", name, ret);
+	if (share != ~0U) {
+		ret = gmm_release(r, gid, (uint32_t)getpid(), share);
+		if (ret && !named_gone(r, e))
+			wviolation("release after unlink %" PRIx64 ": %d", gid, ret);
+	}
+	atomic_store(&e->share, ~0U);
+	atomic_store(&e->state, N_NONE);
+}
+
+/* Open somebody's name; a segment's share joins the held ones. */
+static void op_name_open(struct gmm_region *r, void *base, uint64_t *rng,
+			 struct held *held, int *nheld)
+{
+	uint64_t id = atomic_load(&sh->published_names[rng_next(rng) % PUBLISHED]);
+	struct gmm_seg_info si;
+	struct gns_info info;
+	char name[64];
+	int ret;
+
+	if (!id)
+		return;
+	name_of(id, name, sizeof(name));
+	if (*nheld >= HELD || rng_next(rng) % 2) {
+		ret = gns_lookup(r, name, &info);
+		if (ret && ret != -ENOENT)
+			wviolation("lookup name %s: %d", name, ret);
+		return;
+	}
+	ret = gns_seg_open(r, name, (uint32_t)getpid(), &si);
+	if (ret == -ENOENT || ret == -EMEDIUMTYPE || ret == -ENFILE ||
+	    ret == -ENXIO)
+		return;
+	if (ret) {
+		wviolation("open name %s: %d", name, ret);
+		return;
+	}
+	check_content(r, base, &si, "at open by name");
+	held[(*nheld)++].si = si;
+}
+
 static void worker_main(int node, uint64_t seed)
 {
 	struct held held[HELD];
 	uint64_t rng = seed, counter = 0, seen = 0, seq;
+	uint32_t name_counter = 0;
 	struct gmm_region *r;
 	int nheld = 0, ret, cmd;
 	void *base, *spacer;
@@ -424,7 +599,7 @@ static void worker_main(int node, uint64_t seed)
 			sched_yield();
 			continue;
 		}
-		switch (rng_next(&rng) % 10) {
+		switch (rng_next(&rng) % 13) {
 		case 0: case 1: case 2:
 			op_alloc(r, base, &rng, &counter);
 			break;
@@ -437,7 +612,16 @@ static void worker_main(int node, uint64_t seed)
 		case 7: case 8:
 			op_destroy(r, base, &rng);
 			break;
-		default: {
+		case 10:
+			op_name_create(r, &rng, &name_counter);
+			break;
+		case 11:
+			op_name_unlink(r, &rng);
+			break;
+		case 12:
+			op_name_open(r, base, &rng, held, &nheld);
+			break;
+		case 9: {
 			/* No share is held: the content may change under us. */
 			struct gmm_seg_info si;
 			uint64_t gid = atomic_load(&sh->published[rng_next(&rng) % PUBLISHED]);
@@ -648,6 +832,40 @@ static void scribble(struct controller *c, int node)
 		p[i] = rng_next(&c->rng);
 }
 
+/* Every name whose create returned, and not unlinked since, is there. */
+static void verify_names(struct controller *c)
+{
+	struct gns_check_report rep = { .violation = check_violation, .arg = c };
+	struct gns_info info;
+	char name[64], msg[200];
+	int n, j, ret;
+
+	ret = gns_check(c->r, &rep);
+	if (ret) {
+		snprintf(msg, sizeof(msg), "gns_check failed: %d", ret);
+		cviolation(c, msg);
+	}
+	for (n = 0; n < NODES; n++) {
+		for (j = 0; j < NAMES; j++) {
+			struct name_entry *e = &sh->w[n].names[j];
+
+			if (atomic_load(&e->state) != N_LIVE)
+				continue;
+			name_of(atomic_load(&e->id), name, sizeof(name));
+			ret = gns_lookup(c->r, name, &info);
+			if (!ret && info.gid == atomic_load(&e->gid))
+				continue;
+			if (atomic_load(&e->type) == GNS_TYPE_SEGMENT &&
+			    revoked(c->r, atomic_load(&e->part), atomic_load(&e->gen)))
+				continue;
+			snprintf(msg, sizeof(msg),
+				 "committed name %s of node %d is lost (%d)",
+				 name, n, ret);
+			cviolation(c, msg);
+		}
+	}
+}
+
 static void verify_all(struct controller *c)
 {
 	struct gmm_check_report rep = { .violation = check_violation, .arg = c };
@@ -660,6 +878,7 @@ static void verify_all(struct controller *c)
 		snprintf(msg, sizeof(msg), "gmm_check failed: %d", ret);
 		cviolation(c, msg);
 	}
+	verify_names(c);
 	/* Nothing committed is lost, nothing is corrupted. */
 	for (n = 0; n < NODES; n++) {
 		for (j = 0; j < JOURNAL; j++) {
@@ -707,7 +926,8 @@ static void pause_all(bool on)
 static bool is_recovery_point(int cp)
 {
 	return cp == MCS_CP_LOCK_STOLEN || cp == MCS_CP_REPAIR_HALF_DONE ||
-	       (cp >= MCS_CP_RECOVERY_CLAIMED && cp <= MCS_CP_RECOVERY_PARTITION);
+	       (cp >= MCS_CP_RECOVERY_CLAIMED && cp <= MCS_CP_RECOVERY_PARTITION) ||
+	       cp == MCS_CP_GNS_REPAIR_HALF || cp == MCS_CP_GNS_RECOVERY_SETTLED;
 }
 
 static int master_holder(struct controller *c)
@@ -729,6 +949,11 @@ static const int holding_points[] = {
 	MCS_CP_FINAL_MASTER,
 };
 
+/* Points where a victim holds the gns lock with its entry pending. */
+static const int gns_holding_points[] = {
+	MCS_CP_GNS_TAGGED, MCS_CP_GNS_SEG_DONE, MCS_CP_GNS_COMMITTED,
+};
+
 static void round_once(struct controller *c, int cp)
 {
 	uint64_t dead, deadline;
@@ -747,7 +972,13 @@ static void round_once(struct controller *c, int cp)
 		/* Quiet the others, so the armed recoverer is the one to act. */
 		pause_all(true);
 		rec_cp = cp;
-		cp = holding_points[rng_next(&c->rng) % ARRAY_SIZE(holding_points)];
+		/* Repair of the name table needs a victim that holds its lock. */
+		if (cp == MCS_CP_GNS_REPAIR_HALF || rng_next(&c->rng) % 4 == 0)
+			cp = gns_holding_points[rng_next(&c->rng) %
+						ARRAY_SIZE(gns_holding_points)];
+		else
+			cp = holding_points[rng_next(&c->rng) %
+					    ARRAY_SIZE(holding_points)];
 		command(victim, CMD_RUN);
 	}
 	if (cp >= 0 && join_cp < 0) {
