@@ -5,6 +5,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,9 +53,32 @@ u64 mcs_os_now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
+/*
+ * gettid() is a system call, and every fabric lock records its owner's
+ * thread: cache it per thread (the kernel build reads current->pid). A
+ * forked child starts with its parent's cache, so fork clears it.
+ */
+static __thread u32 mcs_tid;
+
+static void mcs_tid_forget(void)
+{
+	mcs_tid = 0;
+}
+
+static void mcs_os_atfork_init(void)
+{
+	pthread_atfork(NULL, NULL, mcs_tid_forget);
+}
+
 u32 mcs_os_thread_id(void)
 {
-	return (u32)gettid();
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	if (likely(mcs_tid))
+		return mcs_tid;
+	pthread_once(&once, mcs_os_atfork_init);
+	mcs_tid = (u32)gettid();
+	return mcs_tid;
 }
 
 u32 mcs_os_crc32(const void *buf, size_t len)
