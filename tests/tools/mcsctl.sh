@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mcsctl.sh - mcsctl on a file fabric: format, status and check work, and
+# mcsctl.sh - mcsctl on a file fabric: format, status, check and ls work, and
 # every bad input gets a clear error (exit 2) and destroys nothing.
 #
 # Usage: tests/tools/mcsctl.sh PATH-TO-MCSCTL
@@ -33,7 +33,10 @@ f=$dir/fabric
 expect 0 "formatted .* 16777216 bytes, 4 nodes" $mcsctl format "$f" --size 16M --nodes 4
 expect 0 "^0 +absent .*primary" $mcsctl status "$f"
 expect 0 "^1 +absent .*replica" $mcsctl status "$f"
-expect 0 "check: 0 segments, 0 sharers, .* 0 violations" $mcsctl check "$f"
+expect 0 "check: 0 segments, 0 sharers, .* 0 names, 0 violations" $mcsctl check "$f"
+expect 0 "^names +256 entries" $mcsctl status "$f"
+expect 0 "^0 names" $mcsctl ls "$f"
+expect 2 "usage" $mcsctl ls
 sum=$(cksum <"$f")
 
 # Bad input: clear errors, the region untouched.

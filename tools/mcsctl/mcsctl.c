@@ -9,10 +9,11 @@
  *
  *   mcsctl format FILE --size SIZE --nodes N [--force]
  *   mcsctl status FILE
- *   mcsctl check FILE
+ *   mcsctl check FILE       gmm tables and the gns name table
+ *   mcsctl ls FILE          the names in the gns name table
  *
- * Exit status: 0 success (check: no violation), 1 check found violations,
- * 2 bad usage or an error.
+ * Exit status: 0 success (check: no violation), 1 check found violations
+ * (ls: the name table is locked by a dead node), 2 bad usage or an error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "gmm/gmm.h"
+#include "gns/gns.h"
 
 static const char *prog = "mcsctl";
 
@@ -35,8 +37,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s format FILE --size SIZE[K|M|G] --nodes N [--force]\n"
 		"       %s status FILE\n"
-		"       %s check FILE\n",
-		prog, prog, prog);
+		"       %s check FILE\n"
+		"       %s ls FILE\n",
+		prog, prog, prog, prog);
 }
 
 /* What an attach error means, in words. */
@@ -269,6 +272,7 @@ static int cmd_status(int argc, char **argv)
 	printf("tables  master %u entries in %u stripes, %u sections and %u sharers per partition\n",
 	       g.master_entries, g.nr_stripes, g.sections_per_part,
 	       g.sharers_per_part);
+	printf("names   %u entries\n", g.gns_entries);
 	printf("uuid    ");
 	for (i = 0; i < 16; i++)
 		printf("%02x%s", g.uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
@@ -303,6 +307,7 @@ static void print_violation(void *arg, const char *msg)
 static int cmd_check(int argc, char **argv)
 {
 	struct gmm_check_report rep = { .violation = print_violation };
+	struct gns_check_report nrep = { .violation = print_violation };
 	struct mapped m;
 	int ret;
 
@@ -313,14 +318,66 @@ static int cmd_check(int argc, char **argv)
 	if (map_region(argv[1], &m))
 		return 2;
 	ret = gmm_check(m.r, &rep);
+	if (!ret)
+		ret = gns_check(m.r, &nrep);
 	unmap_region(&m);
 	if (ret) {
 		fprintf(stderr, "%s: check failed: %s\n", prog, attach_error(ret));
 		return 2;
 	}
-	printf("check: %u segments, %u sharers, %u free pages, %u violations\n",
-	       rep.segments, rep.sharers, rep.free_pages, rep.violations);
+	rep.violations += nrep.violations;
+	printf("check: %u segments, %u sharers, %u free pages, %u names, %u violations\n",
+	       rep.segments, rep.sharers, rep.free_pages, nrep.names,
+	       rep.violations);
 	return rep.violations ? 1 : 0;
+}
+
+static const char *name_type(u32 type)
+{
+	switch (type) {
+	case GNS_TYPE_SEGMENT:
+		return "segment";
+	case GNS_TYPE_LOCK:
+		return "lock";
+	case GNS_TYPE_EVENT:
+		return "event";
+	default:
+		return "?";
+	}
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	struct gmm_seg_info si;
+	struct gns_info info;
+	struct mapped m;
+	uint32_t cursor = 0, n = 0;
+	int ret;
+
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (map_region(argv[1], &m))
+		return 2;
+	printf("%-18s %-8s %10s %5s  %s\n", "gid", "type", "bytes", "part",
+	       "name");
+	while ((ret = gns_list(m.r, &cursor, &info)) == 0) {
+		n++;
+		printf("%-18" PRIx64 " %-8s ", info.gid, name_type(info.type));
+		if (info.type == GNS_TYPE_SEGMENT && !gmm_lookup(m.r, info.gid, &si))
+			printf("%10" PRIu64 " %5u", si.size, si.part);
+		else
+			printf("%10s %5s", "-", "-");
+		printf("  /%s\n", info.name);
+	}
+	unmap_region(&m);
+	if (ret == -EOWNERDEAD) {
+		printf("(name table locked by a dead node: recovery pending)\n");
+		return 1;
+	}
+	printf("%u names\n", n);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -335,6 +392,8 @@ int main(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ls"))
+		return cmd_ls(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;
