@@ -308,8 +308,12 @@ static void adopt_journal(struct gmm_region *r)
 		}
 		atomic_store(&e->gid, info.gid);
 		atomic_store(&e->type, info.type);
-		if (info.type == GNS_TYPE_SEGMENT &&
-		    gmm_lookup(r, info.gid, &si) == 0) {
+		if (info.type == GNS_TYPE_SEGMENT) {
+			/* Its segment is being revoked: the name will go too. */
+			if (gmm_lookup(r, info.gid, &si)) {
+				atomic_store(&e->state, N_NONE);
+				continue;
+			}
 			atomic_store(&e->part, si.part);
 			atomic_store(&e->gen, si.generation);
 		}
