@@ -125,11 +125,9 @@ static int gns_do_create(struct gmm_region *r, const char *name, u32 type,
 		return -EINVAL;
 
 	gns_lock(r);
-	ret = gns_find(r, &nm, &idx, &free_idx);
-	if (ret != -ENOENT) {
-		ret = ret ? ret : -EEXIST;
+	ret = -EEXIST;
+	if (!gns_find(r, &nm, &idx, &free_idx))
 		goto out_unlock;
-	}
 	ret = -ENFILE;
 	if (free_idx == ~0U)
 		goto out_unlock;
