@@ -71,6 +71,26 @@ static inline void mcs_wr64_release(__le64 *p, u64 v)
 	mcs_os_store_release64(p, cpu_to_le64(v));
 }
 
+static inline u32 mcs_rd32_acquire(const __le32 *p)
+{
+	return le32_to_cpu(mcs_os_load_acquire32(p));
+}
+
+static inline u32 mcs_cas32(__le32 *p, u32 old, u32 new)
+{
+	return le32_to_cpu(mcs_os_cas32(p, cpu_to_le32(old), cpu_to_le32(new)));
+}
+
+/* Add to a fabric word; returns the old value (a CAS loop: endian-safe). */
+static inline u32 mcs_fadd32(__le32 *p, u32 v)
+{
+	u32 old = mcs_rd32(p), seen;
+
+	while ((seen = mcs_cas32(p, old, old + v)) != old)
+		old = seen;
+	return old;
+}
+
 /* Compare-and-swap on a fabric word; returns the value found there. */
 static inline u64 mcs_cas64(__le64 *p, u64 old, u64 new)
 {

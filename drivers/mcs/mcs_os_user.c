@@ -5,10 +5,14 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -52,9 +56,59 @@ u64 mcs_os_now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
+/*
+ * getpid() and gettid() are system calls; the lock fast path must not make
+ * one. The cache is reset in a child after fork().
+ */
+static __thread u32 mcs_os_tid;
+static u32 mcs_os_pid;
+static pthread_once_t mcs_os_atfork_once = PTHREAD_ONCE_INIT;
+
+static void mcs_os_forked(void)
+{
+	mcs_os_tid = 0;
+	mcs_os_pid = 0;
+}
+
+static void mcs_os_atfork(void)
+{
+	pthread_atfork(NULL, NULL, mcs_os_forked);
+}
+
 u32 mcs_os_thread_id(void)
 {
-	return (u32)gettid();
+	if (unlikely(!mcs_os_tid)) {
+		pthread_once(&mcs_os_atfork_once, mcs_os_atfork);
+		mcs_os_tid = (u32)gettid();
+	}
+	return mcs_os_tid;
+}
+
+u32 mcs_os_process_id(void)
+{
+	u32 pid = __atomic_load_n(&mcs_os_pid, __ATOMIC_RELAXED);
+
+	if (unlikely(!pid)) {
+		pthread_once(&mcs_os_atfork_once, mcs_os_atfork);
+		pid = (u32)getpid();
+		__atomic_store_n(&mcs_os_pid, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
+void mcs_os_wait32(__le32 *word, u32 val, u64 timeout_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(timeout_ns / 1000000000ULL),
+		.tv_nsec = (long)(timeout_ns % 1000000000ULL),
+	};
+
+	syscall(SYS_futex, word, FUTEX_WAIT, cpu_to_le32(val), &ts, NULL, 0);
+}
+
+void mcs_os_wake_all(__le32 *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 u32 mcs_os_crc32(const void *buf, size_t len)

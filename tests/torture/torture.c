@@ -15,7 +15,11 @@
  *     armed, then asked to recover a victim, and dies doing so; another
  *     survivor recovers both),
  *   - sometimes with the victim's memory lost (its partition is scribbled
- *     after recovery, so anything still reading it is caught).
+ *     after recovery, so anything still reading it is caught),
+ *   - inside the glock slow path (queued, admitted, released) and inside
+ *     an application critical section under a global mutex (gsync): the
+ *     protected pair of counters must be equal for every locker that gets
+ *     0, and the one that gets -EOWNERDEAD repairs it.
  *
  * After every crash the survivors recover, all nodes are paused and the
  * controller checks: gmm_check() finds no violation; every segment a node
@@ -56,6 +60,8 @@
 #define TIMEOUT_NS (60ULL * 1000000000ULL)
 #define SEG_MAGIC 0x5345474d454e5453ULL
 #define SEG_READY 0x5245414459524459ULL
+#define APP_MUTEXES 4
+#define APP_GID(i) (0xa990000000000000ULL + (i))
 
 enum { J_NONE, J_CREATING, J_LIVE, J_DESTROYING };
 enum { CMD_RUN, CMD_PAUSE, CMD_RECOVER, CMD_EXIT };
@@ -91,6 +97,11 @@ struct shared {
 	struct worker w[NODES];
 	_Atomic uint64_t published[PUBLISHED];
 	_Atomic uint64_t cp_hits[MCS_CP_COUNT];
+	/* What each application mutex protects: a == b outside it. */
+	struct {
+		_Atomic uint64_t a, b;
+	} app[APP_MUTEXES];
+	_Atomic uint64_t app_ownerdead;
 };
 
 static struct shared *sh;
@@ -381,6 +392,38 @@ static void op_release(struct gmm_region *r, void *base, uint64_t *rng,
 		wviolation("release %" PRIx64 ": %d", si.gid, ret);
 }
 
+/* An application critical section under a global mutex. */
+static void op_app(struct gmm_region *r, uint64_t *rng)
+{
+	uint32_t i = (uint32_t)(rng_next(rng) % APP_MUTEXES);
+	struct gsync_handle hm;
+	struct gsync_table t;
+	int ret;
+
+	gmm_sync_table(r, &t);
+	ret = gsync_open(&t, APP_GID(i), &hm);
+	if (!ret)
+		ret = gsync_mutex_lock(&t, &hm, GSYNC_INFINITE);
+	if (ret == -EOWNERDEAD) {
+		/* The dead owner was between the two increments, or not. */
+		atomic_store(&sh->app[i].b, atomic_load(&sh->app[i].a));
+		atomic_fetch_add(&sh->app_ownerdead, 1);
+		ret = gsync_mutex_consistent(&t, &hm);
+	} else if (!ret && atomic_load(&sh->app[i].a) != atomic_load(&sh->app[i].b)) {
+		wviolation("app mutex %u: protected data torn without owner-dead", i);
+	}
+	if (ret) {
+		wviolation("app mutex %u: lock %d", i, ret);
+		return;
+	}
+	atomic_fetch_add(&sh->app[i].a, 1);
+	mcs_crash_point(APP_CRITICAL);
+	atomic_fetch_add(&sh->app[i].b, 1);
+	ret = gsync_mutex_unlock(&t, &hm);
+	if (ret)
+		wviolation("app mutex %u: unlock %d", i, ret);
+}
+
 static void worker_main(int node, uint64_t seed)
 {
 	struct held held[HELD];
@@ -424,7 +467,10 @@ static void worker_main(int node, uint64_t seed)
 			sched_yield();
 			continue;
 		}
-		switch (rng_next(&rng) % 10) {
+		switch (rng_next(&rng) % 11) {
+		case 9:
+			op_app(r, &rng);
+			break;
 		case 0: case 1: case 2:
 			op_alloc(r, base, &rng, &counter);
 			break;
@@ -707,7 +753,7 @@ static void pause_all(bool on)
 static bool is_recovery_point(int cp)
 {
 	return cp == MCS_CP_LOCK_STOLEN || cp == MCS_CP_REPAIR_HALF_DONE ||
-	       (cp >= MCS_CP_RECOVERY_CLAIMED && cp <= MCS_CP_RECOVERY_PARTITION);
+	       (cp >= MCS_CP_RECOVERY_CLAIMED && cp <= MCS_CP_RECOVERY_LOCKS_HALF);
 }
 
 static int master_holder(struct controller *c)
@@ -747,7 +793,11 @@ static void round_once(struct controller *c, int cp)
 		/* Quiet the others, so the armed recoverer is the one to act. */
 		pause_all(true);
 		rec_cp = cp;
-		cp = holding_points[rng_next(&c->rng) % ARRAY_SIZE(holding_points)];
+		/* Stage 6 has work only if the victim held a sync lock. */
+		if (cp == MCS_CP_RECOVERY_LOCKS_HALF)
+			cp = MCS_CP_APP_CRITICAL;
+		else
+			cp = holding_points[rng_next(&c->rng) % ARRAY_SIZE(holding_points)];
 		command(victim, CMD_RUN);
 	}
 	if (cp >= 0 && join_cp < 0) {
@@ -857,6 +907,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "torture: cannot format the fabric\n");
 		return 2;
 	}
+	{
+		struct gsync_handle hm;
+		struct gsync_table t;
+
+		gmm_sync_table(c.r, &t);
+		for (n = 0; n < APP_MUTEXES; n++)
+			if (gsync_create(&t, APP_GID(n), GSYNC_MUTEX, false, &hm)) {
+				fprintf(stderr, "torture: cannot create the mutexes\n");
+				return 2;
+			}
+	}
 	for (n = 0; n < NODES; n++)
 		spawn(&c, n, -1);
 
@@ -904,6 +965,8 @@ int main(int argc, char **argv)
 	       " with memory lost) in %.1f s, %d of %d crash points never crashed at\n",
 	       c.rounds, c.random_rounds, c.lost_rounds,
 	       (double)(now_ns() - t0) / 1e9, uncovered, MCS_CP_COUNT);
+	printf("torture: %" PRIu64 " application mutexes taken owner-dead\n",
+	       (uint64_t)atomic_load(&sh->app_ownerdead));
 	printf("torture: %" PRIu64 " crashes, %" PRIu64 " violations\n",
 	       c.crashes, c.violations);
 	gmm_detach(c.r);
