@@ -63,7 +63,7 @@ struct glock_ctx {
 };
 
 /* A ticket holder that lets a free lock sit this long loses its turn. */
-#define GLOCK_SKIP_NS 5000000ULL
+#define GLOCK_SKIP_NS 20000000ULL
 #define GLOCK_RECHECK_NS 2000000ULL
 
 /* glock_acquire() flags */

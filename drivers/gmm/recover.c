@@ -334,10 +334,13 @@ static void gmm_recover_locks(struct gmm_region *r, u32 node, u32 inc,
 			      struct gmm_recovery_report *rep)
 {
 	struct gsync_table t;
+	struct mcs_event_log *log = gmm_event_log(r);
 
 	gmm_sync_table(r, &t);
 	rep->locks_broken += (u32)gsync_node_down(&t, node, inc);
-	mcs_event_log_node_down(gmm_event_log(r), node, inc);
+	rep->locks_broken += (u32)glock_break(&log->lock, node, inc);
+	/* Its subscribers will never acknowledge a planned leave. */
+	mcs_wr32(&log->leave_subs[node], 0);
 }
 
 /**

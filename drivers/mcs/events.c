@@ -334,20 +334,3 @@ int mcs_event_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
 	*expected = mcs_rd32(&rec->expected);
 	return 0;
 }
-
-/**
- * mcs_event_log_node_down - forget a dead node's part in the log
- * @log: the log
- * @node: the dead node
- * @incarnation: its dead incarnation
- *
- * Its subscribers will never acknowledge anything, and a post it was
- * making is abandoned to the next poster.
- */
-void mcs_event_log_node_down(struct mcs_event_log *log, u32 node,
-			     u32 incarnation)
-{
-	glock_break(&log->lock, node, incarnation);
-	if (node < MCS_MAX_NODES)
-		mcs_wr32(&log->leave_subs[node], 0);
-}

@@ -88,7 +88,5 @@ int mcs_event_ack(struct mcs_events *es, u64 seq);
 u64 mcs_event_seq(struct mcs_events *es);
 int mcs_event_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
 			   u32 *expected);
-void mcs_event_log_node_down(struct mcs_event_log *log, u32 node,
-			     u32 incarnation);
 
 #endif /* MCS_EVENTS_H */
