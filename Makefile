@@ -5,7 +5,8 @@
 #   make                user-space build into build/: libgmm.a, tools,
 #                       unit tests, torture test, benchmarks
 #   make san            the same with ASan+UBSan into build-san/
-#   make kmod           the kernel modules, kbuild against the newest
+#   make kmod           the kernel modules (mcs_glock, mcs_gmm, mcs_events;
+#                       drivers/Kbuild), kbuild against the newest
 #                       installed Debian headers (override with KDIR=...)
 #   make kmod-check     clean module build with W=1 C=1 (sparse); fails on
 #                       any warning or error
@@ -91,7 +92,8 @@ ifeq ($(origin KDIR),undefined)
 KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
 		sort -V | tail -n 1)
 endif
-KMOD_DIR := $(CURDIR)/drivers/gmm
+# drivers/Kbuild descends into glock/, gmm/ and mcs/: one build, all modules.
+KMOD_DIR := $(CURDIR)/drivers
 
 # ------------------------------------------------------------------ rules
 
