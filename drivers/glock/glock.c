@@ -46,10 +46,23 @@ static u64 glock_self(const struct glock_ctx *c)
 	return GLOCK_TAG(c->node, c->incarnation, mcs_os_process_id());
 }
 
+/*
+ * Every change a waiter may wait for bumps wseq; the system call is made
+ * only for sleepers. A waiter counts itself in sleepers before it sleeps
+ * on an old wseq, so either we see it here or it sees the new wseq.
+ */
 static void glock_wake(struct glock *l)
 {
 	mcs_fadd32(&l->wseq, 1);
-	mcs_os_wake_all(&l->wseq);
+	if (mcs_rd32(&l->sleepers))
+		mcs_os_wake_all(&l->wseq);
+}
+
+static void glock_sleep(struct glock *l, u32 w, u64 timeout_ns)
+{
+	mcs_fadd32(&l->sleepers, 1);
+	mcs_os_wait32(&l->wseq, w, timeout_ns);
+	mcs_fadd32(&l->sleepers, (u32)-1);
 }
 
 /* Move the queue on to @t + 1 unless somebody already moved it further. */
@@ -128,6 +141,7 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 {
 	u64 me = glock_self(c), cur, deadline = 0, now, since, wait;
 	u32 t, s, w, last_s;
+	unsigned int spins = 0;
 	int ret = 0, got;
 
 	cur = mcs_rd64_acquire(&l->owner);
@@ -167,6 +181,12 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 				goto leave;
 			}
 		}
+		/* Critical sections are short: look again before sleeping. */
+		if (spins++ < GLOCK_SPINS) {
+			mcs_os_cpu_relax();
+			continue;
+		}
+		spins = 0;
 		now = mcs_os_now_ns();
 		if (s != last_s) {
 			last_s = s;
@@ -185,7 +205,7 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 		wait = !cur ? GLOCK_SKIP_NS : c->recheck_ns;
 		if (deadline && deadline - now < wait)
 			wait = deadline - now;
-		mcs_os_wait32(&l->wseq, w, wait);
+		glock_sleep(l, w, wait);
 	}
 	mcs_crash_point(GLOCK_ADMITTED);
 	glock_serve_after(l, t);

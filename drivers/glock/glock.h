@@ -47,7 +47,7 @@ struct glock {
 	__le32 wseq;    /* sleepers wait on it; bumped by every wake */
 	__le32 state;   /* enum glock_state, written only by the holder */
 	__le32 tid;     /* the owning thread, written by the holder */
-	__le32 reserved0;
+	__le32 sleepers; /* waiters in mcs_os_wait32(): wakers skip the call if 0 */
 	__le64 reserved[5];
 };
 
@@ -65,6 +65,8 @@ struct glock_ctx {
 /* A ticket holder that lets a free lock sit this long loses its turn. */
 #define GLOCK_SKIP_NS 20000000ULL
 #define GLOCK_RECHECK_NS 2000000ULL
+/* Looks a waiter takes at the lock (with a CPU pause) before sleeping. */
+#define GLOCK_SPINS 200
 
 /* glock_acquire() flags */
 #define GLOCK_F_TRY 0x1         /* never wait: -EBUSY */

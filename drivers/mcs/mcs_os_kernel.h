@@ -67,6 +67,11 @@ static inline void mcs_os_free(void *p)
 	kvfree(p);
 }
 
+static inline void mcs_os_cpu_relax(void)
+{
+	cpu_relax();
+}
+
 /* Remote holders cannot be woken by us: spin politely, let others run. */
 static inline void mcs_os_relax(unsigned int spins)
 {

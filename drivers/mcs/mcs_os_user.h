@@ -77,6 +77,11 @@ static inline void mcs_os_mb(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+static inline void mcs_os_cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
 void *mcs_os_zalloc(size_t size);
 void mcs_os_free(void *p);
 /* Called in every spin-wait iteration: yields the CPU. */
