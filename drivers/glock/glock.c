@@ -50,6 +50,8 @@ static u64 glock_self(const struct glock_ctx *c)
  * Every change a waiter may wait for bumps wseq; the system call is made
  * only for sleepers. A waiter counts itself in sleepers before it sleeps
  * on an old wseq, so either we see it here or it sees the new wseq.
+ * (A process killed while asleep leaves sleepers high: its lock then pays
+ * a futex call per wake, which is slower, never wrong.)
  */
 static void glock_wake(struct glock *l)
 {
@@ -163,6 +165,8 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 
 	if (timeout_ns)
 		deadline = mcs_os_now_ns() + timeout_ns;
+	/* Counted before any look at wseq, so no release can miss us. */
+	mcs_fadd32(&l->waiters, 1);
 	t = mcs_fadd32(&l->next, 1);
 	mcs_crash_point(GLOCK_QUEUED);
 	last_s = mcs_rd32(&l->serving);
@@ -209,8 +213,10 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 	}
 	mcs_crash_point(GLOCK_ADMITTED);
 	glock_serve_after(l, t);
+	mcs_fadd32(&l->waiters, (u32)-1);
 	return ret;
 leave:
+	mcs_fadd32(&l->waiters, (u32)-1);
 	/* Hand our turn on at once rather than make the next one skip it. */
 	if (mcs_cas32(&l->serving, t, t + 1) == t)
 		glock_wake(l);
@@ -281,7 +287,7 @@ int glock_unlock(const struct glock_ctx *c, struct glock *l)
 	if (mcs_cas64(&l->owner, me, 0) != me)
 		return -EPERM;
 	mcs_crash_point(GLOCK_RELEASED);
-	if (mcs_rd32(&l->next) != mcs_rd32(&l->serving))
+	if (mcs_rd32(&l->waiters))
 		glock_wake(l);
 	return 0;
 }

@@ -48,7 +48,9 @@ struct glock {
 	__le32 state;   /* enum glock_state, written only by the holder */
 	__le32 tid;     /* the owning thread, written by the holder */
 	__le32 sleepers; /* waiters in mcs_os_wait32(): wakers skip the call if 0 */
-	__le64 reserved[5];
+	__le32 waiters;	 /* lockers past the fast path: releases bump wseq if > 0 */
+	__le32 reserved0;
+	__le64 reserved[4];
 };
 
 /* The per-node (user space: per-process) context every call takes. */

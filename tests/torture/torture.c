@@ -48,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gmm/gmm.h"
+#include "gmm/gmm_internal.h"
 #include "mcs/crashpoint.h"
 
 #define NODES 4
@@ -508,9 +508,40 @@ struct controller {
 	uint64_t lost_rounds, random_rounds;
 };
 
+static struct gmm_region *diag_r;
+
+static void dump_lock(const char *what, u32 i, struct glock *l)
+{
+	u64 owner = glock_owner(l);
+
+	if (!owner && mcs_rd32(&l->next) == mcs_rd32(&l->serving))
+		return;
+	fprintf(stderr, "torture:   %s %u: owner %" PRIx64 " tid %u state %u next %u serving %u waiters %u sleepers %u\n",
+		what, i, owner, mcs_rd32(&l->tid), glock_state(l),
+		mcs_rd32(&l->next), mcs_rd32(&l->serving),
+		mcs_rd32(&l->waiters), mcs_rd32(&l->sleepers));
+}
+
+/* What a hang looks like: every lock that is held or has a queue. */
 static void fail_stuck(const char *what)
 {
+	struct gsync_table t;
+	u32 i;
+
 	fprintf(stderr, "torture: stuck waiting for %s\n", what);
+	if (diag_r) {
+		for (i = 0; i < NODES; i++)
+			fprintf(stderr, "torture:   node %u word %" PRIx64 " pid %d\n", i,
+				mcs_rd64(&diag_r->ctl->node[i]),
+				atomic_load(&sh->w[i].pid));
+		for (i = 0; i < GMM_NR_STRIPES; i++)
+			dump_lock("stripe", i, &diag_r->ctl->stripe_lock[i]);
+		for (i = 0; i < NODES; i++)
+			dump_lock("partition", i, &diag_r->ctl->part_lock[i]);
+		gmm_sync_table(diag_r, &t);
+		for (i = 0; i < t.nr; i++)
+			dump_lock("sync object", i, &t.objs[i].lock);
+	}
 	exit(1);
 }
 
@@ -918,6 +949,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 	}
+	diag_r = c.r;
 	for (n = 0; n < NODES; n++)
 		spawn(&c, n, -1);
 
