@@ -9,6 +9,9 @@
  *   - fixed-width and little-endian types (u8..u64, __le16..__le64),
  *   - loads, stores and compare-and-swap on fabric words,
  *   - waiting politely in a spin loop,
+ *   - sleeping until a 32-bit fabric word changes, and waking such
+ *     sleepers (a shared futex in user space; polling with backoff in the
+ *     kernel until cross-node doorbells exist),
  *   - time, CRC32, logging,
  *   - crash points (see crashpoint.h), which only the user build arms.
  *
