@@ -46,25 +46,33 @@ static u64 glock_self(const struct glock_ctx *c)
 	return GLOCK_TAG(c->node, c->incarnation, mcs_os_process_id());
 }
 
-/*
- * Every change a waiter may wait for bumps wseq; the system call is made
- * only for sleepers. A waiter counts itself in sleepers before it sleeps
- * on an old wseq, so either we see it here or it sees the new wseq.
- * (A process killed while asleep leaves sleepers high: its lock then pays
- * a futex call per wake, which is slower, never wrong.)
- */
+/* Wake every sleeper (rare paths: skips, departures, dead owners). */
 static void glock_wake(struct glock *l)
 {
+	mcs_wr32(&l->need_wake, 0);
 	mcs_fadd32(&l->wseq, 1);
-	if (mcs_rd32(&l->sleepers))
-		mcs_os_wake_all(&l->wseq);
+	mcs_os_wake_all(&l->wseq);
 }
 
-static void glock_sleep(struct glock *l, u32 w, u64 timeout_ns)
+/*
+ * Sleep on @w, the wseq read before the lock state the caller decided on.
+ * need_wake is set before a last look at the owner: a holder seen then
+ * releases later and finds need_wake set; a release before it changed the
+ * owner (seen here, so no sleep) or consumed need_wake and bumped wseq
+ * (so the futex does not sleep on @w).
+ */
+static void glock_sleep(struct glock *l, u32 w, u64 timeout_ns, bool in_turn)
 {
-	mcs_fadd32(&l->sleepers, 1);
+	if (!mcs_rd32(&l->need_wake))
+		mcs_cas32(&l->need_wake, 0, 1);
+	mcs_os_mb();
+	if (!mcs_rd64_acquire(&l->owner)) {
+		if (in_turn)
+			return;
+		/* Free, but the turn is another's: poll for it. */
+		timeout_ns = GLOCK_POLL_NS;
+	}
 	mcs_os_wait32(&l->wseq, w, timeout_ns);
-	mcs_fadd32(&l->sleepers, (u32)-1);
 }
 
 /* Move the queue on to @t + 1 unless somebody already moved it further. */
@@ -145,10 +153,11 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 	u32 t, s, w, last_s;
 	unsigned int spins = 0;
 	int ret = 0, got;
+	bool in_turn;
 
 	cur = mcs_rd64_acquire(&l->owner);
-	/* Fast path: free, and no queue to jump. */
-	if (!cur && mcs_rd32(&l->next) == mcs_rd32(&l->serving) &&
+	/* Fast path: free, and the waiter in turn has not asked for it. */
+	if (!cur && !mcs_rd32(&l->handoff) &&
 	    mcs_cas64(&l->owner, 0, me) == 0)
 		return glock_got(l, me, false);
 	if (mcs_rd32(&l->state) == GLOCK_NOTRECOVERABLE)
@@ -165,8 +174,6 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 
 	if (timeout_ns)
 		deadline = mcs_os_now_ns() + timeout_ns;
-	/* Counted before any look at wseq, so no release can miss us. */
-	mcs_fadd32(&l->waiters, 1);
 	t = mcs_fadd32(&l->next, 1);
 	mcs_crash_point(GLOCK_QUEUED);
 	last_s = mcs_rd32(&l->serving);
@@ -176,7 +183,8 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 		w = mcs_rd32_acquire(&l->wseq);
 		s = mcs_rd32(&l->serving);
 		cur = mcs_rd64_acquire(&l->owner);
-		if ((s32)(s - t) >= 0) {
+		in_turn = (s32)(s - t) >= 0;
+		if (in_turn) {
 			got = glock_try_word(c, l, me, cur, flags, &ret);
 			if (got > 0)
 				break;
@@ -206,17 +214,22 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 			ret = -ETIMEDOUT;
 			goto leave;
 		}
-		wait = !cur ? GLOCK_SKIP_NS : c->recheck_ns;
+		/* In turn for a while: newcomers must queue behind us now. */
+		if (in_turn && !mcs_rd32(&l->handoff))
+			mcs_wr32(&l->handoff, 1);
+		wait = c->recheck_ns;
 		if (deadline && deadline - now < wait)
 			wait = deadline - now;
-		glock_sleep(l, w, wait);
+		glock_sleep(l, w, wait, in_turn);
 	}
 	mcs_crash_point(GLOCK_ADMITTED);
+	if (mcs_rd32(&l->handoff))
+		mcs_wr32(&l->handoff, 0);
 	glock_serve_after(l, t);
-	mcs_fadd32(&l->waiters, (u32)-1);
 	return ret;
 leave:
-	mcs_fadd32(&l->waiters, (u32)-1);
+	if (mcs_rd32(&l->handoff))
+		mcs_wr32(&l->handoff, 0); /* a waiter still in turn asks again */
 	/* Hand our turn on at once rather than make the next one skip it. */
 	if (mcs_cas32(&l->serving, t, t + 1) == t)
 		glock_wake(l);
@@ -287,8 +300,11 @@ int glock_unlock(const struct glock_ctx *c, struct glock *l)
 	if (mcs_cas64(&l->owner, me, 0) != me)
 		return -EPERM;
 	mcs_crash_point(GLOCK_RELEASED);
-	if (mcs_rd32(&l->waiters))
-		glock_wake(l);
+	/* Claim the wake: sleepers woken once, not at every release. */
+	if (mcs_rd32(&l->need_wake) && mcs_cas32(&l->need_wake, 1, 0) == 1) {
+		mcs_fadd32(&l->wseq, 1);
+		mcs_os_wake_all(&l->wseq);
+	}
 	return 0;
 }
 

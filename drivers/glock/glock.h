@@ -41,14 +41,14 @@ enum glock_state {
 };
 
 struct glock {
-	__le64 owner;   /* the lock word: owner tag, 0 = free */
-	__le32 next;    /* next ticket handed to a waiter */
-	__le32 serving; /* the ticket whose turn it is */
-	__le32 wseq;    /* sleepers wait on it; bumped by every wake */
-	__le32 state;   /* enum glock_state, written only by the holder */
-	__le32 tid;     /* the owning thread, written by the holder */
-	__le32 sleepers; /* waiters in mcs_os_wait32(): wakers skip the call if 0 */
-	__le32 waiters;	 /* lockers past the fast path: releases bump wseq if > 0 */
+	__le64 owner;     /* the lock word: owner tag, 0 = free */
+	__le32 next;      /* next ticket handed to a waiter */
+	__le32 serving;   /* the ticket whose turn it is */
+	__le32 wseq;      /* sleepers wait on it; bumped by every wake */
+	__le32 state;     /* enum glock_state, written only by the holder */
+	__le32 tid;       /* the owning thread, written by the holder */
+	__le32 need_wake; /* a waiter sleeps: the next release wakes */
+	__le32 handoff;   /* the waiter in turn waited long: no barging */
 	__le32 reserved0;
 	__le64 reserved[4];
 };
@@ -69,6 +69,8 @@ struct glock_ctx {
 #define GLOCK_RECHECK_NS 2000000ULL
 /* Looks a waiter takes at the lock (with a CPU pause) before sleeping. */
 #define GLOCK_SPINS 200
+/* A waiter that is not in turn and finds the lock free sleeps this long. */
+#define GLOCK_POLL_NS 1000000ULL
 
 /* glock_acquire() flags */
 #define GLOCK_F_TRY 0x1         /* never wait: -EBUSY */

@@ -529,10 +529,10 @@ static void dump_lock(const char *what, u32 i, struct glock *l)
 
 	if (!owner && mcs_rd32(&l->next) == mcs_rd32(&l->serving))
 		return;
-	fprintf(stderr, "torture:   %s %u: owner %" PRIx64 " tid %u state %u next %u serving %u waiters %u sleepers %u\n",
+	fprintf(stderr, "torture:   %s %u: owner %" PRIx64 " tid %u state %u next %u serving %u need_wake %u handoff %u\n",
 		what, i, owner, mcs_rd32(&l->tid), glock_state(l),
 		mcs_rd32(&l->next), mcs_rd32(&l->serving),
-		mcs_rd32(&l->waiters), mcs_rd32(&l->sleepers));
+		mcs_rd32(&l->need_wake), mcs_rd32(&l->handoff));
 }
 
 /* What a hang looks like: every lock that is held or has a queue. */
