@@ -6,7 +6,9 @@
  * compare-and-swap from 0 (free) or from a dead owner's tag (takeover).
  * Fairness comes from tickets: a locker that cannot take the lock at once
  * takes a ticket and may compete for the lock word only when its ticket is
- * being served (or has been passed over). A waiter that dies keeps its
+ * being served (or has been passed over). Newcomers may take a free lock
+ * ahead of the queue until the waiter in turn has spun for a while and
+ * asks for a handoff; then they queue too. A waiter that dies keeps its
  * ticket forever, so the next ticket holder skips a turn that nobody takes
  * for GLOCK_SKIP_NS while the lock is free. Tickets only order the
  * waiters; skipping one never lets two processes in.
