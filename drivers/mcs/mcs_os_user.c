@@ -5,6 +5,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,9 +53,28 @@ u64 mcs_os_now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
+/*
+ * gettid() is a system call and lock owners are tagged on every lock: cache
+ * it per thread. A forked child inherits the parent's cache, so fork clears
+ * it in the child.
+ */
+static __thread u32 mcs_cached_tid;
+
+static void mcs_forget_tid(void)
+{
+	mcs_cached_tid = 0;
+}
+
+static void __attribute__((constructor)) mcs_os_user_init(void)
+{
+	pthread_atfork(NULL, NULL, mcs_forget_tid);
+}
+
 u32 mcs_os_thread_id(void)
 {
-	return (u32)gettid();
+	if (unlikely(!mcs_cached_tid))
+		mcs_cached_tid = (u32)gettid();
+	return mcs_cached_tid;
 }
 
 u32 mcs_os_crc32(const void *buf, size_t len)
