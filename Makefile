@@ -91,7 +91,7 @@ ifeq ($(origin KDIR),undefined)
 KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
 		sort -V | tail -n 1)
 endif
-KMOD_DIR := $(CURDIR)/drivers/gmm
+KMOD_DIR := $(CURDIR)/drivers
 
 # ------------------------------------------------------------------ rules
 
