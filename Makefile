@@ -42,7 +42,7 @@ EXTRA_LDFLAGS ?=
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 
-ALL_CPPFLAGS := -Iinclude -Idrivers -D_GNU_SOURCE -MMD -MP $(CPPFLAGS)
+ALL_CPPFLAGS := -Iinclude -Iinclude/uapi -Idrivers -D_GNU_SOURCE -MMD -MP $(CPPFLAGS)
 ALL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(EXTRA_CFLAGS) \
 	      $(CFLAGS)
 ALL_LDFLAGS := $(EXTRA_LDFLAGS) $(LDFLAGS)
