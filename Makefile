@@ -23,6 +23,8 @@
 #   tests/unit/test_<name>.c          -> $(BUILD)/tests/<name>  (CUnit)
 #   tests/torture/*.c                 -> $(BUILD)/tests/torture
 #   bench/bench_<name>.c              -> $(BUILD)/bench/<name>
+#   tests/vm/<name>.c                 -> $(BUILD)/tests/vm/<name>  (run in
+#                                        guests: no libgmm, no CUnit)
 #
 # Other *.c files in tests/unit/ and bench/ (not test_*.c / bench_*.c) are
 # shared helpers, linked into every unit test / benchmark respectively.
@@ -66,6 +68,9 @@ UNIT_BINS := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TORTURE_SRCS := $(wildcard tests/torture/*.c)
 TORTURE_BIN := $(if $(TORTURE_SRCS),$(BUILD)/tests/torture)
 
+VM_TEST_SRCS := $(wildcard tests/vm/*.c)
+VM_TEST_BINS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
+
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCH_HELPER_SRCS := $(filter-out $(BENCH_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/bench_%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -77,11 +82,11 @@ UNIT_HELPER_OBJS := $(call objs,$(UNIT_HELPER_SRCS))
 BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
-	 $(BENCH_BINS)
+	 $(BENCH_BINS) $(VM_TEST_BINS)
 
 ALL_SRCS := $(LIB_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
-	    $(BENCH_HELPER_SRCS)
+	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS)
 
 # ---------------------------------------------------------- kernel modules
 
@@ -130,6 +135,10 @@ $(TORTURE_BIN): $(call objs,$(TORTURE_SRCS)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
 endif
+
+$(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/%.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $<
 
 $(BENCH_BINS): $(BUILD)/bench/%: $(OBJ)/bench/bench_%.o \
 		$(BENCH_HELPER_OBJS) $(LIB)
