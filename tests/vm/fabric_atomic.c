@@ -10,8 +10,9 @@
  *
  * RESOURCE is the fabric as user space can map it: the ivshmem BAR, e.g.
  * /sys/bus/pci/devices/0000:00:04.0/resource2, before mcs_base owns it.
- * The words used are the first three of the fabric's last page, which
- * must be zero when the first guest starts. Exit 0 if the atomic total
+ * The words used are the first four of the fabric's last page, which
+ * must be zero when the first guest starts. The guests start together:
+ * each waits until all have arrived. Exit 0 if the atomic total
  * is exact, 1 if not (or the other guests never finished), 2 on errors.
  */
 #include <errno.h>
@@ -33,11 +34,28 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Wait until the counter at @w reaches @n (all guests got there). */
+static int wait_for(uint64_t *w, uint64_t n, double timeout, const char *what)
+{
+	double t0 = now();
+	uint64_t v;
+
+	while ((v = __atomic_load_n(w, __ATOMIC_SEQ_CST)) < n) {
+		if (now() - t0 > timeout) {
+			printf("fabric_atomic: only %llu of %llu guests %s\n",
+			       (unsigned long long)v, (unsigned long long)n, what);
+			return 1;
+		}
+		usleep(1000);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t guests, iters, i, total, done;
+	uint64_t guests, iters, i, total;
 	volatile uint64_t *plain;
-	uint64_t *atomic_w, *done_w;
+	uint64_t *atomic_w, *done_w, *arrived_w;
 	double t0, timeout;
 	struct stat st;
 	void *base;
@@ -64,7 +82,11 @@ int main(int argc, char **argv)
 	atomic_w = base;
 	plain = (volatile uint64_t *)base + 1;
 	done_w = (uint64_t *)base + 2;
+	arrived_w = (uint64_t *)base + 3;
 
+	__atomic_fetch_add(arrived_w, 1, __ATOMIC_SEQ_CST);
+	if (wait_for(arrived_w, guests, timeout, "started"))
+		return 1;
 	t0 = now();
 	for (i = 0; i < iters; i++) {
 		__atomic_fetch_add(atomic_w, 1, __ATOMIC_RELAXED);
@@ -74,16 +96,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)iters, now() - t0);
 	__atomic_fetch_add(done_w, 1, __ATOMIC_SEQ_CST);
 
-	/* Everybody finished when the done counter says so. */
-	t0 = now();
-	while ((done = __atomic_load_n(done_w, __ATOMIC_SEQ_CST)) < guests) {
-		if (now() - t0 > timeout) {
-			printf("fabric_atomic: only %llu of %llu guests finished\n",
-			       (unsigned long long)done, (unsigned long long)guests);
-			return 1;
-		}
-		usleep(10000);
-	}
+	if (wait_for(done_w, guests, timeout, "finished"))
+		return 1;
 	total = __atomic_load_n(atomic_w, __ATOMIC_SEQ_CST);
 	printf("fabric_atomic: atomic total %llu of %llu, plain total %llu (%llu lost)\n",
 	       (unsigned long long)total, (unsigned long long)(guests * iters),

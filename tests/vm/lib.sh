@@ -14,6 +14,7 @@
 #   vm_start NAME         boot a guest on that fabric (parallel TCG)
 #   vm_wait_ready NAME    wait for its init to say it is up
 #   vm_cmd NAME CMD       run CMD in it, print its output, return its status
+#   vm_send, vm_collect   the same in two halves, to run guests in parallel
 #   vm_expect NAME RC PATTERN CMD   the same, as a checked expectation
 #   vm_kill NAME          kill its QEMU (the node dies at once)
 #   vm_finish             judge the logs and report; every exit cleans up
@@ -241,22 +242,31 @@ vm_wait_ready()
 	vm_log "$name: up in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 }
 
-# vm_cmd NAME CMD [TIMEOUT]: run CMD in the guest; prints its output and
-# returns its exit status (255 if the guest did not answer).
-vm_cmd()
+# vm_send NAME CMD: start CMD in the guest without waiting; prints the
+# sequence number to give vm_collect. Unique without shared state, so this
+# also works in a subshell.
+vm_send()
 {
-	local name=$1 cmd=$2 timeout=${3:-$VM_CMD_TIMEOUT} seq rc
-	local log=$VM_RUN/$1.log
+	local name=$1 cmd=$2 seq
 
-	# Unique without shared state, so vm_cmd also works in a subshell.
 	seq=$(date +%s%N)
 	# QEMU holds the fifo open for reading: this cannot block unless
 	# QEMU is gone, hence the timeout.
 	if ! timeout 10 bash -c 'printf "%s %s\n" "$1" "$2" >"$3"' _ \
 		"$seq" "$cmd" "$VM_RUN/$name.in"; then
 		echo "vm: $name: cannot send '$cmd'" >&2
-		return 255
+		return 1
 	fi
+	echo "$seq"
+}
+
+# vm_collect NAME SEQ [TIMEOUT]: wait for command SEQ to finish; prints its
+# output and returns its exit status (255 if the guest did not answer).
+vm_collect()
+{
+	local name=$1 seq=$2 timeout=${3:-$VM_CMD_TIMEOUT} rc
+	local log=$VM_RUN/$1.log
+
 	vm_wait "$name" "@@RC $seq -?[0-9]+@@" "$timeout" || return 255
 	awk -v b="@@BEGIN $seq@@" -v e="@@RC $seq " '
 		index($0, e) { exit }
@@ -264,6 +274,16 @@ vm_cmd()
 		index($0, b) { on = 1 }' "$log"
 	rc=$(grep -oE "@@RC $seq -?[0-9]+@@" "$log" | head -n 1 | grep -oE -- '-?[0-9]+@@$')
 	return "${rc%@@}"
+}
+
+# vm_cmd NAME CMD [TIMEOUT]: run CMD in the guest; prints its output and
+# returns its exit status (255 if the guest did not answer).
+vm_cmd()
+{
+	local seq
+
+	seq=$(vm_send "$1" "$2") || return 255
+	vm_collect "$1" "$seq" "${3:-$VM_CMD_TIMEOUT}"
 }
 
 # vm_expect NAME RC PATTERN CMD [TIMEOUT]: CMD exits RC and its output has
