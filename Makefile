@@ -10,6 +10,7 @@
 #   make kmod-check     clean module build with W=1 C=1 (sparse); fails on
 #                       any warning or error
 #   make test           deps, build, sanitizer build, scripts/run-tests.sh
+#                       (with guests in QEMU: tests/vm/, Documentation/testbed.md)
 #   make bench          deps, build, scripts/run-bench.sh
 #   make demo           deps, build, scripts/demo.sh
 #   make clean | format
@@ -184,7 +185,7 @@ kmod-check: kdir-check
 # ------------------------------------------------------ test, bench, demo
 
 test:
-	scripts/deps.sh build kernel
+	scripts/deps.sh build kernel vm
 	$(MAKE) all
 	$(MAKE) san
 	scripts/run-tests.sh

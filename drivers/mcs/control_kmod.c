@@ -36,7 +36,8 @@
  *                  settle its transactions, rebuild master copies, free,
  *                  take over its partition (counts returned). Idempotent
  *                  and restartable: if the recoverer dies, another node
- *                  repeats it. -ENOTCONN before JOIN, -EBUSY if the node
+ *                  repeats it; MCS_RECOVER_NOTHING in `result` if the node
+ *                  was clean already. -ENOTCONN before JOIN, -EBUSY if the node
  *                  is alive (not declared down), -EINPROGRESS if another
  *                  live node is recovering it.
  *
@@ -247,8 +248,12 @@ static int mcs_ctl_recover(void __user *uarg)
 	a.sections_freed = rep.sections_freed;
 	a.sections_revoked = rep.sections_revoked;
 	a.result = rep.partition_taken_over ? MCS_RECOVER_TOOK_PARTITION : 0;
-	dev_info(mcs_state.dev, "recovered node %u incarnation %u\n", a.node,
-		 a.incarnation);
+	/* Incarnations start at 1: none recorded means nothing was to do. */
+	if (!rep.incarnation)
+		a.result |= MCS_RECOVER_NOTHING;
+	else
+		dev_info(mcs_state.dev, "recovered node %u incarnation %u\n",
+			 a.node, a.incarnation);
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 

@@ -166,6 +166,8 @@ int main(int argc, char **argv)
 	expect(EINVAL, MCS_CTL_RECOVER, &rec, "recover with output fields set");
 	rec.sharers_removed = 0;
 	expect(0, MCS_CTL_RECOVER, &rec, "recover a node that never joined");
+	check(rec.result == MCS_RECOVER_NOTHING && rec.incarnation == 0,
+	      "recover: nothing to do");
 
 	/* Status into a short array: only that much is written. */
 	memset(nodes, 0xa5, sizeof(nodes));
@@ -203,6 +205,7 @@ int main(int argc, char **argv)
 	expect(ESHUTDOWN, MCS_CTL_CHECK, &chk, "check while frozen");
 	down.node = 1;
 	expect(ESHUTDOWN, MCS_CTL_NODE_DOWN, &down, "down while frozen");
+	rec.result = 0;
 	expect(ESHUTDOWN, MCS_CTL_RECOVER, &rec, "recover while frozen");
 	st.nodes = (unsigned long)nodes;
 	st.nodes_cap = 4;

@@ -27,6 +27,8 @@
 VM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VM_BUILD=$VM_ROOT/build/vm
 VM_MEM=${VM_MEM:-256M}
+# Parallel TCG needs thread=multi and room for a second vCPU (testbed.md).
+VM_SMP=${VM_SMP:-1,maxcpus=2}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-120}
 VM_CMD_TIMEOUT=${VM_CMD_TIMEOUT:-120}
 
@@ -184,9 +186,9 @@ vm_fabric()
 }
 
 # vm_start NAME [QEMU ARGS...]: boot a guest (VM_MEM: its memory, VM_APPEND:
-# more kernel command line); -smp 1,maxcpus=2 with
-# thread=multi makes TCG run the guest in parallel mode, which is what
-# makes its atomics atomic against the other guests (Documentation/testbed.md).
+# more kernel command line). -smp 1,maxcpus=2 (VM_SMP) with thread=multi
+# makes TCG run the guest in parallel mode, which is what makes its
+# atomics atomic against the other guests (Documentation/testbed.md).
 vm_start()
 {
 	local name=$1 fifo=$VM_RUN/$1
@@ -194,7 +196,7 @@ vm_start()
 	shift
 	mkfifo "$fifo.in" "$fifo.out"
 	: >"$fifo.log"
-	qemu-system-x86_64 -accel tcg,thread=multi -smp 1,maxcpus=2 \
+	qemu-system-x86_64 -accel tcg,thread=multi -smp "$VM_SMP" \
 		-m "$VM_MEM" -nographic -nodefaults -no-reboot \
 		-monitor none -serial "pipe:$fifo" \
 		-kernel "/boot/vmlinuz-$VM_KVER" \

@@ -40,7 +40,7 @@ vm_expect g0 0 'node 2 incarnation 1 is down' 'mcsctl down 2 1'
 vm_expect g1 0 '^2 +down +1 ' 'mcsctl status'
 vm_expect g0 0 'recovered node 2 incarnation 1: .*partition taken over' 'mcsctl recover 2'
 # Recovery is idempotent: a second recoverer finds nothing to do.
-vm_expect g1 0 'recovered node 2' 'mcsctl recover 2'
+vm_expect g1 0 'node 2: nothing to recover' 'mcsctl recover 2'
 for g in g0 g1; do
 	vm_expect "$g" 0 '^2 +clean +1 +online +0 ' 'mcsctl status'
 	vm_expect "$g" 0 '0 violations' 'mcsctl check'

@@ -112,6 +112,10 @@ int dev_recover(const char *dev, int argc, char **argv)
 		return -1;
 	if (ctl_call(dev, MCS_CTL_RECOVER, &a, "recover"))
 		return 2;
+	if (a.result & MCS_RECOVER_NOTHING) {
+		printf("node %u: nothing to recover\n", a.node);
+		return 0;
+	}
 	printf("recovered node %u incarnation %u: %u sharers removed, %u rolled back, %u rolled forward, %u master copies rebuilt, %u sections freed, %u revoked%s\n",
 	       a.node, a.incarnation, a.sharers_removed, a.txns_rolled_back,
 	       a.txns_rolled_forward, a.master_copies_rebuilt, a.sections_freed,

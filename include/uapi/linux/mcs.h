@@ -100,6 +100,7 @@ MCS_ABI_SIZE(mcs_ctl_node_down, 48);
 
 /* mcs_ctl_recover.result */
 #define MCS_RECOVER_TOOK_PARTITION (1U << 0) /* this node manages it now */
+#define MCS_RECOVER_NOTHING (1U << 1) /* already clean, or never joined */
 
 struct mcs_ctl_recover {
 	__u32 abi_version;
