@@ -132,8 +132,11 @@ static int mcs_ctl_format(void __user *uarg)
 		goto out_unlock;
 	mcs_region_detach_locked();
 	ret = gmm_format(mcs_state.base, size, &fp);
-	if (ret)
+	if (ret) {
+		/* Refused before writing anything: an old region is intact. */
+		mcs_region_attach_locked();
 		goto out_unlock;
+	}
 	ret = mcs_region_attach_locked();
 	if (!ret)
 		dev_info(mcs_state.dev, "formatted a region of %llu bytes for %u nodes\n",

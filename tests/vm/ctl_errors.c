@@ -135,6 +135,12 @@ int main(int argc, char **argv)
 	expect(EEXIST, MCS_CTL_FORMAT, &fmt, "format again");
 	fmt.flags = MCS_FORMAT_FORCE;
 	expect(0, MCS_CTL_FORMAT, &fmt, "format again, forced");
+	fmt.nr_nodes = 1;
+	expect(EINVAL, MCS_CTL_FORMAT, &fmt, "forced format with a bad geometry");
+	fmt.nr_nodes = 4;
+	st.nodes_cap = 0;
+	expect(0, MCS_CTL_STATUS, &st, "status after a refused format");
+	check(st.nr_nodes == 4, "a refused format leaves the region attached");
 
 	/* Join. */
 	join.node = 4;
