@@ -14,8 +14,8 @@
  * MCS_CTL_FORMAT   write an empty region into the fabric: nr_nodes node
  *                  slots, region_size bytes (0: all of it), the cluster
  *                  uuid (all zero: a random one). Refused with -EEXIST if
- *                  the fabric already holds a region, unless
- *                  MCS_FORMAT_FORCE; -EBUSY once this node has joined;
+ *                  the fabric already holds a region (even a torn one or
+ *                  one of another format version), unless MCS_FORMAT_FORCE; -EBUSY once this node has joined;
  *                  -EINVAL/-ENOSPC for a geometry that does not fit.
  *                  Only the first node of a new cluster formats.
  *
@@ -23,7 +23,9 @@
  *                  incarnation (one more than the node's last), returned
  *                  in `incarnation`; everything an older incarnation left
  *                  is recognisably dead. -ENOMEDIUM if the fabric holds no
- *                  region, -EALREADY if joined, -EBUSY if that node is
+ *                  region (an error of gmm_attach() if it holds a bad
+ *                  one: -EBADMSG torn, -EPROTONOSUPPORT another version,
+ *                  ...), -EALREADY if joined, -EBUSY if that node is
  *                  alive, -EAGAIN if its recovery is not finished.
  *
  * MCS_CTL_NODE_DOWN  membership saw incarnation `incarnation` of `node`
@@ -125,10 +127,14 @@ static int mcs_ctl_format(void __user *uarg)
 	ret = -EINVAL;
 	if (size > mcs_state.size)
 		goto out_unlock;
-	/* Another node may have formatted since this one attached: look again. */
-	mcs_region_attach_locked();
+	/*
+	 * Another node may have formatted since this one attached: look
+	 * again. Only a fabric without the mcs magic is empty; a region that
+	 * is torn or of another version is erased only when forced.
+	 */
 	ret = -EEXIST;
-	if (mcs_state.region && !(a.flags & MCS_FORMAT_FORCE))
+	if (mcs_region_attach_locked() != -EMEDIUMTYPE &&
+	    !(a.flags & MCS_FORMAT_FORCE))
 		goto out_unlock;
 	mcs_region_detach_locked();
 	ret = gmm_format(mcs_state.base, size, &fp);
@@ -167,7 +173,9 @@ static int mcs_ctl_join(void __user *uarg)
 	ret = -EALREADY;
 	if (mcs_state.joined)
 		goto out_unlock;
-	ret = mcs_region_attach_locked() ? -ENOMEDIUM : 0;
+	ret = mcs_region_attach_locked();
+	if (ret == -EMEDIUMTYPE)
+		ret = -ENOMEDIUM; /* not formatted yet */
 	if (ret)
 		goto out_unlock;
 	ret = gmm_node_join(mcs_state.region, a.node);
