@@ -16,7 +16,7 @@
 
 struct mcs_state mcs_state = {
 	.access = __RWSEM_INITIALIZER(mcs_state.access),
-	.ctl_mutex = __MUTEX_INITIALIZER(mcs_state.ctl_mutex),
+	.state_lock = __MUTEX_INITIALIZER(mcs_state.state_lock),
 };
 
 /**
@@ -105,7 +105,7 @@ struct gmm_region *mcs_region(void)
 }
 EXPORT_SYMBOL_GPL(mcs_region);
 
-/* Attach whatever region the fabric holds; access held for writing. */
+/* Attach whatever region the fabric holds; both state locks held. */
 int mcs_region_attach_locked(void)
 {
 	if (mcs_state.region)
@@ -138,16 +138,16 @@ int mcs_fabric_register(struct device *dev, void *base, u64 size)
 {
 	int ret;
 
-	down_write(&mcs_state.access);
+	mcs_state_lock_all();
 	if (mcs_state.base) {
-		up_write(&mcs_state.access);
+		mcs_state_unlock_all();
 		return -EBUSY;
 	}
 	mcs_state.dev = dev;
 	mcs_state.base = base;
 	mcs_state.size = size;
 	ret = mcs_region_attach_locked();
-	up_write(&mcs_state.access);
+	mcs_state_unlock_all();
 	dev_info(dev, "fabric of %llu bytes, %s\n", size,
 		 ret ? "no region yet" : "region attached");
 	return 0;
@@ -161,14 +161,14 @@ int mcs_fabric_register(struct device *dev, void *base, u64 size)
  */
 void mcs_fabric_unregister(struct device *dev)
 {
-	down_write(&mcs_state.access);
+	mcs_state_lock_all();
 	if (mcs_state.dev == dev) {
 		mcs_region_detach_locked();
 		mcs_state.base = NULL;
 		mcs_state.size = 0;
 		mcs_state.dev = NULL;
 	}
-	up_write(&mcs_state.access);
+	mcs_state_unlock_all();
 }
 
 static int __init mcs_base_init(void)

@@ -62,6 +62,12 @@
  *
  * Order: FORMAT (first node only), JOIN, then NODE_DOWN/RECOVER as
  * membership changes. STATUS and CHECK work at any time.
+ *
+ * Concurrency: commands may run in parallel (mcsd may poll STATUS while
+ * it declares a death). FORMAT, JOIN and FREEZE wait for the commands and
+ * drivers touching shared state to finish. A command can spin on a fabric
+ * lock held by a node that died and is not declared down yet; NODE_DOWN
+ * never waits behind any of them, so membership can always unblock it.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -113,7 +119,7 @@ static int mcs_ctl_format(void __user *uarg)
 	else
 		memcpy(fp.uuid, a.uuid, sizeof(fp.uuid));
 
-	down_write(&mcs_state.access);
+	mcs_state_lock_all();
 	ret = -ESHUTDOWN;
 	if (mcs_state.frozen)
 		goto out_unlock;
@@ -148,7 +154,7 @@ static int mcs_ctl_format(void __user *uarg)
 		dev_info(mcs_state.dev, "formatted a region of %llu bytes for %u nodes\n",
 			 size, fp.nr_parts);
 out_unlock:
-	up_write(&mcs_state.access);
+	mcs_state_unlock_all();
 	return ret;
 }
 
@@ -163,30 +169,33 @@ static int mcs_ctl_join(void __user *uarg)
 	if (a.incarnation)
 		return -EINVAL;
 
-	down_write(&mcs_state.access);
+	mcs_state_lock_all();
 	ret = -ESHUTDOWN;
 	if (mcs_state.frozen)
-		goto out_unlock;
+		goto out_unlock_all;
 	ret = -ENODEV;
 	if (!mcs_state.base)
-		goto out_unlock;
+		goto out_unlock_all;
 	ret = -EALREADY;
 	if (mcs_state.joined)
-		goto out_unlock;
+		goto out_unlock_all;
 	ret = mcs_region_attach_locked();
 	if (ret == -EMEDIUMTYPE)
 		ret = -ENOMEDIUM; /* not formatted yet */
 	if (ret)
-		goto out_unlock;
+		goto out_unlock_all;
+	/* Joining can spin on fabric locks: keep only the write side. */
+	mutex_unlock(&mcs_state.state_lock);
 	ret = gmm_node_join(mcs_state.region, a.node);
+	mutex_lock(&mcs_state.state_lock);
 	if (ret)
-		goto out_unlock;
+		goto out_unlock_all;
 	mcs_state.joined = true;
 	a.incarnation = gmm_self_incarnation(mcs_state.region);
 	dev_info(mcs_state.dev, "joined as node %u, incarnation %u\n", a.node,
 		 a.incarnation);
-out_unlock:
-	up_write(&mcs_state.access);
+out_unlock_all:
+	mcs_state_unlock_all();
 	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
 		ret = -EFAULT;
 	return ret;
@@ -206,6 +215,10 @@ static int mcs_ctl_enter_joined(void)
 	return 0;
 }
 
+/*
+ * Under state_lock alone, never behind a freeze or another command: it is
+ * what releases whoever spins on a fabric lock of the dead node.
+ */
 static int mcs_ctl_node_down(void __user *uarg)
 {
 	struct mcs_ctl_node_down a;
@@ -214,19 +227,22 @@ static int mcs_ctl_node_down(void __user *uarg)
 	ret = MCS_CTL_COPY_IN(a, uarg, MCS_DOWN_MEMORY_LOST);
 	if (ret)
 		return ret;
-	ret = mcs_ctl_enter_joined();
-	if (ret)
-		return ret;
-	if (a.node == gmm_self_node(mcs_state.region))
+	if (mutex_lock_killable(&mcs_state.state_lock))
+		return -EINTR;
+	if (mcs_state.frozen)
+		ret = -ESHUTDOWN;
+	else if (!mcs_state.joined)
+		ret = -ENOTCONN;
+	else if (a.node == gmm_self_node(mcs_state.region))
 		ret = -EINVAL;
 	else
 		ret = gmm_node_down(mcs_state.region, a.node, a.incarnation,
 				    a.flags & MCS_DOWN_MEMORY_LOST);
-	mcs_access_end();
 	if (!ret)
 		dev_info(mcs_state.dev, "node %u incarnation %u is down%s\n",
 			 a.node, a.incarnation,
 			 a.flags & MCS_DOWN_MEMORY_LOST ? ", memory lost" : "");
+	mutex_unlock(&mcs_state.state_lock);
 	return ret;
 }
 
@@ -279,10 +295,11 @@ static int mcs_ctl_freeze(void __user *uarg, bool freeze)
 	/* The write side waits for everyone touching shared state. */
 	if (down_write_killable(&mcs_state.access))
 		return -EINTR;
+	mutex_lock(&mcs_state.state_lock);
 	if (mcs_state.frozen != freeze && mcs_state.dev)
 		dev_info(mcs_state.dev, "%s\n", freeze ? "frozen" : "thawed");
 	mcs_state.frozen = freeze;
-	up_write(&mcs_state.access);
+	mcs_state_unlock_all();
 	return 0;
 }
 
@@ -414,8 +431,6 @@ static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 	void __user *uarg = (void __user *)arg;
 	long ret;
 
-	if (mutex_lock_killable(&mcs_state.ctl_mutex))
-		return -EINTR;
 	switch (cmd) {
 	case MCS_CTL_FORMAT:
 		ret = mcs_ctl_format(uarg);
@@ -445,7 +460,6 @@ static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 		ret = -ENOTTY;
 		break;
 	}
-	mutex_unlock(&mcs_state.ctl_mutex);
 	return ret;
 }
 

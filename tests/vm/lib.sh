@@ -29,7 +29,7 @@ VM_BUILD=$VM_ROOT/build/vm
 VM_MEM=${VM_MEM:-256M}
 # Parallel TCG needs thread=multi and room for a second vCPU (testbed.md).
 VM_SMP=${VM_SMP:-1,maxcpus=2}
-VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-120}
+VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-300}
 VM_CMD_TIMEOUT=${VM_CMD_TIMEOUT:-120}
 
 declare -A VM_PID VM_CAT

@@ -11,7 +11,10 @@
 # again and the partition is lost. A new guest then rejoins as node 2 with
 # the next incarnation, getting its partition back empty. Along the way,
 # the membership commands refuse what makes no sense (recovering a live
-# node, a stale incarnation, joining as a live node).
+# node, a stale incarnation, joining as a live node). Last, the node dies
+# again while it holds fabric locks (it runs the checker in a loop, which
+# takes them all): a survivor polling status at that moment may spin on
+# them, and declaring the death must still go through and release it.
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-node-down
@@ -63,6 +66,18 @@ vm_expect g2b 2 'join: Device or resource busy' 'mcsctl join 0'
 vm_expect g2b 0 'joined as node 2 incarnation 2' 'mcsctl join 2'
 for g in g0 g1 g2b; do
 	vm_expect "$g" 0 '^2 +alive +2 +online +2 +0/' 'mcsctl status'
+	vm_expect "$g" 0 '0 violations' 'mcsctl check'
+done
+
+vm_send g2b 'i=0; while mcsctl check >/dev/null; do i=$((i + 1)); [ $i = 20 ] && echo "@@LOOPING@@"; done' >/dev/null
+vm_wait g2b '@@LOOPING@@' 120 || vm_fail "g2b: the checker loop did not run"
+vm_kill g2b
+vm_expect g0 0 'node 2 incarnation 2 is down' \
+	'mcsctl status >/tmp/st 2>&1 & mcsctl down 2 2; wait $!; cat /tmp/st'
+vm_expect g0 0 '^2 +down +2 ' 'mcsctl status'
+vm_expect g1 0 'recovered node 2 incarnation 2' 'mcsctl recover 2'
+for g in g0 g1; do
+	vm_expect "$g" 0 '^2 +clean +2 +online +1 ' 'mcsctl status'
 	vm_expect "$g" 0 '0 violations' 'mcsctl check'
 done
 
