@@ -11,6 +11,7 @@
 #   make kmod-check     clean module build with W=1 C=1 (sparse); fails on
 #                       any warning or error
 #   make test           deps, build, sanitizer build, scripts/run-tests.sh
+#                       (with guests in QEMU: tests/vm/, Documentation/testbed.md)
 #   make bench          deps, build, scripts/run-bench.sh
 #   make demo           deps, build, scripts/demo.sh
 #   make clean | format
@@ -24,6 +25,8 @@
 #   tests/unit/test_<name>.c          -> $(BUILD)/tests/<name>  (CUnit)
 #   tests/torture/*.c                 -> $(BUILD)/tests/torture
 #   bench/bench_<name>.c              -> $(BUILD)/bench/<name>
+#   tests/vm/<name>.c                 -> $(BUILD)/tests/vm/<name>  (run in
+#                                        guests: no libgmm, no CUnit)
 #
 # Other *.c files in tests/unit/ and bench/ (not test_*.c / bench_*.c) are
 # shared helpers, linked into every unit test / benchmark respectively.
@@ -43,7 +46,7 @@ EXTRA_LDFLAGS ?=
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 
-ALL_CPPFLAGS := -Iinclude -Idrivers -D_GNU_SOURCE -MMD -MP $(CPPFLAGS)
+ALL_CPPFLAGS := -Iinclude -Iinclude/uapi -Idrivers -D_GNU_SOURCE -MMD -MP $(CPPFLAGS)
 ALL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(EXTRA_CFLAGS) \
 	      $(CFLAGS)
 ALL_LDFLAGS := $(EXTRA_LDFLAGS) $(LDFLAGS)
@@ -67,6 +70,9 @@ UNIT_BINS := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TORTURE_SRCS := $(wildcard tests/torture/*.c)
 TORTURE_BIN := $(if $(TORTURE_SRCS),$(BUILD)/tests/torture)
 
+VM_TEST_SRCS := $(wildcard tests/vm/*.c)
+VM_TEST_BINS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
+
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCH_HELPER_SRCS := $(filter-out $(BENCH_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/bench_%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -78,11 +84,11 @@ UNIT_HELPER_OBJS := $(call objs,$(UNIT_HELPER_SRCS))
 BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
-	 $(BENCH_BINS)
+	 $(BENCH_BINS) $(VM_TEST_BINS)
 
 ALL_SRCS := $(LIB_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
-	    $(BENCH_HELPER_SRCS)
+	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS)
 
 # ---------------------------------------------------------- kernel modules
 
@@ -92,7 +98,6 @@ ifeq ($(origin KDIR),undefined)
 KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
 		sort -V | tail -n 1)
 endif
-# drivers/Kbuild descends into glock/, gmm/ and mcs/: one build, all modules.
 KMOD_DIR := $(CURDIR)/drivers
 
 # ------------------------------------------------------------------ rules
@@ -132,6 +137,10 @@ $(TORTURE_BIN): $(call objs,$(TORTURE_SRCS)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
 endif
+
+$(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/%.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $<
 
 $(BENCH_BINS): $(BUILD)/bench/%: $(OBJ)/bench/bench_%.o \
 		$(BENCH_HELPER_OBJS) $(LIB)
@@ -177,7 +186,7 @@ kmod-check: kdir-check
 # ------------------------------------------------------ test, bench, demo
 
 test:
-	scripts/deps.sh build kernel
+	scripts/deps.sh build kernel vm
 	$(MAKE) all
 	$(MAKE) san
 	scripts/run-tests.sh

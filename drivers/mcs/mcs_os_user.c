@@ -57,41 +57,38 @@ u64 mcs_os_now_ns(void)
 }
 
 /*
- * getpid() and gettid() are system calls; the lock fast path must not make
- * one. The cache is reset in a child after fork().
+ * gettid() and getpid() are system calls and lock owners are tagged on
+ * every lock: cache them (the thread id per thread). A forked child
+ * inherits the parent's cache, so fork clears it in the child.
  */
-static __thread u32 mcs_os_tid;
-static u32 mcs_os_pid;
-static pthread_once_t mcs_os_atfork_once = PTHREAD_ONCE_INIT;
+static __thread u32 mcs_cached_tid;
+static u32 mcs_cached_pid;
 
-static void mcs_os_forked(void)
+static void mcs_forget_ids(void)
 {
-	mcs_os_tid = 0;
-	mcs_os_pid = 0;
+	mcs_cached_tid = 0;
+	__atomic_store_n(&mcs_cached_pid, 0, __ATOMIC_RELAXED);
 }
 
-static void mcs_os_atfork(void)
+static void __attribute__((constructor)) mcs_os_user_init(void)
 {
-	pthread_atfork(NULL, NULL, mcs_os_forked);
+	pthread_atfork(NULL, NULL, mcs_forget_ids);
 }
 
 u32 mcs_os_thread_id(void)
 {
-	if (unlikely(!mcs_os_tid)) {
-		pthread_once(&mcs_os_atfork_once, mcs_os_atfork);
-		mcs_os_tid = (u32)gettid();
-	}
-	return mcs_os_tid;
+	if (unlikely(!mcs_cached_tid))
+		mcs_cached_tid = (u32)gettid();
+	return mcs_cached_tid;
 }
 
 u32 mcs_os_process_id(void)
 {
-	u32 pid = __atomic_load_n(&mcs_os_pid, __ATOMIC_RELAXED);
+	u32 pid = __atomic_load_n(&mcs_cached_pid, __ATOMIC_RELAXED);
 
 	if (unlikely(!pid)) {
-		pthread_once(&mcs_os_atfork_once, mcs_os_atfork);
 		pid = (u32)getpid();
-		__atomic_store_n(&mcs_os_pid, pid, __ATOMIC_RELAXED);
+		__atomic_store_n(&mcs_cached_pid, pid, __ATOMIC_RELAXED);
 	}
 	return pid;
 }
