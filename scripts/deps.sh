@@ -8,6 +8,8 @@
 #   build   gcc, make, pkg-config, CUnit and zlib headers (user-space build)
 #   kernel  Debian kernel headers and sparse (kbuild of the modules)
 #   bench   nothing beyond "build" for now
+#   vm      QEMU, the Debian kernel image (its version must match the
+#           headers of "kernel"), busybox-static and cpio: the guest test bed
 #
 # Only packages that are not installed are considered. If any are missing,
 # runs "apt-get update" and a non-interactive "apt-get install" (as root);
@@ -17,7 +19,7 @@ set -euo pipefail
 
 usage()
 {
-	echo "usage: $0 {build|kernel|bench}..." >&2
+	echo "usage: $0 {build|kernel|bench|vm}..." >&2
 	exit 2
 }
 
@@ -29,6 +31,7 @@ for group in "$@"; do
 	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev) ;;
 	kernel)	pkgs+=(linux-headers-amd64 sparse) ;;
 	bench)	;;
+	vm)	pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod) ;;
 	*)	echo "$0: unknown group '$group'" >&2; usage ;;
 	esac
 done

@@ -28,12 +28,13 @@ EXPORT_SYMBOL_GPL(gmm_lookup);
 EXPORT_SYMBOL_GPL(gmm_seg_ptr);
 EXPORT_SYMBOL_GPL(gmm_part_info);
 EXPORT_SYMBOL_GPL(gmm_check);
+EXPORT_SYMBOL_GPL(gmm_glock_ctx);
+EXPORT_SYMBOL_GPL(gmm_event_log);
+EXPORT_SYMBOL_GPL(gmm_sync_table);
 
 /* The narrow internal interface drivers/gns builds its name table on. */
 EXPORT_SYMBOL_GPL(gmm_id_dead);
-EXPORT_SYMBOL_GPL(gmm_lock_word);
 EXPORT_SYMBOL_GPL(gmm_lock_observe);
-EXPORT_SYMBOL_GPL(gmm_unlock_word);
 EXPORT_SYMBOL_GPL(gmm_settled_st);
 
 static int __init gmm_module_init(void)

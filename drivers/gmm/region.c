@@ -39,6 +39,10 @@ static u32 gmm_roundup_pow2(u64 v)
 	return p;
 }
 
+/* Enough global mutexes and events for a region's size, if not asked. */
+#define GMM_SYNC_MIN 64U
+#define GMM_SYNC_MAX 65536U
+
 /* Default name table: one entry per 64 KiB of region, a power of two. */
 static u32 gmm_gns_entries(u64 size)
 {
@@ -50,7 +54,7 @@ static u32 gmm_gns_entries(u64 size)
 }
 
 int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
-		     u32 sections, u32 sharers, u32 gns_entries,
+		     u32 sections, u32 sharers, u32 sync_objs, u32 gns_entries,
 		     struct gmm_geom *g)
 {
 	u64 part_pages, meta, avail, pages;
@@ -63,13 +67,25 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 	g->nr_stripes = GMM_NR_STRIPES;
 	g->control_off = gmm_page_align(sizeof(struct gmm_super));
 	g->control_size = gmm_page_align(sizeof(struct gmm_control));
+	if (!sync_objs) {
+		u64 n = size >> 16;
+
+		sync_objs = n < GMM_SYNC_MIN ? GMM_SYNC_MIN :
+			    n > GMM_SYNC_MAX ? GMM_SYNC_MAX : (u32)n;
+	}
+	if (sync_objs > GMM_SYNC_MAX)
+		return -EINVAL;
+	g->sync_objs = sync_objs;
+	g->sync_off = g->control_off + g->control_size;
+	g->sync_size = gmm_page_align(GMM_SYNC_TABLE_OFF +
+				      gsync_area_size(sync_objs));
 	if (!gns_entries)
 		gns_entries = gmm_gns_entries(size);
 	if (!gmm_is_pow2(gns_entries) || gns_entries < GMM_GNS_MIN_ENTRIES ||
 	    gns_entries > GMM_GNS_MAX_ENTRIES)
 		return -EINVAL;
 	g->gns_entries = gns_entries;
-	g->gns_off = g->control_off + g->control_size;
+	g->gns_off = g->sync_off + g->sync_size;
 	g->gns_size = gmm_page_align(GMM_GNS_HDR_SIZE +
 				     (u64)gns_entries * GMM_GNS_ENTRY_SIZE);
 	g->parts_off = g->gns_off + g->gns_size;
@@ -158,8 +174,8 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 		return -EINVAL;
 	ret = gmm_geom_compute(size, params->nr_parts, params->master_entries,
 			       params->sections_per_part,
-			       params->sharers_per_part, params->gns_entries,
-			       &g);
+			       params->sharers_per_part, params->sync_objects,
+			       params->gns_entries, &g);
 	if (ret)
 		return ret;
 
@@ -167,6 +183,11 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	mcs_os_mb();
 	ctl = (struct gmm_control *)((u8 *)base + g.control_off);
 	memset(ctl, 0, g.control_size);
+	/* All zero is a valid empty log and table: free, consistent locks. */
+	memset((u8 *)base + g.sync_off, 0, g.sync_size);
+	((struct gsync_hdr *)((u8 *)base + g.sync_off +
+			      GMM_SYNC_TABLE_OFF))->nr_objs =
+		cpu_to_le32(g.sync_objs);
 	/* An all-zero name table is empty, unlocked, with no GID issued. */
 	memset((u8 *)base + g.gns_off, 0, g.gns_size);
 	for (p = 0; p < g.nr_parts; p++) {
@@ -204,6 +225,9 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	sb->gns_entries = cpu_to_le32(g.gns_entries);
 	sb->gns_entry_size = cpu_to_le32(GMM_GNS_ENTRY_SIZE);
 	memcpy(sb->uuid, params->uuid, sizeof(sb->uuid));
+	sb->sync_off = cpu_to_le64(g.sync_off);
+	sb->sync_size = cpu_to_le64(g.sync_size);
+	sb->sync_objects = cpu_to_le32(g.sync_objs);
 	sb->crc = cpu_to_le32(gmm_super_crc(sb));
 	mcs_os_mb();
 	/* The magic last: until it is there, nothing attaches. */
@@ -230,6 +254,7 @@ static int gmm_super_check(const struct gmm_super *sb, u64 size,
 			       per_stripe * GMM_NR_STRIPES,
 			       le32_to_cpu(sb->sections_per_part),
 			       le32_to_cpu(sb->sharers_per_part),
+			       le32_to_cpu(sb->sync_objects),
 			       le32_to_cpu(sb->gns_entries), g);
 	if (ret || le32_to_cpu(sb->gns_entry_size) != GMM_GNS_ENTRY_SIZE)
 		return -EUCLEAN;
@@ -244,6 +269,9 @@ static int gmm_super_check(const struct gmm_super *sb, u64 size,
 	    g->bitmap_off != le64_to_cpu(sb->part_bitmap_off) ||
 	    g->data_off != le64_to_cpu(sb->part_data_off) ||
 	    g->data_pages != le32_to_cpu(sb->part_data_pages) ||
+	    !le32_to_cpu(sb->sync_objects) ||
+	    g->sync_off != le64_to_cpu(sb->sync_off) ||
+	    g->sync_size != le64_to_cpu(sb->sync_size) ||
 	    g->gns_off != le64_to_cpu(sb->gns_off) ||
 	    g->gns_size != le64_to_cpu(sb->gns_size))
 		return -EUCLEAN;
@@ -311,6 +339,7 @@ int gmm_attach(void *base, u64 size, struct gmm_region **out)
 	memcpy(r->uuid, sb->uuid, sizeof(r->uuid));
 	r->ctl = (struct gmm_control *)(r->base + g.control_off);
 	r->node = GMM_OBSERVER_NODE;
+	gmm_glock_setup(r);
 	*out = r;
 	return 0;
 }
@@ -338,11 +367,34 @@ void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *out)
 	out->sections_per_part = r->g.sections;
 	out->sharers_per_part = r->g.sharers;
 	out->part_data_pages = r->g.data_pages;
+	out->sync_objects = r->g.sync_objs;
 	out->parts_off = r->g.parts_off;
 	out->part_size = r->g.part_size;
 	out->gns_off = r->g.gns_off;
 	out->gns_entries = r->g.gns_entries;
 	memcpy(out->uuid, r->uuid, sizeof(out->uuid));
+}
+
+/**
+ * gmm_event_log - the cluster event log of the region
+ * @r: the handle
+ */
+struct mcs_event_log *gmm_event_log(struct gmm_region *r)
+{
+	return (struct mcs_event_log *)(r->base + r->g.sync_off);
+}
+
+/**
+ * gmm_sync_table - the region's table of global mutexes and events
+ * @r: the handle (its glock context is used for the table's locks)
+ * @t: filled in
+ */
+void gmm_sync_table(struct gmm_region *r, struct gsync_table *t)
+{
+	t->hdr = gmm_sync_hdr(r);
+	t->objs = (struct gsync_obj *)(t->hdr + 1);
+	t->nr = r->g.sync_objs;
+	t->ctx = &r->glk;
 }
 
 /* The superblock as written by format; gmm_check() compares against it. */

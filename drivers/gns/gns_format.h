@@ -25,8 +25,8 @@
 #define GNS_TXN_COMMITTED 2
 
 struct gns_header {
-	/* The table lock: a gmm lock word (owner tag or 0), own cache line. */
-	__le64 lock;
+	/* The table lock (Documentation/glock.md), padded to 128 bytes. */
+	struct glock lock;
 	__le64 lock_pad[7];
 	/* GIDs issued so far: advanced by compare-and-swap, never lowered. */
 	__le64 gid_next;

@@ -39,9 +39,8 @@ int gns_find(struct gmm_region *r, const struct gns_name *nm, u32 *idx,
 	     u32 *free_idx);
 
 /*
- * The table lock. Today a gmm fabric lock with owner-dead takeover; these
- * three are the only places that know it, so moving to glock changes them
- * (and nothing else): gns_lock() repairs when glock says -EOWNERDEAD.
+ * The table lock: a glock in the table header. These three are the only
+ * places that know it; gns_lock() repairs when glock says -EOWNERDEAD.
  */
 int gns_lock(struct gmm_region *r);
 int gns_lock_observe(struct gmm_region *r);

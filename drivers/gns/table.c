@@ -196,16 +196,33 @@ static int gns_repair(struct gmm_region *r)
  * gns_lock - take the table lock, repairing after a dead owner
  * @r: a joined handle
  *
+ * The lock is a glock: -EOWNERDEAD hands it over from a dead owner, whose
+ * transaction is settled here before glock_consistent(), as gmm does for
+ * its table locks. A repairer that dies before that leaves the lock
+ * owner-dead for the next acquirer, and repair is idempotent.
+ *
  * Return: what gns_repair() did (0 if the lock was not taken over).
  */
 int gns_lock(struct gmm_region *r)
 {
-	if (gmm_lock_word(r, &gns_hdr(r)->lock))
-		return gns_repair(r);
-	return 0;
+	const struct glock_ctx *c = gmm_glock_ctx(r);
+	struct glock *l = &gns_hdr(r)->lock;
+	int ret = glock_lock(c, l);
+
+	if (ret != -EOWNERDEAD) {
+		if (ret)
+			mcs_err("gns table lock: unexpected error %d\n", ret);
+		return 0;
+	}
+	ret = gns_repair(r);
+	glock_consistent(c, l);
+	return ret;
 }
 
-/* For observers: 0 with the lock held, or -EOWNERDEAD; never repairs. */
+/*
+ * For observers: 0 with the lock held; -EOWNERDEAD if a dead owner holds
+ * it (never taken over, never repaired); -ENOTRECOVERABLE.
+ */
 int gns_lock_observe(struct gmm_region *r)
 {
 	return gmm_lock_observe(r, &gns_hdr(r)->lock);
@@ -213,5 +230,5 @@ int gns_lock_observe(struct gmm_region *r)
 
 void gns_unlock(struct gmm_region *r)
 {
-	gmm_unlock_word(&gns_hdr(r)->lock);
+	glock_unlock(gmm_glock_ctx(r), &gns_hdr(r)->lock);
 }

@@ -45,7 +45,11 @@ expect 2 "bad size" $mcsctl format "$f" --size 12Q --nodes 4
 expect 2 "bad node count" $mcsctl format "$f" --size 16M --nodes 65
 expect 2 "usage" $mcsctl format "$f" --nodes 4
 expect 2 "unknown command" $mcsctl frobnicate "$f"
-expect 2 "usage" $mcsctl status
+# Without FILE, the live fabric: no control device on this host.
+expect 2 "missing-dev: No such file" $mcsctl --device "$dir/missing-dev" status
+expect 2 "missing-dev: No such file" $mcsctl --device "$dir/missing-dev" join 0
+expect 2 "bad number" $mcsctl --device "$dir/missing-dev" join x
+expect 2 "usage" $mcsctl down 1
 [ "$(cksum <"$f")" = "$sum" ] || { echo "FAIL: bad input changed the region"; fails=$((fails + 1)); }
 
 expect 2 "need 2 to 64 nodes" $mcsctl format "$dir/one" --size 16M --nodes 1

@@ -469,12 +469,22 @@ static void test_checker_and_dangling(void)
 	e->crc = cpu_to_le32(gns_entry_crc(e));
 
 	/* A dead node holding the table lock: observers see, nodes repair. */
-	gns_hdr(obs)->lock = cpu_to_le64(GMM_OWNER(3, gmm_self_incarnation(h[3]), 1));
+	ASSERT_EQ(glock_lock(gmm_glock_ctx(h[3]), &gns_hdr(obs)->lock), 0);
 	node_dies(3, false);
 	CU_ASSERT(checked_violations() >= 1);
 	ASSERT_EQ(gns_lookup(obs, "victim", NULL), -EOWNERDEAD);
 	ASSERT_EQ(gns_lookup(h[1], "victim", NULL), 0);
+	ASSERT_EQ(glock_state(&gns_hdr(obs)->lock), GLOCK_CONSISTENT);
 	ASSERT_EQ(gmm_recover(h[1], 3, NULL), 0);
+	node_up(3);
+	/* Recovery alone settles it: no lock names a dead incarnation. */
+	ASSERT_EQ(glock_lock(gmm_glock_ctx(h[3]), &gns_hdr(obs)->lock), 0);
+	node_dies(3, false);
+	ASSERT_EQ(gmm_recover(h[1], 3, NULL), 0);
+	ASSERT_EQ(gns_recover(h[1], NULL), 0);
+	ASSERT_EQ(glock_owner(&gns_hdr(obs)->lock), 0);
+	ASSERT_EQ(glock_state(&gns_hdr(obs)->lock), GLOCK_CONSISTENT);
+	ASSERT_EQ(checked_violations(), 0);
 	node_up(3);
 
 	/* Segments revoked with a lost partition lose their names. */

@@ -2,15 +2,18 @@
 /*
  * mcsctl - administer an mcs global region.
  *
- * Until the /dev/mcs driver exists, mcsctl works on a region in a file
- * (a file in /dev/shm is what the torture test and the demo use as their
- * fabric); it maps the file and inspects it as an observer, without
- * joining the cluster.
+ * With a FILE, mcsctl works on a region in a file (a file in /dev/shm is
+ * what the torture test and the demo use as their fabric); it maps the
+ * file and inspects it as an observer, without joining the cluster.
+ * Without one, it works on this node's live fabric through the membership
+ * control device of mcs_base.ko (device.c).
  *
- *   mcsctl format FILE --size SIZE --nodes N [--force]
- *   mcsctl status FILE
- *   mcsctl check FILE       gmm tables and the gns name table
- *   mcsctl ls FILE          the names in the gns name table
+ *   mcsctl format [FILE] --size SIZE --nodes N [--force]
+ *   mcsctl status [FILE]
+ *   mcsctl check [FILE]      gmm tables and the gns name table
+ *   mcsctl ls FILE           the names in the gns name table
+ *   mcsctl [--device DEV] join NODE | down NODE INCARNATION [--memory-lost]
+ *          | recover NODE | freeze | thaw
  *
  * Exit status: 0 success (check: no violation), 1 check found violations
  * (ls: the name table is locked by a dead node), 2 bad usage or an error.
@@ -29,17 +32,27 @@
 
 #include "gmm/gmm.h"
 #include "gns/gns.h"
+#include "mcsctl.h"
 
-static const char *prog = "mcsctl";
+const char *prog = "mcsctl";
+static const char *device = "/dev/mcs-control";
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s format FILE --size SIZE[K|M|G] --nodes N [--force]\n"
-		"       %s status FILE\n"
-		"       %s check FILE\n"
-		"       %s ls FILE\n",
-		prog, prog, prog, prog);
+		"usage: %s [--device DEV] COMMAND\n"
+		"  on a region in FILE, or without FILE on the live fabric:\n"
+		"       format [FILE] --size SIZE[K|M|G] --nodes N [--force]\n"
+		"              (on the fabric, --size is optional: all of it)\n"
+		"       status [FILE]\n"
+		"       check [FILE]\n"
+		"       ls FILE\n"
+		"  membership, on the live fabric (DEV: /dev/mcs-control):\n"
+		"       join NODE\n"
+		"       down NODE INCARNATION [--memory-lost]\n"
+		"       recover NODE\n"
+		"       freeze | thaw\n",
+		prog);
 }
 
 /* What an attach error means, in words. */
@@ -63,7 +76,7 @@ static const char *attach_error(int err)
 	}
 }
 
-static int parse_size(const char *s, uint64_t *out)
+int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -189,6 +202,8 @@ static int cmd_format(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind == argc && nodes)
+		return dev_format(device, size, nodes, force);
 	if (optind != argc - 1 || !size || !nodes) {
 		usage(stderr);
 		return 2;
@@ -242,7 +257,7 @@ static int cmd_format(int argc, char **argv)
 	return 0;
 }
 
-static const char *node_state(uint32_t s)
+const char *node_state(uint32_t s)
 {
 	static const char *const names[] = { "absent", "alive", "down",
 					     "recovering", "clean" };
@@ -259,6 +274,8 @@ static int cmd_status(int argc, char **argv)
 	uint32_t n;
 	int i;
 
+	if (argc == 1)
+		return dev_status(device);
 	if (argc != 2) {
 		usage(stderr);
 		return 2;
@@ -311,6 +328,8 @@ static int cmd_check(int argc, char **argv)
 	struct mapped m;
 	int ret;
 
+	if (argc == 1)
+		return dev_check(device);
 	if (argc != 2) {
 		usage(stderr);
 		return 2;
@@ -380,8 +399,39 @@ static int cmd_ls(int argc, char **argv)
 	return 0;
 }
 
+/* The membership commands exist only on the live fabric. */
+static int cmd_membership(int argc, char **argv)
+{
+	int ret;
+
+	if (!strcmp(argv[0], "join"))
+		ret = dev_join(device, argc, argv);
+	else if (!strcmp(argv[0], "down"))
+		ret = dev_down(device, argc, argv);
+	else if (!strcmp(argv[0], "recover"))
+		ret = dev_recover(device, argc, argv);
+	else if (!strcmp(argv[0], "freeze"))
+		ret = dev_freeze(device, argc, argv, 1);
+	else if (!strcmp(argv[0], "thaw"))
+		ret = dev_freeze(device, argc, argv, 0);
+	else
+		ret = -2;
+	if (ret == -2)
+		fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[0]);
+	if (ret < 0) {
+		usage(stderr);
+		return 2;
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "--device")) {
+		device = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -398,7 +448,5 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
-	usage(stderr);
-	return 2;
+	return cmd_membership(argc - 1, argv + 1);
 }

@@ -7,13 +7,16 @@
  * room to grow; sizes are asserted at compile time. Values defined here
  * never change meaning; new ones are added.
  *
- * So far the ABI is the vocabulary shared by the kernel, libmcs and the
- * tools: limits, granularity and placement policies. The /dev/mcs ioctls
- * join it with the uapi driver.
+ * The ABI is the vocabulary shared by the kernel, libmcs and the tools
+ * (limits, granularity and placement policies) and the ioctls of the
+ * membership control device /dev/mcs-control (Documentation/control.md;
+ * the semantics are documented in drivers/mcs/control_kmod.c). The /dev/mcs
+ * ioctls join it with the uapi driver.
  */
 #ifndef _UAPI_LINUX_MCS_H
 #define _UAPI_LINUX_MCS_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 #define MCS_ABI_VERSION 1
@@ -32,5 +35,166 @@
 /* Where a new segment's memory comes from (or a partition number >= 0). */
 #define MCS_PLACE_NEAREST (-1)	 /* own partition, then ones it manages */
 #define MCS_PLACE_MOST_FREE (-2) /* the online partition with most free pages */
+
+/* Struct sizes are part of the ABI: a change must fail the build. */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define MCS_ABI_SIZE(type, bytes) \
+	_Static_assert(sizeof(struct type) == (bytes), "ABI size of " #type)
+#else
+#define MCS_ABI_SIZE(type, bytes)
+#endif
+
+/*
+ * The membership control device, /dev/mcs-control (CAP_SYS_ADMIN only).
+ *
+ * Every argument starts with abi_version (must be MCS_ABI_VERSION, else
+ * -EPROTO) and flags (unknown bits: -EINVAL). Reserved fields must be zero
+ * (-EINVAL), so they can gain a meaning later without a new ioctl.
+ */
+#define MCS_CTL_IOC_TYPE 0xCE
+
+/* Node states, as the fabric records them. */
+#define MCS_NODE_ABSENT 0     /* never joined since the region was formatted */
+#define MCS_NODE_ALIVE 1
+#define MCS_NODE_DOWN 2       /* dead, recovery not started */
+#define MCS_NODE_RECOVERING 3 /* dead, a survivor is recovering it */
+#define MCS_NODE_CLEAN 4      /* dead and recovered: may join again */
+
+/* No node: mcs_ctl_status.self_node before this kernel has joined. */
+#define MCS_NODE_NONE 0xffffffffU
+
+/* mcs_ctl_format.flags */
+#define MCS_FORMAT_FORCE (1U << 0) /* erase a region already there */
+
+struct mcs_ctl_format {
+	__u32 abi_version;
+	__u32 flags;
+	__u32 nr_nodes;	   /* node slots (= partitions), 2..MCS_MAX_NODES */
+	__u32 reserved0;
+	__u64 region_size; /* bytes; 0: the whole fabric */
+	__u8 uuid[16];	   /* cluster UUID; all zero: the kernel makes one */
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_ctl_format, 72);
+
+struct mcs_ctl_join {
+	__u32 abi_version;
+	__u32 flags;
+	__u32 node;	   /* in: the node id to join as */
+	__u32 incarnation; /* out: the new incarnation, from the fabric */
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_ctl_join, 48);
+
+/* mcs_ctl_node_down.flags */
+#define MCS_DOWN_MEMORY_LOST (1U << 0) /* its partition died with it */
+
+struct mcs_ctl_node_down {
+	__u32 abi_version;
+	__u32 flags;
+	__u32 node;
+	__u32 incarnation; /* the incarnation membership saw die */
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_ctl_node_down, 48);
+
+/* mcs_ctl_recover.result */
+#define MCS_RECOVER_TOOK_PARTITION (1U << 0) /* this node manages it now */
+#define MCS_RECOVER_NOTHING (1U << 1) /* already clean, or never joined */
+
+struct mcs_ctl_recover {
+	__u32 abi_version;
+	__u32 flags;
+	__u32 node;	   /* in: the dead node */
+	__u32 incarnation; /* out: the incarnation recovered */
+	/* out: what recovery did */
+	__u32 sharers_removed;
+	__u32 txns_rolled_back;
+	__u32 txns_rolled_forward;
+	__u32 master_copies_rebuilt;
+	__u32 sections_freed;
+	__u32 sections_revoked;
+	__u32 result;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_ctl_recover, 80);
+
+/* MCS_CTL_FREEZE and MCS_CTL_THAW */
+struct mcs_ctl_freeze {
+	__u32 abi_version;
+	__u32 flags;
+	__u64 reserved[3];
+};
+MCS_ABI_SIZE(mcs_ctl_freeze, 32);
+
+/* mcs_node_status.flags */
+#define MCS_NODE_F_SELF (1U << 0)	     /* this kernel is that node */
+#define MCS_NODE_F_MEMORY_LOST (1U << 1)     /* declared with its memory */
+#define MCS_NODE_F_PART_LOST (1U << 2)	     /* its partition is lost */
+#define MCS_NODE_F_MASTER_PRIMARY (1U << 3)  /* partition holds the master */
+#define MCS_NODE_F_MASTER_REPLICA (1U << 4)  /* ... or its replica */
+#define MCS_NODE_F_PART_UNKNOWN (1U << 5)    /* partition fields not read */
+
+/* Node n and partition n: one entry of the status table. */
+struct mcs_node_status {
+	__u32 node;
+	__u32 state; /* MCS_NODE_* */
+	__u32 incarnation;
+	__u32 recoverer; /* node recovering it, while RECOVERING */
+	__u32 flags;	 /* MCS_NODE_F_* */
+	__u32 part_manager;
+	__u32 free_pages;
+	__u32 data_pages;
+	__u32 sections_used;
+	__u32 reserved0;
+	__u64 part_generation;
+	__u64 reserved[2];
+};
+MCS_ABI_SIZE(mcs_node_status, 64);
+
+/* mcs_ctl_status.state */
+#define MCS_STATE_FABRIC (1U << 0) /* a fabric was found and mapped */
+#define MCS_STATE_REGION (1U << 1) /* it holds a formatted region */
+#define MCS_STATE_JOINED (1U << 2)
+#define MCS_STATE_FROZEN (1U << 3)
+
+struct mcs_ctl_status {
+	__u32 abi_version;
+	__u32 flags;
+	__u64 nodes;	   /* in: user pointer to nodes_cap mcs_node_status */
+	__u32 nodes_cap;   /* in: entries there (0: nodes may be 0) */
+	__u32 nr_nodes;	   /* out: node slots of the region */
+	__u32 self_node;   /* out: MCS_NODE_NONE until joined */
+	__u32 self_incarnation;
+	__u32 state;	   /* out: MCS_STATE_* */
+	__u32 node_status_size; /* out: sizeof(struct mcs_node_status) */
+	__u64 fabric_size;
+	__u64 region_size;
+	__u8 uuid[16];
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_ctl_status, 104);
+
+struct mcs_ctl_check {
+	__u32 abi_version;
+	__u32 flags;
+	/* out: what gmm_check() found; violations are in the kernel log */
+	__u32 violations;
+	__u32 segments;
+	__u32 sharers;
+	__u32 free_pages;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_ctl_check, 56);
+
+#define MCS_CTL_FORMAT _IOW(MCS_CTL_IOC_TYPE, 0x01, struct mcs_ctl_format)
+#define MCS_CTL_JOIN _IOWR(MCS_CTL_IOC_TYPE, 0x02, struct mcs_ctl_join)
+#define MCS_CTL_NODE_DOWN _IOW(MCS_CTL_IOC_TYPE, 0x03, struct mcs_ctl_node_down)
+#define MCS_CTL_RECOVER _IOWR(MCS_CTL_IOC_TYPE, 0x04, struct mcs_ctl_recover)
+#define MCS_CTL_FREEZE _IOW(MCS_CTL_IOC_TYPE, 0x05, struct mcs_ctl_freeze)
+#define MCS_CTL_THAW _IOW(MCS_CTL_IOC_TYPE, 0x06, struct mcs_ctl_freeze)
+#define MCS_CTL_STATUS _IOWR(MCS_CTL_IOC_TYPE, 0x07, struct mcs_ctl_status)
+#define MCS_CTL_CHECK _IOWR(MCS_CTL_IOC_TYPE, 0x08, struct mcs_ctl_check)
 
 #endif /* _UAPI_LINUX_MCS_H */

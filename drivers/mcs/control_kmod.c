@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * control_kmod.c - /dev/mcs-control, the membership control interface.
+ *
+ * The kernel never talks to the cluster manager. As with the DLM and
+ * dlm_controld, a daemon (mcsd) tracks membership and quorum and tells the
+ * kernel what it must know through this misc device; the kernel does the
+ * fabric side. The device is open to CAP_SYS_ADMIN only. Each ioctl takes
+ * one structure of include/uapi/linux/mcs.h; every structure starts with
+ * abi_version (MCS_ABI_VERSION, else -EPROTO) and flags (unknown bits:
+ * -EINVAL), and its reserved fields must be zero (-EINVAL). Unknown
+ * commands fail with -ENOTTY, bad pointers with -EFAULT.
+ *
+ * MCS_CTL_FORMAT   write an empty region into the fabric: nr_nodes node
+ *                  slots, region_size bytes (0: all of it), the cluster
+ *                  uuid (all zero: a random one). Refused with -EEXIST if
+ *                  the fabric already holds a region (even a torn one or
+ *                  one of another format version), unless MCS_FORMAT_FORCE; -EBUSY once this node has joined;
+ *                  -EINVAL/-ENOSPC for a geometry that does not fit.
+ *                  Only the first node of a new cluster formats.
+ *
+ * MCS_CTL_JOIN     become node `node` of the cluster. The fabric gives the
+ *                  incarnation (one more than the node's last), returned
+ *                  in `incarnation`; everything an older incarnation left
+ *                  is recognisably dead. -ENOMEDIUM if the fabric holds no
+ *                  region (an error of gmm_attach() if it holds a bad
+ *                  one: -EBADMSG torn, -EPROTONOSUPPORT another version,
+ *                  ...), -EALREADY if joined, -EBUSY if that node is
+ *                  alive, -EAGAIN if its recovery is not finished.
+ *
+ * MCS_CTL_NODE_DOWN  membership saw incarnation `incarnation` of `node`
+ *                  die; MCS_DOWN_MEMORY_LOST if its partition died too
+ *                  (may also be told later). Idempotent. -ENOTCONN before
+ *                  JOIN, -EINVAL for this node itself, -ESTALE if the node
+ *                  is in another incarnation, -ENOENT if it never joined.
+ *
+ * MCS_CTL_RECOVER  recover a node declared down: remove its sharers,
+ *                  settle its transactions, rebuild master copies, free,
+ *                  take over its partition (counts returned). Idempotent
+ *                  and restartable: if the recoverer dies, another node
+ *                  repeats it; MCS_RECOVER_NOTHING in `result` if the node
+ *                  was clean already. -ENOTCONN before JOIN, -EBUSY if the node
+ *                  is alive (not declared down), -EINPROGRESS if another
+ *                  live node is recovering it.
+ *
+ * MCS_CTL_FREEZE   stop touching shared state: waits until every mcs user
+ *                  inside mcs_access_begin() has left; from then on they,
+ *                  and the commands here that write the fabric, fail with
+ *                  -ESHUTDOWN. For a node that lost quorum or its daemon.
+ * MCS_CTL_THAW     touch it again. Both are idempotent.
+ *
+ * MCS_CTL_STATUS   this node's state (fabric, region, joined, frozen,
+ *                  identity) and the node table: per node its state and
+ *                  incarnation and its partition's usage, into the user
+ *                  array `nodes` of `nodes_cap` entries (nr_nodes says how
+ *                  many the region has; fewer are copied if the array is
+ *                  smaller). While frozen only the node words are read.
+ *
+ * MCS_CTL_CHECK    run the gmm consistency checker on the live region;
+ *                  counts returned, every violation logged by the kernel.
+ *                  -ENOMEDIUM without a region, -ESHUTDOWN when frozen.
+ *
+ * Order: FORMAT (first node only), JOIN, then NODE_DOWN/RECOVER as
+ * membership changes. STATUS and CHECK work at any time.
+ *
+ * Concurrency: commands may run in parallel (mcsd may poll STATUS while
+ * it declares a death). FORMAT, JOIN and FREEZE wait for the commands and
+ * drivers touching shared state to finish. A command can spin on a fabric
+ * lock held by a node that died and is not declared down yet; NODE_DOWN
+ * never waits behind any of them, so membership can always unblock it.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include <linux/uuid.h>
+
+#include <uapi/linux/mcs.h>
+
+#include "base_internal.h"
+#include "../gmm/gmm.h"
+
+static bool mcs_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+/* Copy in an argument and check its header and reserved fields. */
+#define MCS_CTL_COPY_IN(arg, uptr, allowed_flags)                      \
+	({                                                             \
+		int __r = 0;                                           \
+		if (copy_from_user(&(arg), (uptr), sizeof(arg)))       \
+			__r = -EFAULT;                                 \
+		else if ((arg).abi_version != MCS_ABI_VERSION)         \
+			__r = -EPROTO;                                 \
+		else if ((arg).flags & ~(u32)(allowed_flags))          \
+			__r = -EINVAL;                                 \
+		else if (!mcs_zero((arg).reserved, sizeof((arg).reserved))) \
+			__r = -EINVAL;                                 \
+		__r;                                                   \
+	})
+
+static int mcs_ctl_format(void __user *uarg)
+{
+	struct gmm_format_params fp = { 0 };
+	struct mcs_ctl_format a;
+	u64 size;
+	int ret;
+
+	ret = MCS_CTL_COPY_IN(a, uarg, MCS_FORMAT_FORCE);
+	if (ret)
+		return ret;
+	if (a.reserved0)
+		return -EINVAL;
+	fp.nr_parts = a.nr_nodes;
+	if (mcs_zero(a.uuid, sizeof(a.uuid)))
+		generate_random_uuid(fp.uuid);
+	else
+		memcpy(fp.uuid, a.uuid, sizeof(fp.uuid));
+
+	mcs_state_lock_all();
+	ret = -ESHUTDOWN;
+	if (mcs_state.frozen)
+		goto out_unlock;
+	ret = -ENODEV;
+	if (!mcs_state.base)
+		goto out_unlock;
+	ret = -EBUSY;
+	if (mcs_state.joined)
+		goto out_unlock;
+	size = a.region_size ? a.region_size : mcs_state.size;
+	ret = -EINVAL;
+	if (size > mcs_state.size)
+		goto out_unlock;
+	/*
+	 * Another node may have formatted since this one attached: look
+	 * again. Only a fabric without the mcs magic is empty; a region that
+	 * is torn or of another version is erased only when forced.
+	 */
+	ret = -EEXIST;
+	if (mcs_region_attach_locked() != -EMEDIUMTYPE &&
+	    !(a.flags & MCS_FORMAT_FORCE))
+		goto out_unlock;
+	mcs_region_detach_locked();
+	ret = gmm_format(mcs_state.base, size, &fp);
+	if (ret) {
+		/* Refused before writing anything: an old region is intact. */
+		mcs_region_attach_locked();
+		goto out_unlock;
+	}
+	ret = mcs_region_attach_locked();
+	if (!ret)
+		dev_info(mcs_state.dev, "formatted a region of %llu bytes for %u nodes\n",
+			 size, fp.nr_parts);
+out_unlock:
+	mcs_state_unlock_all();
+	return ret;
+}
+
+static int mcs_ctl_join(void __user *uarg)
+{
+	struct mcs_ctl_join a;
+	int ret;
+
+	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	if (ret)
+		return ret;
+	if (a.incarnation)
+		return -EINVAL;
+
+	mcs_state_lock_all();
+	ret = -ESHUTDOWN;
+	if (mcs_state.frozen)
+		goto out_unlock_all;
+	ret = -ENODEV;
+	if (!mcs_state.base)
+		goto out_unlock_all;
+	ret = -EALREADY;
+	if (mcs_state.joined)
+		goto out_unlock_all;
+	ret = mcs_region_attach_locked();
+	if (ret == -EMEDIUMTYPE)
+		ret = -ENOMEDIUM; /* not formatted yet */
+	if (ret)
+		goto out_unlock_all;
+	/* Joining can spin on fabric locks: keep only the write side. */
+	mutex_unlock(&mcs_state.state_lock);
+	ret = gmm_node_join(mcs_state.region, a.node);
+	mutex_lock(&mcs_state.state_lock);
+	if (ret)
+		goto out_unlock_all;
+	mcs_state.joined = true;
+	a.incarnation = gmm_self_incarnation(mcs_state.region);
+	dev_info(mcs_state.dev, "joined as node %u, incarnation %u\n", a.node,
+		 a.incarnation);
+out_unlock_all:
+	mcs_state_unlock_all();
+	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+	return ret;
+}
+
+/* Enter shared state as a joined node; -ENOTCONN before JOIN. */
+static int mcs_ctl_enter_joined(void)
+{
+	int ret = mcs_access_begin();
+
+	if (ret)
+		return ret;
+	if (!mcs_state.joined) {
+		mcs_access_end();
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+/*
+ * Under state_lock alone, never behind a freeze or another command: it is
+ * what releases whoever spins on a fabric lock of the dead node.
+ */
+static int mcs_ctl_node_down(void __user *uarg)
+{
+	struct mcs_ctl_node_down a;
+	int ret;
+
+	ret = MCS_CTL_COPY_IN(a, uarg, MCS_DOWN_MEMORY_LOST);
+	if (ret)
+		return ret;
+	if (mutex_lock_killable(&mcs_state.state_lock))
+		return -EINTR;
+	if (mcs_state.frozen)
+		ret = -ESHUTDOWN;
+	else if (!mcs_state.joined)
+		ret = -ENOTCONN;
+	else if (a.node == gmm_self_node(mcs_state.region))
+		ret = -EINVAL;
+	else
+		ret = gmm_node_down(mcs_state.region, a.node, a.incarnation,
+				    a.flags & MCS_DOWN_MEMORY_LOST);
+	if (!ret)
+		dev_info(mcs_state.dev, "node %u incarnation %u is down%s\n",
+			 a.node, a.incarnation,
+			 a.flags & MCS_DOWN_MEMORY_LOST ? ", memory lost" : "");
+	mutex_unlock(&mcs_state.state_lock);
+	return ret;
+}
+
+static int mcs_ctl_recover(void __user *uarg)
+{
+	struct gmm_recovery_report rep = { 0 };
+	struct mcs_ctl_recover a;
+	int ret;
+
+	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	if (ret)
+		return ret;
+	/* Everything after node is output: it must come in zeroed. */
+	if (!mcs_zero(&a.incarnation,
+		      offsetof(struct mcs_ctl_recover, reserved) -
+			      offsetof(struct mcs_ctl_recover, incarnation)))
+		return -EINVAL;
+	ret = mcs_ctl_enter_joined();
+	if (ret)
+		return ret;
+	ret = gmm_recover(mcs_state.region, a.node, &rep);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	a.incarnation = rep.incarnation;
+	a.sharers_removed = rep.sharers_removed;
+	a.txns_rolled_back = rep.txns_rolled_back;
+	a.txns_rolled_forward = rep.txns_rolled_forward;
+	a.master_copies_rebuilt = rep.master_copies_rebuilt;
+	a.sections_freed = rep.sections_freed;
+	a.sections_revoked = rep.sections_revoked;
+	a.result = rep.partition_taken_over ? MCS_RECOVER_TOOK_PARTITION : 0;
+	/* Incarnations start at 1: none recorded means nothing was to do. */
+	if (!rep.incarnation)
+		a.result |= MCS_RECOVER_NOTHING;
+	else
+		dev_info(mcs_state.dev, "recovered node %u incarnation %u\n",
+			 a.node, a.incarnation);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int mcs_ctl_freeze(void __user *uarg, bool freeze)
+{
+	struct mcs_ctl_freeze a;
+	int ret;
+
+	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	if (ret)
+		return ret;
+	/* The write side waits for everyone touching shared state. */
+	if (down_write_killable(&mcs_state.access))
+		return -EINTR;
+	mutex_lock(&mcs_state.state_lock);
+	if (mcs_state.frozen != freeze && mcs_state.dev)
+		dev_info(mcs_state.dev, "%s\n", freeze ? "frozen" : "thawed");
+	mcs_state.frozen = freeze;
+	mcs_state_unlock_all();
+	return 0;
+}
+
+static void mcs_ctl_node_entry(struct gmm_region *r, u32 n, bool frozen,
+			       struct mcs_node_status *e)
+{
+	struct gmm_node_info ni;
+	struct gmm_part_info pi;
+
+	memset(e, 0, sizeof(*e));
+	e->node = n;
+	gmm_node_info(r, n, &ni);
+	e->state = ni.state;
+	e->incarnation = ni.incarnation;
+	e->recoverer = ni.recoverer;
+	if (ni.memory_lost)
+		e->flags |= MCS_NODE_F_MEMORY_LOST;
+	if (mcs_state.joined && gmm_self_node(r) == n)
+		e->flags |= MCS_NODE_F_SELF;
+	/* The partition is read under its fabric lock: a write. */
+	if (frozen || gmm_part_info(r, n, &pi)) {
+		e->flags |= MCS_NODE_F_PART_UNKNOWN;
+		return;
+	}
+	e->part_manager = pi.manager;
+	e->free_pages = pi.free_pages;
+	e->data_pages = pi.data_pages;
+	e->sections_used = pi.sections_used;
+	e->part_generation = pi.generation;
+	if (pi.state == GMM_PART_LOST)
+		e->flags |= MCS_NODE_F_PART_LOST;
+	if (pi.master_primary)
+		e->flags |= MCS_NODE_F_MASTER_PRIMARY;
+	if (pi.master_replica)
+		e->flags |= MCS_NODE_F_MASTER_REPLICA;
+}
+
+static int mcs_ctl_status(void __user *uarg)
+{
+	struct mcs_node_status __user *unodes;
+	struct mcs_node_status e;
+	struct mcs_ctl_status a;
+	struct gmm_geometry g;
+	u32 n;
+	int ret;
+
+	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	if (ret)
+		return ret;
+	unodes = u64_to_user_ptr(a.nodes);
+	if (a.nodes_cap && !a.nodes)
+		return -EFAULT;
+	if (a.nodes_cap > MCS_MAX_NODES)
+		a.nodes_cap = MCS_MAX_NODES;
+
+	if (down_read_killable(&mcs_state.access))
+		return -EINTR;
+	a.nr_nodes = 0;
+	a.self_node = MCS_NODE_NONE;
+	a.self_incarnation = 0;
+	a.state = 0;
+	a.node_status_size = sizeof(struct mcs_node_status);
+	a.fabric_size = mcs_state.size;
+	a.region_size = 0;
+	memset(a.uuid, 0, sizeof(a.uuid));
+	if (mcs_state.base)
+		a.state |= MCS_STATE_FABRIC;
+	if (mcs_state.frozen)
+		a.state |= MCS_STATE_FROZEN;
+	if (mcs_state.joined) {
+		a.state |= MCS_STATE_JOINED;
+		a.self_node = gmm_self_node(mcs_state.region);
+		a.self_incarnation = gmm_self_incarnation(mcs_state.region);
+	}
+	if (mcs_state.region) {
+		a.state |= MCS_STATE_REGION;
+		gmm_get_geometry(mcs_state.region, &g);
+		a.nr_nodes = g.nr_parts;
+		a.region_size = g.region_size;
+		memcpy(a.uuid, g.uuid, sizeof(a.uuid));
+		for (n = 0; n < g.nr_parts && n < a.nodes_cap; n++) {
+			mcs_ctl_node_entry(mcs_state.region, n,
+					   mcs_state.frozen, &e);
+			if (copy_to_user(&unodes[n], &e, sizeof(e))) {
+				ret = -EFAULT;
+				break;
+			}
+		}
+	}
+	up_read(&mcs_state.access);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static void mcs_ctl_violation(void *arg, const char *msg)
+{
+	pr_warn_ratelimited("mcs: check: %s\n", msg);
+}
+
+static int mcs_ctl_check(void __user *uarg)
+{
+	struct gmm_check_report rep = { .violation = mcs_ctl_violation };
+	struct mcs_ctl_check a;
+	int ret;
+
+	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	if (ret)
+		return ret;
+	if (a.violations || a.segments || a.sharers || a.free_pages)
+		return -EINVAL;
+	ret = mcs_access_begin();
+	if (ret)
+		return ret;
+	ret = mcs_state.region ? gmm_check(mcs_state.region, &rep) : -ENOMEDIUM;
+	mcs_access_end();
+	if (ret)
+		return ret;
+	a.violations = rep.violations;
+	a.segments = rep.segments;
+	a.sharers = rep.sharers;
+	a.free_pages = rep.free_pages;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	switch (cmd) {
+	case MCS_CTL_FORMAT:
+		ret = mcs_ctl_format(uarg);
+		break;
+	case MCS_CTL_JOIN:
+		ret = mcs_ctl_join(uarg);
+		break;
+	case MCS_CTL_NODE_DOWN:
+		ret = mcs_ctl_node_down(uarg);
+		break;
+	case MCS_CTL_RECOVER:
+		ret = mcs_ctl_recover(uarg);
+		break;
+	case MCS_CTL_FREEZE:
+		ret = mcs_ctl_freeze(uarg, true);
+		break;
+	case MCS_CTL_THAW:
+		ret = mcs_ctl_freeze(uarg, false);
+		break;
+	case MCS_CTL_STATUS:
+		ret = mcs_ctl_status(uarg);
+		break;
+	case MCS_CTL_CHECK:
+		ret = mcs_ctl_check(uarg);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	return ret;
+}
+
+static int mcs_ctl_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return nonseekable_open(inode, file);
+}
+
+static const struct file_operations mcs_ctl_fops = {
+	.owner = THIS_MODULE,
+	.open = mcs_ctl_open,
+	.unlocked_ioctl = mcs_ctl_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice mcs_ctl_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mcs-control",
+	.fops = &mcs_ctl_fops,
+	.mode = 0600,
+};
+
+int mcs_control_init(void)
+{
+	/* The uapi node states are the fabric's. */
+	BUILD_BUG_ON(MCS_NODE_ABSENT != GMM_NODE_ABSENT);
+	BUILD_BUG_ON(MCS_NODE_ALIVE != GMM_NODE_ALIVE);
+	BUILD_BUG_ON(MCS_NODE_DOWN != GMM_NODE_DOWN);
+	BUILD_BUG_ON(MCS_NODE_RECOVERING != GMM_NODE_RECOVERING);
+	BUILD_BUG_ON(MCS_NODE_CLEAN != GMM_NODE_CLEAN);
+	return misc_register(&mcs_ctl_dev);
+}
+
+void mcs_control_exit(void)
+{
+	misc_deregister(&mcs_ctl_dev);
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ctl_errors - every ioctl of /dev/mcs-control, good input and bad, in a
+ * guest whose fabric is empty: bad pointers, versions, flags, reserved
+ * fields, unknown commands and commands out of order all fail with the
+ * documented errno, and the good ones do what they say.
+ *
+ * Usage: ctl_errors [DEVICE]    (run as root, mcs_base loaded, fabric
+ *                                never formatted; leaves it formatted for
+ *                                4 nodes with node 0 joined)
+ * Exit 0 if every expectation held, 1 otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/mcs.h>
+
+static int fd, fails;
+
+/* expect(WANT_ERRNO, CMD, ARG, what): the ioctl fails with it, or works. */
+static void expect(int want, unsigned long cmd, void *arg, const char *what)
+{
+	int ret = ioctl(fd, cmd, arg);
+	int got = ret ? errno : 0;
+
+	if (got == want) {
+		printf("ok: %s -> %s\n", what, want ? strerror(want) : "0");
+		return;
+	}
+	printf("FAIL: %s -> %s, wanted %s\n", what, got ? strerror(got) : "0",
+	       want ? strerror(want) : "0");
+	fails++;
+}
+
+static void check(int cond, const char *what)
+{
+	printf("%s: %s\n", cond ? "ok" : "FAIL", what);
+	if (!cond)
+		fails++;
+}
+
+#define V MCS_ABI_VERSION
+
+/* The header checks, common to every command taking struct T. */
+#define HEADER_CHECKS(cmd, T, name)                                        \
+	do {                                                               \
+		T a = { .abi_version = V };                                \
+		expect(EFAULT, cmd, NULL, name " NULL pointer");           \
+		expect(EFAULT, cmd, (void *)8, name " bad pointer");       \
+		a.abi_version = V + 1;                                     \
+		expect(EPROTO, cmd, &a, name " wrong ABI version");        \
+		a.abi_version = V;                                         \
+		a.flags = 0x80000000U;                                     \
+		expect(EINVAL, cmd, &a, name " unknown flag");             \
+		a.flags = 0;                                               \
+		a.reserved[0] = 1;                                         \
+		expect(EINVAL, cmd, &a, name " reserved field set");       \
+	} while (0)
+
+static void not_admin(const char *dev)
+{
+	pid_t pid = fork();
+	int status, err;
+
+	if (!pid) {
+		if (setuid(65534))
+			_exit(2);
+		err = open(dev, O_RDWR) < 0 ? errno : 0;
+		_exit(err == EPERM || err == EACCES ? 0 : 1);
+	}
+	check(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status), "an unprivileged user cannot open the device");
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev = argc > 1 ? argv[1] : "/dev/mcs-control";
+	struct mcs_node_status nodes[4];
+	struct mcs_ctl_format fmt = { .abi_version = V, .nr_nodes = 4 };
+	struct mcs_ctl_join join = { .abi_version = V };
+	struct mcs_ctl_node_down down = { .abi_version = V };
+	struct mcs_ctl_recover rec = { .abi_version = V };
+	struct mcs_ctl_freeze frz = { .abi_version = V };
+	struct mcs_ctl_status st = { .abi_version = V };
+	struct mcs_ctl_check chk = { .abi_version = V };
+
+	fd = open(dev, O_RDWR);
+	if (fd < 0) {
+		printf("FAIL: %s: %s\n", dev, strerror(errno));
+		return 1;
+	}
+	not_admin(dev);
+	expect(ENOTTY, _IO(MCS_CTL_IOC_TYPE, 0x7f), NULL, "unknown command");
+	expect(ENOTTY, _IOWR(MCS_CTL_IOC_TYPE, 0x02, struct mcs_ctl_format),
+	       &fmt, "known number, wrong size");
+	HEADER_CHECKS(MCS_CTL_FORMAT, struct mcs_ctl_format, "format");
+	HEADER_CHECKS(MCS_CTL_JOIN, struct mcs_ctl_join, "join");
+	HEADER_CHECKS(MCS_CTL_NODE_DOWN, struct mcs_ctl_node_down, "down");
+	HEADER_CHECKS(MCS_CTL_RECOVER, struct mcs_ctl_recover, "recover");
+	HEADER_CHECKS(MCS_CTL_FREEZE, struct mcs_ctl_freeze, "freeze");
+	HEADER_CHECKS(MCS_CTL_THAW, struct mcs_ctl_freeze, "thaw");
+	HEADER_CHECKS(MCS_CTL_STATUS, struct mcs_ctl_status, "status");
+	HEADER_CHECKS(MCS_CTL_CHECK, struct mcs_ctl_check, "check");
+
+	/* Before format: a fabric, no region. */
+	expect(0, MCS_CTL_STATUS, &st, "status before format");
+	check(st.state == MCS_STATE_FABRIC && st.nr_nodes == 0 &&
+	      st.self_node == MCS_NODE_NONE && st.fabric_size > 0,
+	      "status: fabric found, no region, not joined");
+	expect(ENOMEDIUM, MCS_CTL_JOIN, &join, "join before format");
+	expect(ENOMEDIUM, MCS_CTL_CHECK, &chk, "check before format");
+	expect(ENOTCONN, MCS_CTL_NODE_DOWN, &down, "down before join");
+	expect(ENOTCONN, MCS_CTL_RECOVER, &rec, "recover before join");
+
+	/* Format: bad geometry, then good, then not twice. */
+	fmt.nr_nodes = 1;
+	expect(EINVAL, MCS_CTL_FORMAT, &fmt, "format 1 node");
+	fmt.nr_nodes = MCS_MAX_NODES + 1;
+	expect(EINVAL, MCS_CTL_FORMAT, &fmt, "format 65 nodes");
+	fmt.nr_nodes = 4;
+	fmt.region_size = st.fabric_size + 4096;
+	expect(EINVAL, MCS_CTL_FORMAT, &fmt, "format larger than the fabric");
+	fmt.region_size = 64 * 1024;
+	expect(ENOSPC, MCS_CTL_FORMAT, &fmt, "format too small a region");
+	fmt.region_size = 0;
+	fmt.reserved0 = 1;
+	expect(EINVAL, MCS_CTL_FORMAT, &fmt, "format reserved0 set");
+	fmt.reserved0 = 0;
+	expect(0, MCS_CTL_FORMAT, &fmt, "format 4 nodes");
+	expect(EEXIST, MCS_CTL_FORMAT, &fmt, "format again");
+	fmt.flags = MCS_FORMAT_FORCE;
+	expect(0, MCS_CTL_FORMAT, &fmt, "format again, forced");
+	fmt.nr_nodes = 1;
+	expect(EINVAL, MCS_CTL_FORMAT, &fmt, "forced format with a bad geometry");
+	fmt.nr_nodes = 4;
+	st.nodes_cap = 0;
+	expect(0, MCS_CTL_STATUS, &st, "status after a refused format");
+	check(st.nr_nodes == 4, "a refused format leaves the region attached");
+
+	/* Join. */
+	join.node = 4;
+	expect(EINVAL, MCS_CTL_JOIN, &join, "join node 4 of 4");
+	join.node = 0;
+	join.incarnation = 7;
+	expect(EINVAL, MCS_CTL_JOIN, &join, "join with an incarnation given");
+	join.incarnation = 0;
+	expect(0, MCS_CTL_JOIN, &join, "join node 0");
+	check(join.incarnation == 1, "first incarnation is 1");
+	join.incarnation = 0;
+	expect(EALREADY, MCS_CTL_JOIN, &join, "join twice");
+	expect(EBUSY, MCS_CTL_FORMAT, &fmt, "format while joined");
+
+	/* Membership commands on impossible nodes. */
+	down.node = 0;
+	down.incarnation = 1;
+	expect(EINVAL, MCS_CTL_NODE_DOWN, &down, "down self");
+	down.node = 1;
+	expect(ENOENT, MCS_CTL_NODE_DOWN, &down, "down a node that never joined");
+	down.node = 9;
+	expect(EINVAL, MCS_CTL_NODE_DOWN, &down, "down node 9 of 4");
+	rec.node = 0;
+	expect(EINVAL, MCS_CTL_RECOVER, &rec, "recover self");
+	rec.node = 9;
+	expect(EINVAL, MCS_CTL_RECOVER, &rec, "recover node 9 of 4");
+	rec.node = 1;
+	rec.sharers_removed = 1;
+	expect(EINVAL, MCS_CTL_RECOVER, &rec, "recover with output fields set");
+	rec.sharers_removed = 0;
+	expect(0, MCS_CTL_RECOVER, &rec, "recover a node that never joined");
+	check(rec.result == MCS_RECOVER_NOTHING && rec.incarnation == 0,
+	      "recover: nothing to do");
+
+	/* Status into a short array: only that much is written. */
+	memset(nodes, 0xa5, sizeof(nodes));
+	st.nodes = (unsigned long)nodes;
+	st.nodes_cap = 2;
+	expect(0, MCS_CTL_STATUS, &st, "status, room for 2 nodes");
+	check(st.nr_nodes == 4 && st.self_node == 0 && st.self_incarnation == 1 &&
+	      st.state == (MCS_STATE_FABRIC | MCS_STATE_REGION | MCS_STATE_JOINED) &&
+	      st.node_status_size == sizeof(struct mcs_node_status),
+	      "status: 4 nodes, self node 0 incarnation 1, joined");
+	check(nodes[0].state == MCS_NODE_ALIVE && (nodes[0].flags & MCS_NODE_F_SELF) &&
+	      (nodes[0].flags & MCS_NODE_F_MASTER_PRIMARY) &&
+	      nodes[1].state == MCS_NODE_ABSENT &&
+	      (nodes[1].flags & MCS_NODE_F_MASTER_REPLICA) &&
+	      nodes[0].data_pages > 0 && nodes[0].free_pages == nodes[0].data_pages,
+	      "status: node 0 alive (self, primary), node 1 absent (replica)");
+	check(nodes[2].node == 0xa5a5a5a5U, "status: entries beyond nodes_cap untouched");
+	st.nodes = 8;
+	expect(EFAULT, MCS_CTL_STATUS, &st, "status into a bad array");
+	st.nodes = 0;
+	expect(EFAULT, MCS_CTL_STATUS, &st, "status, NULL array with room");
+	st.nodes_cap = 0;
+	expect(0, MCS_CTL_STATUS, &st, "status, no array");
+
+	expect(0, MCS_CTL_CHECK, &chk, "check");
+	check(chk.violations == 0, "check: no violations");
+	chk.segments = 1;
+	expect(EINVAL, MCS_CTL_CHECK, &chk, "check with output fields set");
+
+	/* Freeze: nothing touches the fabric until thaw. */
+	expect(0, MCS_CTL_FREEZE, &frz, "freeze");
+	expect(0, MCS_CTL_FREEZE, &frz, "freeze again (idempotent)");
+	memset(&chk, 0, sizeof(chk));
+	chk.abi_version = V;
+	expect(ESHUTDOWN, MCS_CTL_CHECK, &chk, "check while frozen");
+	down.node = 1;
+	expect(ESHUTDOWN, MCS_CTL_NODE_DOWN, &down, "down while frozen");
+	rec.result = 0;
+	expect(ESHUTDOWN, MCS_CTL_RECOVER, &rec, "recover while frozen");
+	st.nodes = (unsigned long)nodes;
+	st.nodes_cap = 4;
+	expect(0, MCS_CTL_STATUS, &st, "status while frozen");
+	check((st.state & MCS_STATE_FROZEN) && nodes[0].state == MCS_NODE_ALIVE &&
+	      (nodes[0].flags & MCS_NODE_F_PART_UNKNOWN),
+	      "status while frozen: node words only");
+	expect(0, MCS_CTL_THAW, &frz, "thaw");
+	expect(0, MCS_CTL_THAW, &frz, "thaw again (idempotent)");
+	expect(0, MCS_CTL_CHECK, &chk, "check after thaw");
+	check(chk.violations == 0, "check after thaw: no violations");
+
+	close(fd);
+	printf("ctl_errors: %d failures\n", fails);
+	return fails ? 1 : 0;
+}
