@@ -7,7 +7,9 @@
  *   - crash: a node dies with a segment homed on its lost partition; the
  *     remote subscriber receives NODE_DOWN, RESOURCE_LOST (1 segment
  *     revoked) and RECOVERY_DONE in that order, and at NODE_DOWN the dead
- *     node is already recovered (CLEAN) and the segment already revoked;
+ *     node is already recovered (CLEAN), the segment already revoked and
+ *     the name of another segment homed there already removed (gmm, then
+ *     gns recovery ran before anything was posted);
  *   - planned leave: LEAVING reaches every subscriber (on the leaving
  *     node and on another) while the node is still alive and its segment
  *     still there; both acknowledge, so the leave proceeds before the
@@ -26,17 +28,20 @@
 
 #include "unit.h"
 #include "mcs/member.h"
+#include "gns/gns.h"
 
 #define NODES 4
 #define MiB (1024ULL * 1024)
 #define WAIT_NS (20ULL * 1000000000ULL)
 #define MAXREC 32
+#define WATCHED_NAME "node1-segment"
 
 struct rec {
 	u32 type, node, flags;
 	u64 arg;
 	u32 node_state; /* of ev->node when the event was delivered */
 	int lookup;	/* gmm_lookup() of the watched GID at delivery */
+	int name_lookup; /* gns_lookup() of the watched name at delivery */
 	u64 t_ns;
 };
 
@@ -46,6 +51,7 @@ struct shared {
 	atomic_int n[NODES];
 	struct rec r[NODES][MAXREC];
 	atomic_ullong gid; /* the watched segment */
+	atomic_int named;  /* the watched name exists */
 	atomic_int ack;    /* subscribers acknowledge LEAVING */
 };
 static struct shared *sh;
@@ -136,6 +142,8 @@ static void sub_record(void *arg, const struct mcs_event *ev)
 	r->node_state = gmm_node_info(sn->r, ev->node, &ni) ? ~0U : ni.state;
 	r->lookup = atomic_load(&sh->gid) ?
 			    gmm_lookup(sn->r, atomic_load(&sh->gid), &si) : 0;
+	r->name_lookup = atomic_load(&sh->named) ?
+				 gns_lookup(sn->r, WATCHED_NAME, NULL) : 0;
 	atomic_store(&sh->n[sn->node], i + 1);
 	if (ev->type == MCS_EV_LEAVING && sn->ack)
 		mcs_event_ack(sn->es, ev->seq);
@@ -166,6 +174,11 @@ static pid_t sub_spawn(u32 node, bool ack)
 		    gmm_alloc(sn.r, 0x5e60000 + node, 4 * GMM_PAGE_SIZE,
 			      (int)node, (u32)getpid(), &si) == 0)
 			atomic_store(&sh->gid, 0x5e60000 + node);
+		/* Node 1 also names a segment homed on its partition. */
+		if (node == 1 &&
+		    gns_seg_create(sn.r, WATCHED_NAME, GMM_PAGE_SIZE, (int)node,
+				   (u32)getpid(), NULL, NULL) == 0)
+			atomic_store(&sh->named, 1);
 		atomic_fetch_add(&sh->ready, 1);
 		while (!atomic_load(&sh->stop)) {
 			mcs_event_wait(sn.es, 10000000ULL);
@@ -215,6 +228,7 @@ static void test_crash_order(void)
 	victim = sub_spawn(1, false);
 	CU_ASSERT(wait_at_least(&sh->ready, 2));
 	CU_ASSERT(atomic_load(&sh->gid) != 0);
+	CU_ASSERT(atomic_load(&sh->named) != 0);
 	kill(victim, SIGKILL);
 	reap(victim);
 	CU_ASSERT_FATAL(gmm_node_info(obs, 1, &ni) == 0);
@@ -230,7 +244,8 @@ static void test_crash_order(void)
 		ASSERT_EQ(sh->r[2][d].node_state, GMM_NODE_CLEAN);
 		ASSERT_EQ(sh->r[2][d].flags & MCS_EVF_PLANNED, 0);
 		CU_ASSERT(sh->r[2][d].lookup < 0);
-		ASSERT_EQ(sh->r[2][l].arg, 1);
+		ASSERT_EQ(sh->r[2][d].name_lookup, -ENOENT);
+		ASSERT_EQ(sh->r[2][l].arg, 2);
 		ASSERT_EQ(sh->r[2][r].node_state, GMM_NODE_CLEAN);
 	}
 	atomic_store(&sh->stop, 1);
