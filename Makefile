@@ -13,7 +13,8 @@
 #   make test           deps, build, sanitizer build, scripts/run-tests.sh
 #                       (with guests in QEMU: tests/vm/, Documentation/testbed.md)
 #   make bench          deps, build, scripts/run-bench.sh
-#   make demo           deps, build, scripts/demo.sh
+#   make demo           deps, build, scripts/demo.sh (the guest cluster)
+#   make demo-processes deps, build, scripts/demo-processes.sh
 #   make clean | format
 #
 # New sources are picked up by wildcard; see the layout below. A directory
@@ -104,7 +105,8 @@ KMOD_DIR := $(CURDIR)/drivers
 
 # ------------------------------------------------------------------ rules
 
-.PHONY: all san kmod kmod-check kmod-clean test bench demo clean format \
+.PHONY: all san kmod kmod-check kmod-clean test bench demo demo-processes \
+	clean format \
 	kdir-check
 
 all: $(LIB) $(PROGS)
@@ -199,9 +201,14 @@ bench:
 	scripts/run-bench.sh
 
 demo:
-	scripts/deps.sh build
+	scripts/deps.sh build kernel vm
 	$(MAKE) all
 	scripts/demo.sh
+
+demo-processes:
+	scripts/deps.sh build
+	$(MAKE) all
+	scripts/demo-processes.sh
 
 clean:
 	rm -rf build build-san
