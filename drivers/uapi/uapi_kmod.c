@@ -26,11 +26,13 @@
  *                      -ENOENT (none, or destroyed), -ENXIO (memory lost).
  * MCS_IOC_SEG_RELEASE  give the share back (gmm_release()); -ENOENT if the
  *                      file holds none, -EBUSY while it is mapped.
- * MCS_IOC_SEG_DESTROY  gmm_destroy(): no new opens; the memory is freed
- *                      with the last share, on whichever node. Owner or
- *                      CAP_SYS_ADMIN only (-EPERM).
+ * MCS_IOC_SEG_DESTROY  gmm_destroy(), like shm_unlink(): the GID is gone
+ *                      at once (open and stat: -ENOENT); the memory is
+ *                      freed with the last share, on whichever node. Owner
+ *                      or CAP_SYS_ADMIN only (-EPERM).
  * MCS_IOC_SEG_STAT     gmm_lookup(): size, owner, mode, home partition,
- *                      sharers, destroyed. Anyone may ask.
+ *                      sharers, and whether this file's share is writable.
+ *                      Anyone may ask.
  * CREATE, OPEN and STAT return the segment's mmap_offset.
  *
  * mmap: MAP_SHARED, offset = mmap_offset + a page-aligned offset into the
@@ -222,8 +224,7 @@ static void mcs_seg_out(struct mcs_seg *a, const struct gmm_seg_info *info,
 	a->mode = o->mode;
 	a->home = info->part;
 	a->nr_sharers = info->nr_sharers;
-	a->state = (info->destroyed ? MCS_SEG_S_DESTROYED : 0) |
-		   (writable ? MCS_SEG_S_WRITABLE : 0);
+	a->state = writable ? MCS_SEG_S_WRITABLE : 0;
 }
 
 /* Copy in a segment argument; everything after mode is output. */

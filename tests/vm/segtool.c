@@ -138,10 +138,9 @@ static int stat_cmd(uint64_t gid)
 
 	if (ret)
 		return fail("stat", ret);
-	printf("gid %#llx size %llu sharers %u home %u uid %u gid %u mode %o%s\n",
+	printf("gid %#llx size %llu sharers %u home %u uid %u gid %u mode %o\n",
 	       (unsigned long long)gid, (unsigned long long)st.size,
-	       st.nr_sharers, st.home, st.owner_uid, st.owner_gid, st.mode,
-	       st.state & MCS_SEG_S_DESTROYED ? " destroyed" : "");
+	       st.nr_sharers, st.home, st.owner_uid, st.owner_gid, st.mode);
 	return 0;
 }
 

@@ -226,8 +226,7 @@ MCS_ABI_SIZE(mcs_info, 56);
 #define MCS_SEG_RDONLY (1U << 0) /* OPEN: read access only */
 
 /* mcs_seg.state */
-#define MCS_SEG_S_DESTROYED (1U << 0) /* no new opens; freed at last release */
-#define MCS_SEG_S_WRITABLE (1U << 1)  /* this file's share may map writable */
+#define MCS_SEG_S_WRITABLE (1U << 0) /* this file's share may map writable */
 
 /* Permission bits of mcs_seg.mode (as for files; others are -EINVAL). */
 #define MCS_SEG_MODE_MASK 0777U
