@@ -17,6 +17,8 @@
  *                                    to GID2: same address, GID2's content
  *   segtool va KEY SIZE              reserve the same-address range of KEY,
  *                                    print its address
+ *   segtool hold-va KEY SIZE         reserve it, then again from a second
+ *                                    context: that one must fail, EEXIST
  *   segtool storm BASE ROUNDS [KEEPFLAG]
  *                                    create+fill+destroy segments BASE+i;
  *                                    every other one is kept (not
@@ -300,6 +302,19 @@ int main(int argc, char **argv)
 		if (ret)
 			return fail("reserve shared", ret);
 		printf("va %p\n", addr);
+	} else if (!strcmp(cmd, "hold-va") && argc == 4) {
+		struct mcs_ctx *ctx2;
+		void *addr, *addr2;
+
+		ret = mcs_va_reserve_shared(ctx, num(argv[2]), num(argv[3]), &addr);
+		if (!ret)
+			ret = mcs_open(&ctx2, NULL);
+		if (ret)
+			return fail("reserve shared", ret);
+		ret = mcs_va_reserve_shared(ctx2, num(argv[2]), num(argv[3]), &addr2);
+		printf("second reservation at %p: %s\n", addr, strerror(-ret));
+		ret = ret == -EEXIST ? 0 : 1;
+		mcs_close(ctx2);
 	} else if (!strcmp(cmd, "storm") && argc >= 4)
 		ret = storm(num(argv[2]), num(argv[3]), argc > 4 ? argv[4] : NULL);
 	else {
