@@ -21,9 +21,9 @@
  *                                    context: that one must fail, EEXIST
  *   segtool storm BASE ROUNDS [KEEPFLAG]
  *                                    create+fill+destroy segments BASE+i;
- *                                    every other one is kept (not
- *                                    destroyed) and listed; ROUNDS 0 runs
- *                                    until killed. With KEEPFLAG, wait for
+ *                                    one in 64 is kept (not destroyed)
+ *                                    and listed; ROUNDS 0 runs until
+ *                                    killed. With KEEPFLAG, wait for
  *                                    that file to exist, then verify every
  *                                    kept segment.
  *
@@ -130,7 +130,8 @@ static int verify(uint64_t gid)
 		return 1;
 	printf("verified %#llx, %llu bytes\n", (unsigned long long)gid,
 	       (unsigned long long)size);
-	return 0;
+	ret = mcs_seg_unmap(ctx, p);
+	return ret ? fail("unmap", ret) : 0;
 }
 
 static int stat_cmd(uint64_t gid)
@@ -202,7 +203,7 @@ static int remap(uint64_t a, uint64_t b)
 static int storm(uint64_t base, uint64_t rounds, const char *flag)
 {
 	uint64_t i, kept = 0, size = 2 * 4096;
-	uint64_t *list = calloc(rounds ? rounds : 1, sizeof(*list));
+	uint64_t *list = calloc(rounds / 64 + 1, sizeof(*list));
 	uint64_t *p;
 	int ret;
 
@@ -218,13 +219,13 @@ static int storm(uint64_t base, uint64_t rounds, const char *flag)
 			return fail("storm map", ret);
 		fill(gid, p, size);
 		ret = mcs_seg_unmap(ctx, p);
-		if (!ret && (!rounds || i % 2))
+		if (!ret && (!rounds || i % 64))
 			ret = mcs_seg_destroy(ctx, gid);
 		if (!ret)
 			ret = mcs_seg_release(ctx, gid);
 		if (ret)
 			return fail("storm destroy/release", ret);
-		if (rounds && !(i % 2))
+		if (rounds && !(i % 64))
 			list[kept++] = gid;
 		if (i % 10 == 9) {
 			printf("storm: %llu rounds\n", (unsigned long long)i + 1);
@@ -238,9 +239,13 @@ static int storm(uint64_t base, uint64_t rounds, const char *flag)
 		return 0;
 	while (access(flag, F_OK))
 		usleep(100000);
-	for (i = 0; i < kept; i++)
-		if (verify(list[i]) || mcs_seg_release(ctx, list[i]))
+	for (i = 0; i < kept; i++) {
+		if (verify(list[i]))
 			return 1;
+		ret = mcs_seg_release(ctx, list[i]);
+		if (ret)
+			return fail("release", ret);
+	}
 	printf("storm: all %llu kept segments verified\n",
 	       (unsigned long long)kept);
 	free(list);
@@ -257,6 +262,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: segtool COMMAND ARGS (see the source)\n");
 		return 2;
 	}
+	/* Tests watch the output while the program runs. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = mcs_open(&ctx, NULL);
 	if (ret)
 		return fail("mcs_open", ret);
