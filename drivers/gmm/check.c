@@ -16,7 +16,11 @@
  *   - every data page is free in the bitmap or in exactly one section;
  *   - sharers are live, name live sections and live node incarnations;
  *   - sharer counts and free page counts match the tables;
- *   - no destroyed segment is left without sharers.
+ *   - no destroyed segment is left without sharers;
+ *   - no glock (table locks, event log, sync objects) names a dead
+ *     incarnation, none is in a state outside enum glock_state, table
+ *     locks are never owner-dead or unrecoverable, sync objects have a
+ *     known type and a table of the size the superblock records.
  */
 #include "gmm_internal.h"
 
@@ -72,6 +76,44 @@ static void gmm_check_nodes(struct gmm_checker *c)
 				gmm_violation(c, "node %u slot %u holds transaction %llx of a dead incarnation",
 					      n, i, (unsigned long long)txn);
 		}
+	}
+}
+
+/* A lock held by a dead incarnation must have been broken by recovery. */
+static void gmm_check_glock(struct gmm_checker *c, struct glock *l,
+			    const char *what, u32 i, bool table)
+{
+	u64 owner = glock_owner(l);
+	u32 st = glock_state(l);
+
+	if (owner && GLOCK_TAG_NODE(owner) != GLOCK_NODE_ABANDONED &&
+	    gmm_id_dead(c->r, owner))
+		gmm_violation(c, "%s lock %u is held by dead incarnation %llx",
+			      what, i, (unsigned long long)owner);
+	if (st > GLOCK_NOTRECOVERABLE || (table && st == GLOCK_NOTRECOVERABLE))
+		gmm_violation(c, "%s lock %u is in state %u", what, i, st);
+}
+
+static void gmm_check_sync(struct gmm_checker *c)
+{
+	struct gmm_region *r = c->r;
+	struct gsync_table t;
+	u32 i, ty;
+
+	gmm_sync_table(r, &t);
+	if (mcs_rd32(&t.hdr->nr_objs) != t.nr)
+		gmm_violation(c, "sync table holds %u objects, the superblock says %u",
+			      mcs_rd32(&t.hdr->nr_objs), t.nr);
+	gmm_check_glock(c, &gmm_event_log(r)->lock, "event log", 0, true);
+	gmm_check_glock(c, &t.hdr->lock, "sync table", 0, true);
+	for (i = 0; i < t.nr; i++) {
+		if (!mcs_rd64_acquire(&t.objs[i].gid))
+			continue;
+		ty = mcs_rd32(&t.objs[i].type);
+		if (ty < GSYNC_MUTEX || ty > GSYNC_EVENT_AUTO)
+			gmm_violation(c, "sync object %u has a bad type %u", i, ty);
+		gmm_check_glock(c, &t.objs[i].lock, "sync object", i,
+				ty != GSYNC_MUTEX);
 	}
 }
 
@@ -291,13 +333,13 @@ int gmm_check(struct gmm_region *r, struct gmm_check_report *report)
 	}
 
 	for (s = 0; s < GMM_NR_STRIPES; s++) {
-		if (gmm_lock_observe(r, &r->ctl->stripe_lock[s].owner))
+		if (gmm_lock_observe(r, &r->ctl->stripe_lock[s]))
 			gmm_violation(&c, "stripe lock %u is held by a dead node", s);
 		else
 			stripes_held |= 1ULL << s;
 	}
 	for (p = 0; p < r->g.nr_parts; p++) {
-		if (gmm_lock_observe(r, &r->ctl->part_lock[p].owner)) {
+		if (gmm_lock_observe(r, &r->ctl->part_lock[p])) {
 			if (gmm_part_state(r, p) != GMM_PART_LOST)
 				gmm_violation(&c, "partition lock %u is held by a dead node", p);
 		} else {
@@ -306,6 +348,7 @@ int gmm_check(struct gmm_region *r, struct gmm_check_report *report)
 	}
 
 	gmm_check_nodes(&c);
+	gmm_check_sync(&c);
 	gmm_check_master(&c);
 	for (p = 0; p < r->g.nr_parts; p++) {
 		if (gmm_part_state(r, p) == GMM_PART_LOST)

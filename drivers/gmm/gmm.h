@@ -25,6 +25,7 @@ struct gmm_format_params {
 	u32 master_entries;    /* 0: derived from the region size */
 	u32 sections_per_part; /* 0: derived */
 	u32 sharers_per_part;  /* 0: derived */
+	u32 sync_objects;      /* global mutexes and events; 0: derived */
 	u8 uuid[16];           /* cluster UUID, recorded in the superblock */
 };
 
@@ -36,6 +37,7 @@ struct gmm_geometry {
 	u32 sections_per_part;
 	u32 sharers_per_part;
 	u32 part_data_pages;
+	u32 sync_objects;
 	u64 parts_off;	/* partition p starts at parts_off + p * part_size */
 	u64 part_size;
 	u8 uuid[16];
@@ -70,6 +72,7 @@ struct gmm_recovery_report {
 	u32 sections_freed;
 	u32 sections_revoked;
 	bool partition_taken_over;
+	u32 locks_broken; /* sync area glocks it held */
 	/* Called for every segment lost with a partition (may be NULL). */
 	void (*revoked)(void *arg, u64 gid);
 	void *arg;
@@ -116,6 +119,15 @@ struct gmm_part_info {
 	bool master_replica;
 };
 int gmm_part_info(struct gmm_region *r, u32 part, struct gmm_part_info *info);
+
+/*
+ * Locks, events and sync objects. The glock context names this handle's
+ * node and incarnation (an observer's until gmm_node_join()) and asks the
+ * node words whether a lock owner is dead.
+ */
+const struct glock_ctx *gmm_glock_ctx(struct gmm_region *r);
+struct mcs_event_log *gmm_event_log(struct gmm_region *r);
+void gmm_sync_table(struct gmm_region *r, struct gsync_table *t);
 
 /* Consistency checker */
 struct gmm_check_report {

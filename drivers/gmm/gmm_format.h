@@ -9,6 +9,9 @@
  *   offset 0          struct gmm_super      geometry, immutable, CRC-protected
  *   control_off       struct gmm_control    node words, locks, partition words,
  *                                           transaction slots, master location
+ *   sync_off          struct mcs_event_log  the cluster event log
+ *     + GMM_SYNC_TABLE_OFF  struct gsync_hdr + sync_objects x gsync_obj:
+ *                           global mutexes and events (format-time count)
  *   parts_off + p * part_size               partition p (one per node):
  *        + part_master_off    one master table copy (used when p holds
  *                             the primary or the replica)
@@ -25,10 +28,13 @@
 #define GMM_FORMAT_H
 
 #include "../mcs/mcs_os.h"
+#include "../mcs/events.h"
+#include "../glock/glock.h"
+#include "../glock/gsync.h"
 #include "../../include/uapi/linux/mcs.h"
 
 #define GMM_MAGIC 0x314d4d47534d434dULL /* "MCSGMM1" + 0x31, little-endian */
-#define GMM_VERSION 1
+#define GMM_VERSION 2 /* 2: glock table locks, sync area */
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
 #define GMM_PAGE_SIZE MCS_PAGE_SIZE
 #define GMM_MAX_NODES MCS_MAX_NODES
@@ -59,16 +65,17 @@ struct gmm_super {
 	__le32 part_data_pages;
 	__le32 reserved0;
 	__u8 uuid[16];
-	__le64 reserved[16];
+	__le64 sync_off;     /* event log, then the sync object table */
+	__le64 sync_size;
+	__le32 sync_objects; /* global mutexes and events */
+	__le32 reserved1;
+	__le64 reserved[13];
 	__le32 crc; /* CRC-32 of the bytes from version up to this field */
 	__le32 pad;
 };
 
-/* A lock word on its own cache line: 0 = free, else the owner tag. */
-struct gmm_lock {
-	__le64 owner;
-	__le64 pad[7];
-};
+/* The sync object table starts after the event log, cache-line aligned. */
+#define GMM_SYNC_TABLE_OFF ((sizeof(struct mcs_event_log) + 63) & ~(size_t)63)
 
 /* Per partition; changed under the partition lock unless noted. */
 struct gmm_part_ctl {
@@ -93,8 +100,8 @@ struct gmm_control {
 	__le64 master_loc; /* primary | replica << 16 | epoch << 32 */
 	__le64 reserved[7];
 	__le64 node[GMM_MAX_NODES]; /* node words (GMM_NW_*) */
-	struct gmm_lock stripe_lock[GMM_NR_STRIPES];
-	struct gmm_lock part_lock[GMM_MAX_NODES];
+	struct glock stripe_lock[GMM_NR_STRIPES]; /* see Documentation/glock.md */
+	struct glock part_lock[GMM_MAX_NODES];
 	struct gmm_part_ctl part[GMM_MAX_NODES];
 	struct gmm_txn_slot txn[GMM_MAX_NODES][GMM_TXN_SLOTS];
 };

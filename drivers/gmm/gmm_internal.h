@@ -17,8 +17,11 @@ struct gmm_geom {
 	u32 sections;
 	u32 sharers;
 	u32 data_pages;
+	u32 sync_objs;
 	u64 control_off;
 	u64 control_size;
+	u64 sync_off;
+	u64 sync_size;
 	u64 parts_off;
 	u64 part_size;
 	u64 master_off;
@@ -37,11 +40,13 @@ struct gmm_region {
 	struct gmm_control *ctl;
 	u32 node; /* GMM_OBSERVER_NODE until gmm_node_join() */
 	u32 inc;
+	struct glock_ctx glk; /* node and inc as above */
 	__le64 txn_seq; /* process-local counter, atomically incremented */
 };
 
 int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
-		     u32 sections, u32 sharers, struct gmm_geom *g);
+		     u32 sections, u32 sharers, u32 sync_objs,
+		     struct gmm_geom *g);
 int gmm_region_revalidate(struct gmm_region *r);
 void gmm_reset_partition(u8 *base, const struct gmm_geom *g, u32 p);
 
@@ -94,16 +99,20 @@ static inline bool gmm_joined(const struct gmm_region *r)
 	return r->node != GMM_OBSERVER_NODE;
 }
 
-/* lock.c: fabric locks with owner-dead detection */
+/* lock.c: the table locks are glocks; owner-dead means repair */
 bool gmm_id_dead(struct gmm_region *r, u64 id);
-u64 gmm_self_owner(struct gmm_region *r);
+void gmm_glock_setup(struct gmm_region *r);
 void gmm_lock_stripe(struct gmm_region *r, u32 s);
 void gmm_unlock_stripe(struct gmm_region *r, u32 s);
 void gmm_lock_part(struct gmm_region *r, u32 p);
 void gmm_unlock_part(struct gmm_region *r, u32 p);
 /* For observers: take a lock or fail with -EOWNERDEAD, never steal. */
-int gmm_lock_observe(struct gmm_region *r, __le64 *word);
-void gmm_unlock_word(__le64 *word);
+int gmm_lock_observe(struct gmm_region *r, struct glock *l);
+
+static inline struct gsync_hdr *gmm_sync_hdr(struct gmm_region *r)
+{
+	return (struct gsync_hdr *)(r->base + r->g.sync_off + GMM_SYNC_TABLE_OFF);
+}
 
 /* repair.c: settle what a dead owner left pending */
 enum gmm_decision { GMM_KEEP, GMM_BACK, GMM_FORWARD };

@@ -28,6 +28,9 @@ EXPORT_SYMBOL_GPL(gmm_lookup);
 EXPORT_SYMBOL_GPL(gmm_seg_ptr);
 EXPORT_SYMBOL_GPL(gmm_part_info);
 EXPORT_SYMBOL_GPL(gmm_check);
+EXPORT_SYMBOL_GPL(gmm_glock_ctx);
+EXPORT_SYMBOL_GPL(gmm_event_log);
+EXPORT_SYMBOL_GPL(gmm_sync_table);
 
 static int __init gmm_module_init(void)
 {

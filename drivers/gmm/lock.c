@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lock.c - the table locks, kept in the fabric.
+ * lock.c - the table locks are glocks (drivers/glock) in the control area.
  *
- * A lock word holds its owner's tag (node, incarnation, thread) or 0. A
- * waiter that finds the owner's incarnation dead takes the lock over with a
- * compare-and-swap and, before doing anything else, repairs the structure
- * the lock protects: this is the owner-dead path every recovery goes
- * through. Only one waiter can win the swap, so only one repairs.
+ * When a lock's owner dies, the next acquirer gets -EOWNERDEAD and, before
+ * doing anything else, repairs the structure the lock protects, then marks
+ * the lock consistent: this is the owner-dead path every recovery goes
+ * through (DESIGN section 4, point 6). Only one acquirer can win the lock,
+ * so only one repairs; one that dies repairing leaves the lock owner-dead
+ * for the next, and repair is idempotent.
  *
  * Transactions hold their locks from the first tag to the last settle, so
  * an entry is pending only while its owner holds the lock, and anybody who
@@ -36,84 +37,81 @@ bool gmm_id_dead(struct gmm_region *r, u64 id)
 	       GMM_NW_INC(w) != GMM_ID_INC(id);
 }
 
-u64 gmm_self_owner(struct gmm_region *r)
+static bool gmm_glock_owner_dead(void *arg, u64 tag)
 {
-	return GMM_OWNER(r->node, r->inc, mcs_os_thread_id());
+	return gmm_id_dead(arg, tag);
 }
 
-/* Returns true when the lock was taken over from a dead owner. */
-static bool gmm_lock_word(struct gmm_region *r, __le64 *word)
+/* The glock context follows the handle's identity (attach, then join). */
+void gmm_glock_setup(struct gmm_region *r)
 {
-	u64 me = gmm_self_owner(r);
-	unsigned int spins = 0;
-	u64 cur;
-
-	for (;;) {
-		cur = mcs_rd64_acquire(word);
-		if (!cur) {
-			if (mcs_cas64(word, 0, me) == 0)
-				return false;
-		} else if (gmm_id_dead(r, cur)) {
-			if (mcs_cas64(word, cur, me) == cur) {
-				mcs_crash_point(LOCK_STOLEN);
-				return true;
-			}
-		}
-		mcs_os_relax(spins++);
-	}
+	r->glk.node = r->node;
+	r->glk.incarnation = r->inc;
+	r->glk.owner_dead = gmm_glock_owner_dead;
+	r->glk.arg = r;
+	r->glk.recheck_ns = GLOCK_RECHECK_NS;
 }
 
-void gmm_unlock_word(__le64 *word)
+/**
+ * gmm_glock_ctx - the glock context of a handle, for locks in its region
+ * @r: the handle
+ */
+const struct glock_ctx *gmm_glock_ctx(struct gmm_region *r)
 {
-	mcs_wr64_release(word, 0);
+	return &r->glk;
 }
 
 /**
  * gmm_lock_observe - take a lock without ever taking it over
  * @r: the handle
- * @word: the lock word
+ * @l: the lock
  *
  * Return: 0 with the lock held, or -EOWNERDEAD if a dead incarnation holds
  * it (the structure needs repair that an observer must not do).
  */
-int gmm_lock_observe(struct gmm_region *r, __le64 *word)
+int gmm_lock_observe(struct gmm_region *r, struct glock *l)
 {
-	u64 me = gmm_self_owner(r);
-	unsigned int spins = 0;
-	u64 cur;
+	return glock_acquire(&r->glk, l, 0, GLOCK_F_NO_TAKEOVER);
+}
 
-	for (;;) {
-		cur = mcs_rd64_acquire(word);
-		if (!cur) {
-			if (mcs_cas64(word, 0, me) == 0)
-				return 0;
-		} else if (gmm_id_dead(r, cur)) {
-			return -EOWNERDEAD;
-		}
-		mcs_os_relax(spins++);
-	}
+/* gmm never leaves a table lock unrecoverable: it repairs, then says so. */
+static bool gmm_lock(struct gmm_region *r, struct glock *l)
+{
+	int ret = glock_lock(&r->glk, l);
+
+	if (ret && ret != -EOWNERDEAD)
+		mcs_err("table lock: unexpected error %d\n", ret);
+	return ret == -EOWNERDEAD;
 }
 
 void gmm_lock_stripe(struct gmm_region *r, u32 s)
 {
-	if (gmm_lock_word(r, &r->ctl->stripe_lock[s].owner))
+	struct glock *l = &r->ctl->stripe_lock[s];
+
+	if (gmm_lock(r, l)) {
 		gmm_repair_stripe(r, s);
+		glock_consistent(&r->glk, l);
+	}
 }
 
 void gmm_unlock_stripe(struct gmm_region *r, u32 s)
 {
-	gmm_unlock_word(&r->ctl->stripe_lock[s].owner);
+	glock_unlock(&r->glk, &r->ctl->stripe_lock[s]);
 }
 
 void gmm_lock_part(struct gmm_region *r, u32 p)
 {
-	/* A lost partition's tables are garbage: nothing to repair there. */
-	if (gmm_lock_word(r, &r->ctl->part_lock[p].owner) &&
-	    gmm_part_state(r, p) != GMM_PART_LOST)
-		gmm_repair_part(r, p);
+	struct glock *l = &r->ctl->part_lock[p];
+
+	if (gmm_lock(r, l)) {
+		/* A lost partition's tables are garbage: nothing to repair. */
+		if (gmm_part_state(r, p) != GMM_PART_LOST)
+			gmm_repair_part(r, p);
+		glock_consistent(&r->glk, l);
+	}
 }
 
 void gmm_unlock_part(struct gmm_region *r, u32 p)
 {
-	gmm_unlock_word(&r->ctl->part_lock[p].owner);
+	glock_unlock(&r->glk, &r->ctl->part_lock[p]);
 }

@@ -105,6 +105,7 @@ int gmm_node_join(struct gmm_region *r, u32 node)
 		return -EBUSY;
 	r->node = node;
 	r->inc = inc;
+	gmm_glock_setup(r);
 	/*
 	 * Alive first, so the partition lock taken to reformat names a real
 	 * incarnation: if this one dies halfway, its successor reformats
@@ -204,7 +205,7 @@ int gmm_part_info(struct gmm_region *r, u32 part, struct gmm_part_info *info)
 	if (gmm_joined(r)) {
 		gmm_lock_part(r, part);
 	} else {
-		ret = gmm_lock_observe(r, &r->ctl->part_lock[part].owner);
+		ret = gmm_lock_observe(r, &r->ctl->part_lock[part]);
 		if (ret)
 			return ret;
 	}

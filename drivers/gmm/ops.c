@@ -565,7 +565,7 @@ int gmm_lookup(struct gmm_region *r, u64 gid, struct gmm_seg_info *info)
 	if (gmm_joined(r)) {
 		gmm_lock_stripe(r, s);
 	} else {
-		ret = gmm_lock_observe(r, &r->ctl->stripe_lock[s].owner);
+		ret = gmm_lock_observe(r, &r->ctl->stripe_lock[s]);
 		if (ret)
 			return ret;
 	}

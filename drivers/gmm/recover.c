@@ -14,6 +14,9 @@
  *   5 partition memory lost: every segment homed there is revoked;
  *              every surviving partition the dead node managed is
  *              taken over by this node
+ *   6 locks    every glock of the sync area (application mutexes and
+ *              events, the event log) it held is broken: the next
+ *              acquirer gets -EOWNERDEAD, and no lock names it any more
  *   done       the node word says CLEAN; the node may rejoin
  *
  * Every stage is idempotent, so a recovery interrupted by another death
@@ -326,6 +329,20 @@ static void gmm_recover_partition(struct gmm_region *r, u32 node,
 	mcs_crash_point(RECOVERY_PARTITION);
 }
 
+/* Stage 6: break the sync area locks the dead incarnation held. */
+static void gmm_recover_locks(struct gmm_region *r, u32 node, u32 inc,
+			      struct gmm_recovery_report *rep)
+{
+	struct gsync_table t;
+	struct mcs_event_log *log = gmm_event_log(r);
+
+	gmm_sync_table(r, &t);
+	rep->locks_broken += (u32)gsync_node_down(&t, node, inc);
+	rep->locks_broken += (u32)glock_break(&log->lock, node, inc);
+	/* Its subscribers will never acknowledge a planned leave. */
+	mcs_wr32(&log->leave_subs[node], 0);
+}
+
 /**
  * gmm_recover - recover a dead node's last incarnation
  * @r: a joined handle of a live node
@@ -367,6 +384,7 @@ int gmm_recover(struct gmm_region *r, u32 node,
 		gmm_recover_master(r, rep);
 		gmm_recover_free(r, rep);
 		gmm_recover_partition(r, node, rep);
+		gmm_recover_locks(r, node, inc, rep);
 		cur = mcs_cas64(&r->ctl->node[node], w,
 				GMM_NW(GMM_NODE_CLEAN, inc, 0, 0) |
 					(w & GMM_NW_LOST));

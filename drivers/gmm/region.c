@@ -39,8 +39,13 @@ static u32 gmm_roundup_pow2(u64 v)
 	return p;
 }
 
+/* Enough global mutexes and events for a region's size, if not asked. */
+#define GMM_SYNC_MIN 64U
+#define GMM_SYNC_MAX 65536U
+
 int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
-		     u32 sections, u32 sharers, struct gmm_geom *g)
+		     u32 sections, u32 sharers, u32 sync_objs,
+		     struct gmm_geom *g)
 {
 	u64 part_pages, meta, avail, pages;
 
@@ -52,7 +57,19 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 	g->nr_stripes = GMM_NR_STRIPES;
 	g->control_off = gmm_page_align(sizeof(struct gmm_super));
 	g->control_size = gmm_page_align(sizeof(struct gmm_control));
-	g->parts_off = g->control_off + g->control_size;
+	if (!sync_objs) {
+		u64 n = size >> 16;
+
+		sync_objs = n < GMM_SYNC_MIN ? GMM_SYNC_MIN :
+			    n > GMM_SYNC_MAX ? GMM_SYNC_MAX : (u32)n;
+	}
+	if (sync_objs > GMM_SYNC_MAX)
+		return -EINVAL;
+	g->sync_objs = sync_objs;
+	g->sync_off = g->control_off + g->control_size;
+	g->sync_size = gmm_page_align(GMM_SYNC_TABLE_OFF +
+				      gsync_area_size(sync_objs));
+	g->parts_off = g->sync_off + g->sync_size;
 	if (size < g->parts_off + (u64)nr_parts * 4 * GMM_PAGE_SIZE)
 		return -ENOSPC;
 	g->part_size = gmm_div(size - g->parts_off, nr_parts) &
@@ -138,7 +155,8 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 		return -EINVAL;
 	ret = gmm_geom_compute(size, params->nr_parts, params->master_entries,
 			       params->sections_per_part,
-			       params->sharers_per_part, &g);
+			       params->sharers_per_part, params->sync_objects,
+			       &g);
 	if (ret)
 		return ret;
 
@@ -146,6 +164,11 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	mcs_os_mb();
 	ctl = (struct gmm_control *)((u8 *)base + g.control_off);
 	memset(ctl, 0, g.control_size);
+	/* All zero is a valid empty log and table: free, consistent locks. */
+	memset((u8 *)base + g.sync_off, 0, g.sync_size);
+	((struct gsync_hdr *)((u8 *)base + g.sync_off +
+			      GMM_SYNC_TABLE_OFF))->nr_objs =
+		cpu_to_le32(g.sync_objs);
 	for (p = 0; p < g.nr_parts; p++) {
 		gmm_reset_partition(base, &g, p);
 		ctl->part[p].word = cpu_to_le64(GMM_PW(GMM_PART_ONLINE, p, 1));
@@ -177,6 +200,9 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	sb->part_data_off = cpu_to_le64(g.data_off);
 	sb->part_data_pages = cpu_to_le32(g.data_pages);
 	memcpy(sb->uuid, params->uuid, sizeof(sb->uuid));
+	sb->sync_off = cpu_to_le64(g.sync_off);
+	sb->sync_size = cpu_to_le64(g.sync_size);
+	sb->sync_objects = cpu_to_le32(g.sync_objs);
 	sb->crc = cpu_to_le32(gmm_super_crc(sb));
 	mcs_os_mb();
 	/* The magic last: until it is there, nothing attaches. */
@@ -202,7 +228,8 @@ static int gmm_super_check(const struct gmm_super *sb, u64 size,
 	ret = gmm_geom_compute(rsize, le32_to_cpu(sb->nr_parts),
 			       per_stripe * GMM_NR_STRIPES,
 			       le32_to_cpu(sb->sections_per_part),
-			       le32_to_cpu(sb->sharers_per_part), g);
+			       le32_to_cpu(sb->sharers_per_part),
+			       le32_to_cpu(sb->sync_objects), g);
 	if (ret)
 		return -EUCLEAN;
 	if (g->per_stripe != per_stripe ||
@@ -215,7 +242,10 @@ static int gmm_super_check(const struct gmm_super *sb, u64 size,
 	    g->sharer_off != le64_to_cpu(sb->part_sharer_off) ||
 	    g->bitmap_off != le64_to_cpu(sb->part_bitmap_off) ||
 	    g->data_off != le64_to_cpu(sb->part_data_off) ||
-	    g->data_pages != le32_to_cpu(sb->part_data_pages))
+	    g->data_pages != le32_to_cpu(sb->part_data_pages) ||
+	    !le32_to_cpu(sb->sync_objects) ||
+	    g->sync_off != le64_to_cpu(sb->sync_off) ||
+	    g->sync_size != le64_to_cpu(sb->sync_size))
 		return -EUCLEAN;
 	return 0;
 }
@@ -281,6 +311,7 @@ int gmm_attach(void *base, u64 size, struct gmm_region **out)
 	memcpy(r->uuid, sb->uuid, sizeof(r->uuid));
 	r->ctl = (struct gmm_control *)(r->base + g.control_off);
 	r->node = GMM_OBSERVER_NODE;
+	gmm_glock_setup(r);
 	*out = r;
 	return 0;
 }
@@ -308,9 +339,32 @@ void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *out)
 	out->sections_per_part = r->g.sections;
 	out->sharers_per_part = r->g.sharers;
 	out->part_data_pages = r->g.data_pages;
+	out->sync_objects = r->g.sync_objs;
 	out->parts_off = r->g.parts_off;
 	out->part_size = r->g.part_size;
 	memcpy(out->uuid, r->uuid, sizeof(out->uuid));
+}
+
+/**
+ * gmm_event_log - the cluster event log of the region
+ * @r: the handle
+ */
+struct mcs_event_log *gmm_event_log(struct gmm_region *r)
+{
+	return (struct mcs_event_log *)(r->base + r->g.sync_off);
+}
+
+/**
+ * gmm_sync_table - the region's table of global mutexes and events
+ * @r: the handle (its glock context is used for the table's locks)
+ * @t: filled in
+ */
+void gmm_sync_table(struct gmm_region *r, struct gsync_table *t)
+{
+	t->hdr = gmm_sync_hdr(r);
+	t->objs = (struct gsync_obj *)(t->hdr + 1);
+	t->nr = r->g.sync_objs;
+	t->ctx = &r->glk;
 }
 
 /* The superblock as written by format; gmm_check() compares against it. */

@@ -29,6 +29,10 @@
 	X(PAGES_HALF_FREED)     /* some of a freed run's bits cleared */    \
 	X(TXN_SETTLED)          /* all settled, slot not yet released */    \
 	X(ABORT_HALF_DONE)      /* in-process abort halfway */              \
+	X(GLOCK_QUEUED)         /* glock ticket taken, lock not held */     \
+	X(GLOCK_ADMITTED)       /* glock taken in turn, queue not advanced */ \
+	X(GLOCK_RELEASED)       /* glock free, waiters not yet woken */     \
+	X(APP_CRITICAL)         /* inside an application's global mutex */  \
 	X(LOCK_STOLEN)          /* dead owner's lock taken, not repaired */ \
 	X(REPAIR_HALF_DONE)     /* repair of a stolen structure halfway */  \
 	X(RECOVERY_CLAIMED)     /* this node took on a recovery */          \
@@ -40,6 +44,7 @@
 	X(RECOVERY_FREE)        /* stage 4 done */                          \
 	X(RECOVERY_REVOKE_HALF) /* stage 5 on loss, halfway */              \
 	X(RECOVERY_PARTITION)   /* stage 5 done, node not yet clean */      \
+	X(RECOVERY_LOCKS_HALF)  /* stage 6, some of its glocks broken */    \
 	X(JOIN_REFORMAT_HALF)   /* rejoin after loss, partition half reset */
 
 enum mcs_crash_point {

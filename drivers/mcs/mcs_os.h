@@ -9,6 +9,9 @@
  *   - fixed-width and little-endian types (u8..u64, __le16..__le64),
  *   - loads, stores and compare-and-swap on fabric words,
  *   - waiting politely in a spin loop,
+ *   - sleeping until a 32-bit fabric word changes, and waking such
+ *     sleepers (a shared futex in user space; polling with backoff in the
+ *     kernel until cross-node doorbells exist),
  *   - time, CRC32, logging,
  *   - crash points (see crashpoint.h), which only the user build arms.
  *
@@ -69,6 +72,26 @@ static inline u64 mcs_rd64_acquire(const __le64 *p)
 static inline void mcs_wr64_release(__le64 *p, u64 v)
 {
 	mcs_os_store_release64(p, cpu_to_le64(v));
+}
+
+static inline u32 mcs_rd32_acquire(const __le32 *p)
+{
+	return le32_to_cpu(mcs_os_load_acquire32(p));
+}
+
+static inline u32 mcs_cas32(__le32 *p, u32 old, u32 new)
+{
+	return le32_to_cpu(mcs_os_cas32(p, cpu_to_le32(old), cpu_to_le32(new)));
+}
+
+/* Add to a fabric word; returns the old value (a CAS loop: endian-safe). */
+static inline u32 mcs_fadd32(__le32 *p, u32 v)
+{
+	u32 old = mcs_rd32(p), seen;
+
+	while ((seen = mcs_cas32(p, old, old + v)) != old)
+		old = seen;
+	return old;
 }
 
 /* Compare-and-swap on a fabric word; returns the value found there. */

@@ -9,6 +9,7 @@
 #include <linux/bitops.h>
 #include <linux/compiler.h>
 #include <linux/crc32.h>
+#include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -35,6 +36,17 @@ static inline __le64 mcs_os_cas64(__le64 *p, __le64 old, __le64 new)
 					 (__force u64)new);
 }
 
+static inline __le32 mcs_os_cas32(__le32 *p, __le32 old, __le32 new)
+{
+	return (__force __le32)cmpxchg((u32 *)p, (__force u32)old,
+				       (__force u32)new);
+}
+
+static inline __le32 mcs_os_load_acquire32(const __le32 *p)
+{
+	return (__force __le32)smp_load_acquire((const u32 *)p);
+}
+
 static inline unsigned int mcs_popcount64(u64 v)
 {
 	return hweight64(v);
@@ -55,6 +67,11 @@ static inline void mcs_os_free(void *p)
 	kvfree(p);
 }
 
+static inline void mcs_os_cpu_relax(void)
+{
+	cpu_relax();
+}
+
 /* Remote holders cannot be woken by us: spin politely, let others run. */
 static inline void mcs_os_relax(unsigned int spins)
 {
@@ -72,6 +89,38 @@ static inline u64 mcs_os_now_ns(void)
 static inline u32 mcs_os_thread_id(void)
 {
 	return (u32)current->pid;
+}
+
+static inline u32 mcs_os_process_id(void)
+{
+	return (u32)current->tgid;
+}
+
+/*
+ * Sleep while *@word == @val, at most @timeout_ns. The waker may be on
+ * another node, which cannot interrupt us until cross-node doorbells
+ * exist: poll with backoff, spinning briefly, then yielding, then
+ * sleeping 50..200 us between looks.
+ */
+static inline void mcs_os_wait32(__le32 *word, u32 val, u64 timeout_ns)
+{
+	u64 end = ktime_get_ns() + timeout_ns;
+	unsigned int spins = 0;
+
+	while (le32_to_cpu(READ_ONCE(*word)) == val && ktime_get_ns() < end) {
+		if (spins < 64)
+			cpu_relax();
+		else if (spins < 256)
+			cond_resched();
+		else
+			usleep_range(50, 200);
+		spins++;
+	}
+}
+
+/* Sleepers poll (see mcs_os_wait32()): nothing to signal. */
+static inline void mcs_os_wake_all(__le32 *word)
+{
 }
 
 static inline u32 mcs_os_crc32(const void *buf, size_t len)

@@ -5,11 +5,14 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -54,20 +57,22 @@ u64 mcs_os_now_ns(void)
 }
 
 /*
- * gettid() is a system call and lock owners are tagged on every lock: cache
- * it per thread. A forked child inherits the parent's cache, so fork clears
- * it in the child.
+ * gettid() and getpid() are system calls and lock owners are tagged on
+ * every lock: cache them (the thread id per thread). A forked child
+ * inherits the parent's cache, so fork clears it in the child.
  */
 static __thread u32 mcs_cached_tid;
+static u32 mcs_cached_pid;
 
-static void mcs_forget_tid(void)
+static void mcs_forget_ids(void)
 {
 	mcs_cached_tid = 0;
+	__atomic_store_n(&mcs_cached_pid, 0, __ATOMIC_RELAXED);
 }
 
 static void __attribute__((constructor)) mcs_os_user_init(void)
 {
-	pthread_atfork(NULL, NULL, mcs_forget_tid);
+	pthread_atfork(NULL, NULL, mcs_forget_ids);
 }
 
 u32 mcs_os_thread_id(void)
@@ -75,6 +80,32 @@ u32 mcs_os_thread_id(void)
 	if (unlikely(!mcs_cached_tid))
 		mcs_cached_tid = (u32)gettid();
 	return mcs_cached_tid;
+}
+
+u32 mcs_os_process_id(void)
+{
+	u32 pid = __atomic_load_n(&mcs_cached_pid, __ATOMIC_RELAXED);
+
+	if (unlikely(!pid)) {
+		pid = (u32)getpid();
+		__atomic_store_n(&mcs_cached_pid, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
+void mcs_os_wait32(__le32 *word, u32 val, u64 timeout_ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(timeout_ns / 1000000000ULL),
+		.tv_nsec = (long)(timeout_ns % 1000000000ULL),
+	};
+
+	syscall(SYS_futex, word, FUTEX_WAIT, cpu_to_le32(val), &ts, NULL, 0);
+}
+
+void mcs_os_wake_all(__le32 *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 u32 mcs_os_crc32(const void *buf, size_t len)

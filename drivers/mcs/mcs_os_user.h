@@ -55,6 +55,18 @@ static inline __le64 mcs_os_cas64(__le64 *p, __le64 old, __le64 new)
 	return old;
 }
 
+static inline __le32 mcs_os_cas32(__le32 *p, __le32 old, __le32 new)
+{
+	__atomic_compare_exchange_n(p, &old, new, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	return old;
+}
+
+static inline __le32 mcs_os_load_acquire32(const __le32 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
 static inline unsigned int mcs_popcount64(u64 v)
 {
 	return (unsigned int)__builtin_popcountll(v);
@@ -65,13 +77,27 @@ static inline void mcs_os_mb(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+static inline void mcs_os_cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
 void *mcs_os_zalloc(size_t size);
 void mcs_os_free(void *p);
 /* Called in every spin-wait iteration: yields the CPU. */
 void mcs_os_relax(unsigned int spins);
 u64 mcs_os_now_ns(void);
-/* Thread identity recorded in lock owner words. */
+/* Thread and process identity recorded in lock owner words (cached). */
 u32 mcs_os_thread_id(void);
+u32 mcs_os_process_id(void);
+/*
+ * Sleep while the fabric word *@word still holds @val, at most @timeout_ns;
+ * may return early. A futex on the shared mapping (not private), so any
+ * process mapping the same memory can wake the sleeper.
+ */
+void mcs_os_wait32(__le32 *word, u32 val, u64 timeout_ns);
+/* Wake every sleeper of mcs_os_wait32() on @word. */
+void mcs_os_wake_all(__le32 *word);
 /* CRC-32 (IEEE 802.3), the value zlib's crc32() and the kernel's crc32_le() agree on. */
 u32 mcs_os_crc32(const void *buf, size_t len);
 

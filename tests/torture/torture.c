@@ -15,7 +15,11 @@
  *     armed, then asked to recover a victim, and dies doing so; another
  *     survivor recovers both),
  *   - sometimes with the victim's memory lost (its partition is scribbled
- *     after recovery, so anything still reading it is caught).
+ *     after recovery, so anything still reading it is caught),
+ *   - inside the glock slow path (queued, admitted, released) and inside
+ *     an application critical section under a global mutex (gsync): the
+ *     protected pair of counters must be equal for every locker that gets
+ *     0, and the one that gets -EOWNERDEAD repairs it.
  *
  * After every crash the survivors recover, all nodes are paused and the
  * controller checks: gmm_check() finds no violation; every segment a node
@@ -44,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gmm/gmm.h"
+#include "gmm/gmm_internal.h"
 #include "mcs/crashpoint.h"
 
 #define NODES 4
@@ -56,6 +60,8 @@
 #define TIMEOUT_NS (60ULL * 1000000000ULL)
 #define SEG_MAGIC 0x5345474d454e5453ULL
 #define SEG_READY 0x5245414459524459ULL
+#define APP_MUTEXES 4
+#define APP_GID(i) (0xa990000000000000ULL + (i))
 
 enum { J_NONE, J_CREATING, J_LIVE, J_DESTROYING };
 enum { CMD_RUN, CMD_PAUSE, CMD_RECOVER, CMD_EXIT };
@@ -91,6 +97,11 @@ struct shared {
 	struct worker w[NODES];
 	_Atomic uint64_t published[PUBLISHED];
 	_Atomic uint64_t cp_hits[MCS_CP_COUNT];
+	/* What each application mutex protects: a == b outside it. */
+	struct {
+		_Atomic uint64_t a, b;
+	} app[APP_MUTEXES];
+	_Atomic uint64_t app_ownerdead;
 };
 
 static struct shared *sh;
@@ -106,6 +117,18 @@ static uint64_t rng_next(uint64_t *s)
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
+}
+
+/*
+ * Between two looks at a condition another process will change: leave
+ * the CPU to the ones doing the work (sched_yield() alone keeps five
+ * pollers runnable on a small machine).
+ */
+static void nap(void)
+{
+	struct timespec ts = { .tv_nsec = 20000 };
+
+	nanosleep(&ts, NULL);
 }
 
 static uint64_t now_ns(void)
@@ -381,6 +404,38 @@ static void op_release(struct gmm_region *r, void *base, uint64_t *rng,
 		wviolation("release %" PRIx64 ": %d", si.gid, ret);
 }
 
+/* An application critical section under a global mutex. */
+static void op_app(struct gmm_region *r, uint64_t *rng)
+{
+	uint32_t i = (uint32_t)(rng_next(rng) % APP_MUTEXES);
+	struct gsync_handle hm;
+	struct gsync_table t;
+	int ret;
+
+	gmm_sync_table(r, &t);
+	ret = gsync_open(&t, APP_GID(i), &hm);
+	if (!ret)
+		ret = gsync_mutex_lock(&t, &hm, GSYNC_INFINITE);
+	if (ret == -EOWNERDEAD) {
+		/* The dead owner was between the two increments, or not. */
+		atomic_store(&sh->app[i].b, atomic_load(&sh->app[i].a));
+		atomic_fetch_add(&sh->app_ownerdead, 1);
+		ret = gsync_mutex_consistent(&t, &hm);
+	} else if (!ret && atomic_load(&sh->app[i].a) != atomic_load(&sh->app[i].b)) {
+		wviolation("app mutex %u: protected data torn without owner-dead", i);
+	}
+	if (ret) {
+		wviolation("app mutex %u: lock %d", i, ret);
+		return;
+	}
+	atomic_fetch_add(&sh->app[i].a, 1);
+	mcs_crash_point(APP_CRITICAL);
+	atomic_fetch_add(&sh->app[i].b, 1);
+	ret = gsync_mutex_unlock(&t, &hm);
+	if (ret)
+		wviolation("app mutex %u: unlock %d", i, ret);
+}
+
 static void worker_main(int node, uint64_t seed)
 {
 	struct held held[HELD];
@@ -421,10 +476,13 @@ static void worker_main(int node, uint64_t seed)
 			atomic_store(&me->ack_seq, seq);
 		}
 		if (atomic_load(&me->cmd) == CMD_PAUSE) {
-			sched_yield();
+			nap();
 			continue;
 		}
-		switch (rng_next(&rng) % 10) {
+		switch (rng_next(&rng) % 11) {
+		case 9:
+			op_app(r, &rng);
+			break;
 		case 0: case 1: case 2:
 			op_alloc(r, base, &rng, &counter);
 			break;
@@ -460,11 +518,43 @@ struct controller {
 	uint64_t crashes, violations, rounds;
 	uint64_t kills_at[MCS_CP_COUNT];
 	uint64_t lost_rounds, random_rounds;
+	uint64_t misses[MCS_CP_COUNT]; /* armed, not reached in time */
 };
 
+static struct gmm_region *diag_r;
+
+static void dump_lock(const char *what, u32 i, struct glock *l)
+{
+	u64 owner = glock_owner(l);
+
+	if (!owner && mcs_rd32(&l->next) == mcs_rd32(&l->serving))
+		return;
+	fprintf(stderr, "torture:   %s %u: owner %" PRIx64 " tid %u state %u next %u serving %u need_wake %u handoff %u\n",
+		what, i, owner, mcs_rd32(&l->tid), glock_state(l),
+		mcs_rd32(&l->next), mcs_rd32(&l->serving),
+		mcs_rd32(&l->need_wake), mcs_rd32(&l->handoff));
+}
+
+/* What a hang looks like: every lock that is held or has a queue. */
 static void fail_stuck(const char *what)
 {
+	struct gsync_table t;
+	u32 i;
+
 	fprintf(stderr, "torture: stuck waiting for %s\n", what);
+	if (diag_r) {
+		for (i = 0; i < NODES; i++)
+			fprintf(stderr, "torture:   node %u word %" PRIx64 " pid %d\n", i,
+				mcs_rd64(&diag_r->ctl->node[i]),
+				atomic_load(&sh->w[i].pid));
+		for (i = 0; i < GMM_NR_STRIPES; i++)
+			dump_lock("stripe", i, &diag_r->ctl->stripe_lock[i]);
+		for (i = 0; i < NODES; i++)
+			dump_lock("partition", i, &diag_r->ctl->part_lock[i]);
+		gmm_sync_table(diag_r, &t);
+		for (i = 0; i < t.nr; i++)
+			dump_lock("sync object", i, &t.objs[i].lock);
+	}
 	exit(1);
 }
 
@@ -505,7 +595,7 @@ static void spawn(struct controller *c, int node, int armed_cp)
 		}
 		if (now_ns() - t0 > TIMEOUT_NS)
 			fail_stuck("a node to join");
-		sched_yield();
+		nap();
 	}
 }
 
@@ -524,7 +614,7 @@ static bool command(int node, int cmd)
 			return false;
 		if (now_ns() - t0 > TIMEOUT_NS)
 			fail_stuck("a node to obey");
-		sched_yield();
+		nap();
 	}
 	return true;
 }
@@ -553,7 +643,7 @@ static bool wait_death(struct controller *c, int node, uint64_t deadline)
 	while (waitpid(atomic_load(&w->pid), &status, WNOHANG) != atomic_load(&w->pid)) {
 		if (now_ns() > deadline)
 			return false;
-		sched_yield();
+		nap();
 	}
 	reaped(c, node);
 	return true;
@@ -707,7 +797,7 @@ static void pause_all(bool on)
 static bool is_recovery_point(int cp)
 {
 	return cp == MCS_CP_LOCK_STOLEN || cp == MCS_CP_REPAIR_HALF_DONE ||
-	       (cp >= MCS_CP_RECOVERY_CLAIMED && cp <= MCS_CP_RECOVERY_PARTITION);
+	       (cp >= MCS_CP_RECOVERY_CLAIMED && cp <= MCS_CP_RECOVERY_LOCKS_HALF);
 }
 
 static int master_holder(struct controller *c)
@@ -747,7 +837,11 @@ static void round_once(struct controller *c, int cp)
 		/* Quiet the others, so the armed recoverer is the one to act. */
 		pause_all(true);
 		rec_cp = cp;
-		cp = holding_points[rng_next(&c->rng) % ARRAY_SIZE(holding_points)];
+		/* Stage 6 has work only if the victim held a sync lock. */
+		if (cp == MCS_CP_RECOVERY_LOCKS_HALF)
+			cp = MCS_CP_APP_CRITICAL;
+		else
+			cp = holding_points[rng_next(&c->rng) % ARRAY_SIZE(holding_points)];
 		command(victim, CMD_RUN);
 	}
 	if (cp >= 0 && join_cp < 0) {
@@ -757,6 +851,7 @@ static void round_once(struct controller *c, int cp)
 		deadline = now_ns() + 2000000000ULL;
 		died = wait_death(c, victim, deadline);
 		if (!died) { /* never got there this time: kill it anyway */
+			c->misses[cp]++;
 			atomic_store(&sh->w[victim].armed_cp, -1);
 			kill_now(c, victim);
 		}
@@ -769,7 +864,7 @@ static void round_once(struct controller *c, int cp)
 		deadline = now_ns() + TIMEOUT_NS;
 		while (atomic_load(&sh->w[victim].ops) < until &&
 		       now_ns() < deadline)
-			sched_yield();
+			nap();
 		for (volatile unsigned int i = 0; i < spin; i++)
 			;
 		kill_now(c, victim);
@@ -857,6 +952,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "torture: cannot format the fabric\n");
 		return 2;
 	}
+	{
+		struct gsync_handle hm;
+		struct gsync_table t;
+
+		gmm_sync_table(c.r, &t);
+		for (n = 0; n < APP_MUTEXES; n++)
+			if (gsync_create(&t, APP_GID(n), GSYNC_MUTEX, false, &hm)) {
+				fprintf(stderr, "torture: cannot create the mutexes\n");
+				return 2;
+			}
+	}
+	diag_r = c.r;
 	for (n = 0; n < NODES; n++)
 		spawn(&c, n, -1);
 
@@ -893,10 +1000,10 @@ int main(int argc, char **argv)
 	c.violations += wv;
 	for (cp = 0; cp < MCS_CP_COUNT; cp++) {
 		if (verbose || !c.kills_at[cp])
-			printf("torture: %-28s hits %-9" PRIu64 " crashes %" PRIu64 "\n",
+			printf("torture: %-28s hits %-9" PRIu64 " crashes %-6" PRIu64 " missed %" PRIu64 "\n",
 			       mcs_crash_point_names[cp],
 			       (uint64_t)atomic_load(&sh->cp_hits[cp]),
-			       c.kills_at[cp]);
+			       c.kills_at[cp], c.misses[cp]);
 		if (!c.kills_at[cp])
 			uncovered++;
 	}
@@ -904,6 +1011,8 @@ int main(int argc, char **argv)
 	       " with memory lost) in %.1f s, %d of %d crash points never crashed at\n",
 	       c.rounds, c.random_rounds, c.lost_rounds,
 	       (double)(now_ns() - t0) / 1e9, uncovered, MCS_CP_COUNT);
+	printf("torture: %" PRIu64 " application mutexes taken owner-dead\n",
+	       (uint64_t)atomic_load(&sh->app_ownerdead));
 	printf("torture: %" PRIu64 " crashes, %" PRIu64 " violations\n",
 	       c.crashes, c.violations);
 	gmm_detach(c.r);

@@ -19,7 +19,8 @@
  *     that can reach it (alloc, an alloc that aborts, acquire, release,
  *     the last release of a destroyed segment, destroy with and without
  *     sharers, an operation that takes a dead node's lock over, recovery
- *     itself and rejoin after loss; each with the victim's memory kept and
+ *     itself, rejoin after loss, and an application's global mutex held
+ *     by the victim that recovery breaks; each with the victim's memory kept and
  *     lost), the victim node "dies" exactly at that instruction (the crash
  *     hook siglongjmps out of the core, leaving the fabric as a dead node
  *     leaves it), survivors recover, gmm_check() finds nothing, the
@@ -1317,6 +1318,72 @@ static bool scen_recover(int cp, int k)
 	return died;
 }
 
+static struct gsync_handle app_mutex;
+
+/* An application's critical section under a global mutex. */
+static int do_app_critical(void *a)
+{
+	struct op *o = a;
+	struct gsync_table t;
+	int ret;
+
+	gmm_sync_table(o->r, &t);
+	ret = gsync_mutex_lock(&t, &app_mutex, GSYNC_INFINITE);
+	if (ret)
+		return ret;
+	mcs_crash_point(APP_CRITICAL);
+	return gsync_mutex_unlock(&t, &app_mutex);
+}
+
+/*
+ * A node dies holding an application's global mutex (inside the critical
+ * section, or after it took the mutex); recovery, armed at the crash
+ * point, breaks the mutex; the next locker gets -EOWNERDEAD.
+ */
+static bool scen_app_mutex(int cp, int k)
+{
+	int v = k % NODES, r = (k + 1) % NODES, r2 = (k + 2) % NODES;
+	struct op o = { .r = h[v] };
+	struct gsync_table t;
+	u64 g = new_gid();
+	bool died, rdied;
+	int expect = -EOWNERDEAD;
+
+	gmm_sync_table(h[v], &t);
+	M_EQ(gsync_create(&t, g, GSYNC_MUTEX, false, &app_mutex), 0);
+	died = run_armed(cp, do_app_critical, &o);
+	if (!died) {
+		M_EQ(op_ret, 0);
+		M_EQ(gsync_mutex_lock(&t, &app_mutex, GSYNC_INFINITE), 0);
+	} else if (cp == MCS_CP_GLOCK_RELEASED) {
+		expect = 0; /* died after the release */
+	}
+	node_dies(v, m_lost);
+	o = (struct op){ .r = h[r], .node = (u32)v };
+	rdied = run_armed(died ? -1 : cp, do_recover, &o);
+	if (rdied) {
+		node_dies(r, false);
+		m_recover(r2, r, NULL);
+		m_recover(r2, v, NULL);
+	} else {
+		M_EQ(op_ret, 0);
+	}
+	M_CLEAN();
+	gmm_sync_table(h[r2], &t);
+	M_EQ(gsync_mutex_lock(&t, &app_mutex, 0), expect);
+	if (expect)
+		M_EQ(gsync_mutex_consistent(&t, &app_mutex), 0);
+	M_EQ(gsync_mutex_unlock(&t, &app_mutex), 0);
+	M_EQ(gsync_mutex_lock(&t, &app_mutex, 0), 0);
+	M_EQ(gsync_mutex_unlock(&t, &app_mutex), 0);
+	node_up(v);
+	if (rdied)
+		node_up(r);
+	M_EQ(gsync_destroy(&t, g), 0);
+	M_CLEAN();
+	return died || rdied;
+}
+
 /* A node whose memory was lost rejoins, and dies while reformatting. */
 static bool scen_join(int cp, int k)
 {
@@ -1373,6 +1440,7 @@ static const struct {
 	{ "alloc taking a dead node's locks over", scen_steal },
 	{ "recovery", scen_recover },
 	{ "join after loss", scen_join },
+	{ "application mutex held by the dead", scen_app_mutex },
 };
 
 static void test_crash_matrix(void)

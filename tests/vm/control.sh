@@ -32,7 +32,7 @@ vm_expect g0 0 'frozen' 'mcsctl freeze'
 vm_expect g0 2 'check: Cannot send after transport endpoint shutdown' 'mcsctl check'
 vm_expect g0 0 'thawed' 'mcsctl thaw'
 vm_expect g0 2 'usage' 'mcsctl recover'
-vm_expect g0 0 '' 'rmmod mcs_base && rmmod mcs_gmm'
+vm_expect g0 0 '' 'rmmod mcs_events && rmmod mcs_base && rmmod mcs_gmm && rmmod mcs_glock'
 # The region outlives the driver: reloaded, it is attached again.
 vm_expect g0 0 '' 'mcs-load'
 vm_expect g0 0 'self    not joined' 'mcsctl status'

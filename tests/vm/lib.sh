@@ -92,11 +92,13 @@ vm_kernel_deps()
 	done | awk '!seen[$0]++'
 }
 
-# Our modules, in load order: mcs_gmm first, then whoever uses it.
+# Our modules, in load order: mcs_glock, mcs_gmm (uses it), then the rest.
 vm_our_modules()
 {
+	echo "$VM_ROOT/drivers/glock/mcs_glock.ko"
 	echo "$VM_ROOT/drivers/gmm/mcs_gmm.ko"
-	find "$VM_ROOT/drivers" -name '*.ko' ! -name mcs_gmm.ko | sort
+	find "$VM_ROOT/drivers" -name '*.ko' ! -name mcs_gmm.ko \
+		! -name mcs_glock.ko | sort
 }
 
 # Copy a program and the shared libraries ldd names into the staging dir.

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * glock.h - recoverable global locks whose whole state lives in the fabric.
+ *
+ * A struct glock is one cache line of fixed-width little-endian words and
+ * no pointers, so any node (and any process that maps it) can use it at
+ * whatever address it is mapped. The lock word is the owner tag: taking a
+ * free lock is one compare-and-swap 0 -> tag, which also records who holds
+ * it, so there is no instant at which a lock is held by nobody known.
+ *
+ * Waiters queue by ticket (FIFO) and sleep through the OS shim. When the
+ * owner's node incarnation is dead (asked through glock_ctx->owner_dead)
+ * or its process exited (glock_abandon(), called by the host's
+ * per-process cleanup), the next acquirer gets the lock with -EOWNERDEAD
+ * and must call glock_consistent() before unlocking, or the lock becomes
+ * not recoverable for good: POSIX robust mutex semantics, across nodes.
+ *
+ * Layout, wait/wake and limits: Documentation/glock.md.
+ */
+#ifndef GLOCK_H
+#define GLOCK_H
+
+#include "../mcs/mcs_os.h"
+
+/*
+ * Owner tags: node:8 | incarnation:24 | process:32 (the same shape as gmm
+ * transaction ids). 0 is a free lock: a live incarnation is never 0.
+ */
+#define GLOCK_TAG(node, inc, pid)                                         \
+	((u64)(node) << 56 | (u64)((inc) & 0xffffffU) << 32 | (u32)(pid))
+#define GLOCK_TAG_NODE(t) ((u32)((t) >> 56))
+#define GLOCK_TAG_INC(t) ((u32)(((t) >> 32) & 0xffffffU))
+#define GLOCK_TAG_PID(t) ((u32)(t))
+/* The node number of a tag whose process exited holding the lock. */
+#define GLOCK_NODE_ABANDONED 0xfe
+
+enum glock_state {
+	GLOCK_CONSISTENT = 0,
+	GLOCK_OWNERDEAD = 1,       /* held after a takeover, not yet consistent */
+	GLOCK_NOTRECOVERABLE = 2,  /* unlocked while owner-dead: unusable */
+};
+
+struct glock {
+	__le64 owner;     /* the lock word: owner tag, 0 = free */
+	__le32 next;      /* next ticket handed to a waiter */
+	__le32 serving;   /* the ticket whose turn it is */
+	__le32 wseq;      /* sleepers wait on it; bumped by every wake */
+	__le32 state;     /* enum glock_state, written only by the holder */
+	__le32 tid;       /* the owning thread, written by the holder */
+	__le32 need_wake; /* a waiter sleeps: the next release wakes */
+	__le32 handoff;   /* the waiter in turn waited long: no barging */
+	__le32 reserved0;
+	__le64 reserved[4];
+};
+
+/* The per-node (user space: per-process) context every call takes. */
+struct glock_ctx {
+	u32 node;
+	u32 incarnation;
+	/* Is the node incarnation of @tag dead? (membership, e.g. gmm) */
+	bool (*owner_dead)(void *arg, u64 tag);
+	void *arg;
+	/* A sleeper re-checks the owner's liveness at least this often. */
+	u64 recheck_ns;
+};
+
+/* A ticket holder that lets a free lock sit this long loses its turn. */
+#define GLOCK_SKIP_NS 20000000ULL
+#define GLOCK_RECHECK_NS 2000000ULL
+/* Looks a waiter takes at the lock (with a CPU pause) before sleeping. */
+#define GLOCK_SPINS 200
+/* A waiter that is not in turn and finds the lock free sleeps this long. */
+#define GLOCK_POLL_NS 1000000ULL
+
+/* glock_acquire() flags */
+#define GLOCK_F_TRY 0x1         /* never wait: -EBUSY */
+#define GLOCK_F_NO_TAKEOVER 0x2 /* a dead owner: -EOWNERDEAD, lock not taken */
+
+void glock_init(struct glock *l);
+int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
+		  unsigned int flags);
+int glock_lock(const struct glock_ctx *c, struct glock *l);
+int glock_trylock(const struct glock_ctx *c, struct glock *l);
+int glock_timedlock(const struct glock_ctx *c, struct glock *l,
+		    u64 timeout_ns);
+int glock_unlock(const struct glock_ctx *c, struct glock *l);
+int glock_consistent(const struct glock_ctx *c, struct glock *l);
+int glock_abandon(struct glock *l, u32 node, u32 incarnation, u32 pid);
+int glock_break(struct glock *l, u32 node, u32 incarnation);
+bool glock_owner_is_dead(const struct glock_ctx *c, u64 tag);
+
+static inline u64 glock_owner(const struct glock *l)
+{
+	return mcs_rd64_acquire(&l->owner);
+}
+
+static inline u32 glock_state(const struct glock *l)
+{
+	return mcs_rd32(&l->state);
+}
+
+#endif /* GLOCK_H */

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gsync.c - global mutexes and events (see gsync.h).
+ *
+ * Create and destroy run under the table lock; an object becomes visible
+ * by the release store of its GID, after everything else is written, so
+ * a creator that dies leaves either a free slot or a complete object and
+ * the table lock never needs repair beyond glock_consistent().
+ */
+#include "gsync.h"
+#include "../mcs/crashpoint.h"
+
+static int gsync_lock_table(struct gsync_table *t)
+{
+	int ret = glock_lock(t->ctx, &t->hdr->lock);
+
+	if (ret == -EOWNERDEAD)
+		ret = glock_consistent(t->ctx, &t->hdr->lock);
+	return ret;
+}
+
+static int gsync_find(struct gsync_table *t, u64 gid)
+{
+	u32 i;
+
+	for (i = 0; i < t->nr; i++)
+		if (mcs_rd64_acquire(&t->objs[i].gid) == gid)
+			return (int)i;
+	return -ENOENT;
+}
+
+static struct gsync_obj *gsync_get(struct gsync_table *t,
+				   const struct gsync_handle *h, u32 type)
+{
+	struct gsync_obj *o;
+	u32 ty;
+
+	if (!h->gid || h->idx >= t->nr)
+		return NULL;
+	o = &t->objs[h->idx];
+	if (mcs_rd64_acquire(&o->gid) != h->gid)
+		return NULL;
+	ty = mcs_rd32(&o->type);
+	if (type == GSYNC_MUTEX ? ty != GSYNC_MUTEX : ty == GSYNC_MUTEX)
+		return NULL;
+	return o;
+}
+
+/**
+ * gsync_create - make a global mutex or event
+ * @t: the table
+ * @gid: its name (not 0)
+ * @type: enum gsync_type
+ * @signaled: events: start set
+ * @h: filled with its handle
+ *
+ * Return: 0, -EINVAL, -EEXIST, -ENOSPC (table full), or an error of the
+ * table lock.
+ */
+int gsync_create(struct gsync_table *t, u64 gid, u32 type, bool signaled,
+		 struct gsync_handle *h)
+{
+	struct gsync_obj *o;
+	int ret, i, slot = -1;
+
+	if (!gid || type < GSYNC_MUTEX || type > GSYNC_EVENT_AUTO ||
+	    (type == GSYNC_MUTEX && signaled))
+		return -EINVAL;
+	ret = gsync_lock_table(t);
+	if (ret)
+		return ret;
+	for (i = 0; i < (int)t->nr; i++) {
+		u64 g = mcs_rd64_acquire(&t->objs[i].gid);
+
+		if (g == gid) {
+			ret = -EEXIST;
+			goto out_unlock;
+		}
+		if (!g && slot < 0)
+			slot = i;
+	}
+	if (slot < 0) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	o = &t->objs[slot];
+	glock_init(&o->lock);
+	mcs_wr32(&o->type, type);
+	mcs_wr32(&o->signaled, signaled ? 1 : 0);
+	mcs_wr64_release(&o->gid, gid);
+	h->idx = (u32)slot;
+	h->gid = gid;
+out_unlock:
+	glock_unlock(t->ctx, &t->hdr->lock);
+	return ret;
+}
+
+/**
+ * gsync_open - find a global mutex or event by GID
+ * @t: the table
+ * @gid: its name
+ * @h: filled with its handle
+ *
+ * Return: 0 or -ENOENT.
+ */
+int gsync_open(struct gsync_table *t, u64 gid, struct gsync_handle *h)
+{
+	int i = gid ? gsync_find(t, gid) : -ENOENT;
+
+	if (i < 0)
+		return i;
+	h->idx = (u32)i;
+	h->gid = gid;
+	return 0;
+}
+
+/**
+ * gsync_destroy - remove a global mutex or event
+ * @t: the table
+ * @gid: its name
+ *
+ * Waiters of an event return -ENOENT. A held mutex is not destroyed.
+ *
+ * Return: 0, -ENOENT, -EBUSY (a live owner holds the mutex).
+ */
+int gsync_destroy(struct gsync_table *t, u64 gid)
+{
+	struct gsync_obj *o;
+	u64 owner;
+	int ret, i;
+
+	ret = gsync_lock_table(t);
+	if (ret)
+		return ret;
+	i = gid ? gsync_find(t, gid) : -ENOENT;
+	if (i < 0) {
+		ret = i;
+		goto out_unlock;
+	}
+	o = &t->objs[i];
+	owner = glock_owner(&o->lock);
+	if (mcs_rd32(&o->type) == GSYNC_MUTEX && owner &&
+	    !glock_owner_is_dead(t->ctx, owner)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	mcs_wr64_release(&o->gid, 0);
+	mcs_fadd32(&o->seq, 1);
+	mcs_os_wake_all(&o->seq);
+out_unlock:
+	glock_unlock(t->ctx, &t->hdr->lock);
+	return ret;
+}
+
+/**
+ * gsync_mutex_lock - take a global mutex
+ * @t: the table
+ * @h: the mutex
+ * @timeout_ns: 0 to poll, GSYNC_INFINITE to wait for ever
+ *
+ * Return: 0 or -EOWNERDEAD with the mutex held (the latter: its previous
+ * owner died; call gsync_mutex_consistent() once the data it protects is
+ * repaired); -ENOENT, -ETIMEDOUT, -EDEADLK, -ENOTRECOVERABLE.
+ */
+int gsync_mutex_lock(struct gsync_table *t, const struct gsync_handle *h,
+		     u64 timeout_ns)
+{
+	struct gsync_obj *o = gsync_get(t, h, GSYNC_MUTEX);
+
+	if (!o)
+		return -ENOENT;
+	if (timeout_ns == GSYNC_INFINITE)
+		return glock_lock(t->ctx, &o->lock);
+	return glock_timedlock(t->ctx, &o->lock, timeout_ns);
+}
+
+/**
+ * gsync_mutex_unlock - release a global mutex
+ * @t: the table
+ * @h: the mutex
+ *
+ * Return: 0, -ENOENT, -EPERM (not held by this thread).
+ */
+int gsync_mutex_unlock(struct gsync_table *t, const struct gsync_handle *h)
+{
+	struct gsync_obj *o = gsync_get(t, h, GSYNC_MUTEX);
+
+	return o ? glock_unlock(t->ctx, &o->lock) : -ENOENT;
+}
+
+/**
+ * gsync_mutex_consistent - the holder repaired what a dead owner left
+ * @t: the table
+ * @h: the mutex, taken with -EOWNERDEAD
+ *
+ * Return: 0, -ENOENT, -EPERM, -EINVAL (see glock_consistent()).
+ */
+int gsync_mutex_consistent(struct gsync_table *t,
+			   const struct gsync_handle *h)
+{
+	struct gsync_obj *o = gsync_get(t, h, GSYNC_MUTEX);
+
+	return o ? glock_consistent(t->ctx, &o->lock) : -ENOENT;
+}
+
+/* An event's state is two words that are valid at every store. */
+static int gsync_ev_lock(struct gsync_table *t, struct gsync_obj *o)
+{
+	int ret = glock_lock(t->ctx, &o->lock);
+
+	if (ret == -EOWNERDEAD)
+		ret = glock_consistent(t->ctx, &o->lock);
+	return ret;
+}
+
+/**
+ * gsync_event_set - signal an event
+ * @t: the table
+ * @h: the event
+ *
+ * A manual-reset event releases every waiter until reset; an auto-reset
+ * event releases one waiter (now or the next to come) and resets.
+ *
+ * Return: 0, -ENOENT.
+ */
+int gsync_event_set(struct gsync_table *t, const struct gsync_handle *h)
+{
+	struct gsync_obj *o = gsync_get(t, h, GSYNC_EVENT_MANUAL);
+	int ret;
+
+	if (!o)
+		return -ENOENT;
+	ret = gsync_ev_lock(t, o);
+	if (ret)
+		return ret;
+	mcs_wr32(&o->signaled, 1);
+	mcs_fadd32(&o->seq, 1);
+	glock_unlock(t->ctx, &o->lock);
+	mcs_os_wake_all(&o->seq);
+	return 0;
+}
+
+/**
+ * gsync_event_reset - clear an event
+ * @t: the table
+ * @h: the event
+ *
+ * Return: 0, -ENOENT.
+ */
+int gsync_event_reset(struct gsync_table *t, const struct gsync_handle *h)
+{
+	struct gsync_obj *o = gsync_get(t, h, GSYNC_EVENT_MANUAL);
+	int ret;
+
+	if (!o)
+		return -ENOENT;
+	ret = gsync_ev_lock(t, o);
+	if (ret)
+		return ret;
+	mcs_wr32(&o->signaled, 0);
+	glock_unlock(t->ctx, &o->lock);
+	return 0;
+}
+
+/**
+ * gsync_event_wait - wait until an event is set
+ * @t: the table
+ * @h: the event
+ * @timeout_ns: 0 to poll, GSYNC_INFINITE to wait for ever
+ *
+ * Return: 0 (an auto-reset event is consumed), -ETIMEDOUT, -ENOENT (also
+ * when the event is destroyed while waiting).
+ */
+int gsync_event_wait(struct gsync_table *t, const struct gsync_handle *h,
+		     u64 timeout_ns)
+{
+	u64 deadline = 0, now, wait;
+	struct gsync_obj *o;
+	u32 seq;
+	int ret;
+
+	if (timeout_ns && timeout_ns != GSYNC_INFINITE)
+		deadline = mcs_os_now_ns() + timeout_ns;
+	for (;;) {
+		o = gsync_get(t, h, GSYNC_EVENT_MANUAL);
+		if (!o)
+			return -ENOENT;
+		ret = gsync_ev_lock(t, o);
+		if (ret)
+			return ret;
+		seq = mcs_rd32(&o->seq);
+		if (mcs_rd32(&o->signaled)) {
+			if (mcs_rd32(&o->type) == GSYNC_EVENT_AUTO)
+				mcs_wr32(&o->signaled, 0);
+			glock_unlock(t->ctx, &o->lock);
+			return 0;
+		}
+		glock_unlock(t->ctx, &o->lock);
+		now = mcs_os_now_ns();
+		if (!timeout_ns || (deadline && now >= deadline))
+			return -ETIMEDOUT;
+		/* Sleep in bounded slices: a setter on another node polls. */
+		wait = 1000000000ULL;
+		if (deadline && deadline - now < wait)
+			wait = deadline - now;
+		mcs_os_wait32(&o->seq, seq, wait);
+	}
+}
+
+/**
+ * gsync_process_exit - a process exited: its mutexes become owner-dead
+ * @t: the table
+ * @node: its node
+ * @incarnation: the node's incarnation
+ * @pid: the process
+ *
+ * The host's per-process cleanup calls this (the uapi driver on release
+ * of the process's file; a test harness after waitpid()).
+ *
+ * Return: how many locks it held.
+ */
+int gsync_process_exit(struct gsync_table *t, u32 node, u32 incarnation,
+		       u32 pid)
+{
+	int n = glock_abandon(&t->hdr->lock, node, incarnation, pid);
+	u32 i;
+
+	for (i = 0; i < t->nr; i++)
+		n += glock_abandon(&t->objs[i].lock, node, incarnation, pid);
+	return n;
+}
+
+/**
+ * gsync_node_down - recovery breaks every lock a dead incarnation held
+ * @t: the table
+ * @node: the dead node
+ * @incarnation: its dead incarnation
+ *
+ * Return: how many locks it held.
+ */
+int gsync_node_down(struct gsync_table *t, u32 node, u32 incarnation)
+{
+	int n = glock_break(&t->hdr->lock, node, incarnation);
+	u32 i;
+
+	for (i = 0; i < t->nr; i++) {
+		if (!glock_break(&t->objs[i].lock, node, incarnation))
+			continue;
+		if (!n++)
+			mcs_crash_point(RECOVERY_LOCKS_HALF);
+	}
+	return n;
+}

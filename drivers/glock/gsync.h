@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gsync.h - global mutexes and events for applications, built on glock.
+ *
+ * A table of sync objects lives in the region (its size is chosen at
+ * format time and recorded in the superblock). Each object is named by a
+ * 64-bit GID (the name service maps names to these GIDs) and is one of:
+ *
+ *   - a mutex: a glock with owner-dead semantics (Win32 WAIT_ABANDONED is
+ *     -EOWNERDEAD here; the holder calls gsync_mutex_consistent()),
+ *   - a manual-reset event: once set, releases every waiter until reset,
+ *   - an auto-reset event: each set releases exactly one waiter (or the
+ *     next one to wait) and resets itself.
+ *
+ * Usable from any node that attached the region. Timeouts: 0 polls,
+ * GSYNC_INFINITE waits for ever. See Documentation/events.md.
+ */
+#ifndef GSYNC_H
+#define GSYNC_H
+
+#include "glock.h"
+
+enum gsync_type {
+	GSYNC_MUTEX = 1,
+	GSYNC_EVENT_MANUAL = 2,
+	GSYNC_EVENT_AUTO = 3,
+};
+
+#define GSYNC_INFINITE (~0ULL)
+
+/* One object: a cache line of lock, a cache line of identity and state. */
+struct gsync_obj {
+	struct glock lock; /* the mutex, or the guard of an event's state */
+	__le64 gid;        /* 0 = free slot; published last on create */
+	__le32 type;       /* enum gsync_type */
+	__le32 signaled;   /* events: 1 = set */
+	__le32 seq;        /* events: sleepers wait on it; bumped by set */
+	__le32 reserved0;
+	__le64 reserved[5];
+};
+
+struct gsync_hdr {
+	struct glock lock; /* serialises create and destroy */
+	__le32 nr_objs;
+	__le32 reserved0;
+	__le64 reserved[7];
+};
+
+/* A node's view of the table (process-local, built by the region owner). */
+struct gsync_table {
+	struct gsync_hdr *hdr;
+	struct gsync_obj *objs;
+	u32 nr;
+	const struct glock_ctx *ctx;
+};
+
+/* What an open object is known by: its slot and GID (checked each use). */
+struct gsync_handle {
+	u32 idx;
+	u64 gid;
+};
+
+static inline u64 gsync_area_size(u32 nr)
+{
+	return sizeof(struct gsync_hdr) + (u64)nr * sizeof(struct gsync_obj);
+}
+
+int gsync_create(struct gsync_table *t, u64 gid, u32 type, bool signaled,
+		 struct gsync_handle *h);
+int gsync_open(struct gsync_table *t, u64 gid, struct gsync_handle *h);
+int gsync_destroy(struct gsync_table *t, u64 gid);
+
+int gsync_mutex_lock(struct gsync_table *t, const struct gsync_handle *h,
+		     u64 timeout_ns);
+int gsync_mutex_unlock(struct gsync_table *t, const struct gsync_handle *h);
+int gsync_mutex_consistent(struct gsync_table *t,
+			   const struct gsync_handle *h);
+
+int gsync_event_set(struct gsync_table *t, const struct gsync_handle *h);
+int gsync_event_reset(struct gsync_table *t, const struct gsync_handle *h);
+int gsync_event_wait(struct gsync_table *t, const struct gsync_handle *h,
+		     u64 timeout_ns);
+
+int gsync_process_exit(struct gsync_table *t, u32 node, u32 incarnation,
+		       u32 pid);
+int gsync_node_down(struct gsync_table *t, u32 node, u32 incarnation);
+
+#endif /* GSYNC_H */

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * events.h - cluster events: node-down, node-up, resource-lost,
+ * recovery-done and planned leave, for components and applications.
+ *
+ * Events are records in a ring in the fabric with a cluster-wide sequence
+ * number, so a node learns of events it did not witness (posted on other
+ * nodes) in the order they were posted. Each node runs a process-local
+ * service (struct mcs_events) that reads new records and calls its
+ * subscribers in sequence order. The ordering rules (crash: recover first,
+ * then tell; planned leave: tell first, grace period, then revoke) are
+ * kept by mcs_node_crashed() and mcs_planned_leave() in member.c.
+ *
+ * See Documentation/events.md.
+ */
+#ifndef MCS_EVENTS_H
+#define MCS_EVENTS_H
+
+#include "../glock/glock.h"
+#include "../../include/uapi/linux/mcs.h"
+
+enum mcs_event_type {
+	MCS_EV_NODE_DOWN = 1,     /* a node incarnation died or left */
+	MCS_EV_NODE_UP = 2,       /* a node joined in a new incarnation */
+	MCS_EV_RESOURCE_LOST = 3, /* a node's partition memory is gone */
+	MCS_EV_RECOVERY_DONE = 4, /* the tables are consistent again */
+	MCS_EV_LEAVING = 5,       /* planned removal: grace period starts */
+	MCS_EV_OVERRUN = 6,       /* local only: records were missed */
+};
+
+#define MCS_EV_MASK(type) (1U << (type))
+#define MCS_EV_ALL 0x7eU
+
+/* MCS_EV_NODE_DOWN flags */
+#define MCS_EVF_PLANNED 0x1 /* the end of a planned leave, not a crash */
+
+#define MCS_EVENT_LOG_LEN 64 /* power of two */
+
+struct mcs_event_rec {
+	__le64 seq; /* its sequence number; written last (release) */
+	__le32 type;
+	__le32 node;
+	__le32 incarnation;
+	__le32 flags;
+	__le64 arg;	 /* LEAVING: grace ns; RESOURCE_LOST: segments revoked */
+	__le32 acks;	 /* LEAVING: subscribers that acknowledged */
+	__le32 expected; /* LEAVING: subscribers there were to tell */
+	__le64 reserved[3];
+};
+
+struct mcs_event_log {
+	struct glock lock; /* serialises posts */
+	__le64 seq;	   /* of the last record posted; 0 = none yet */
+	__le32 wake;	   /* sleepers wait on it: bumped by posts and acks */
+	__le32 reserved0;
+	__le64 reserved[6];
+	/* Per node: subscribers to MCS_EV_LEAVING (they are waited for). */
+	__le32 leave_subs[MCS_MAX_NODES];
+	struct mcs_event_rec rec[MCS_EVENT_LOG_LEN];
+};
+
+/* An event as subscribers see it. */
+struct mcs_event {
+	u64 seq;
+	u32 type;
+	u32 node;
+	u32 incarnation;
+	u32 flags;
+	u64 arg;
+};
+
+typedef void (*mcs_event_fn)(void *arg, const struct mcs_event *ev);
+
+struct mcs_event_sub;
+struct mcs_events;
+
+int mcs_events_open(struct mcs_event_log *log, const struct glock_ctx *ctx,
+		    struct mcs_events **out);
+void mcs_events_close(struct mcs_events *es);
+int mcs_event_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn,
+			void *arg, struct mcs_event_sub **out);
+void mcs_event_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub);
+int mcs_event_post(struct mcs_events *es, const struct mcs_event *ev,
+		   u64 *seq);
+int mcs_event_dispatch(struct mcs_events *es);
+int mcs_event_wait(struct mcs_events *es, u64 timeout_ns);
+int mcs_event_ack(struct mcs_events *es, u64 seq);
+u64 mcs_event_seq(struct mcs_events *es);
+int mcs_event_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
+			   u32 *expected);
+
+#endif /* MCS_EVENTS_H */
