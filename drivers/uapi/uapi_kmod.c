@@ -97,6 +97,7 @@ struct mcs_share {
 	u64 gid;
 	u32 sharer;	/* gmm sharer index, for gmm_release() */
 	u64 offset;	/* of the segment in the region (= the fabric) */
+	phys_addr_t phys; /* of its first byte: mmap needs no fabric access */
 	u64 size;	/* mappable bytes */
 	bool writable;
 	atomic_t maps;	/* VMAs mapping it: release refused while > 0 */
@@ -284,8 +285,10 @@ static int mcs_seg_create(struct mcs_client *c, void __user *uarg)
 	d->mode = cpu_to_le32(a.mode);
 	smp_store_release(&d->magic, cpu_to_le64(MCS_DESC_MAGIC));
 	mcs_owner_read(r, &info, &o);
+	mcs_fabric_phys(&s->phys);
 	mcs_access_end();
 
+	s->phys += info.offset;
 	s->gid = a.gid;
 	s->sharer = info.sharer;
 	s->offset = info.offset;
@@ -338,8 +341,10 @@ static int mcs_seg_open(struct mcs_client *c, void __user *uarg)
 	ret = mcs_permit(&o, writable ? 6 : 4);
 	if (ret)
 		goto out_release;
+	mcs_fabric_phys(&s->phys);
 	mcs_access_end();
 
+	s->phys += info.offset;
 	s->gid = a.gid;
 	s->sharer = info.sharer;
 	s->offset = info.offset;
@@ -520,9 +525,13 @@ static int mcs_uapi_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long len = vma->vm_end - vma->vm_start;
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	struct mcs_share *s;
-	phys_addr_t phys;
 	int ret;
 
+	/*
+	 * No mcs_access_begin() here: mmap_lock is held, and a task of this
+	 * process may hold the access semaphore while it faults on user
+	 * memory (STATUS copies out under it) behind a queued freeze.
+	 */
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	mutex_lock(&c->lock);
@@ -539,16 +548,10 @@ static int mcs_uapi_mmap(struct file *file, struct vm_area_struct *vma)
 			goto out_unlock;
 		vma->vm_flags &= ~VM_MAYWRITE;
 	}
-	ret = mcs_access_begin();
-	if (ret)
-		goto out_unlock;
-	ret = mcs_fabric_phys(&phys);
-	mcs_access_end();
-	if (ret)
-		goto out_unlock;
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
 	/* vm_page_prot is left as mmap made it: cacheable, write-back. */
-	ret = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(phys + off), len,
+	ret = remap_pfn_range(vma, vma->vm_start,
+			      PHYS_PFN(s->phys + (off - s->offset)), len,
 			      vma->vm_page_prot);
 	if (ret)
 		goto out_unlock;
