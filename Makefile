@@ -27,8 +27,11 @@
 #   tests/unit/test_<name>.c          -> $(BUILD)/tests/<name>  (CUnit)
 #   tests/torture/*.c                 -> $(BUILD)/tests/torture
 #   bench/bench_<name>.c              -> $(BUILD)/bench/<name>
+#   libmcs/*.c                        -> $(BUILD)/libmcs.so.1 (symbol map
+#                                        libmcs/libmcs.map), libmcs.so,
+#                                        libmcs.pc
 #   tests/vm/<name>.c                 -> $(BUILD)/tests/vm/<name>  (run in
-#                                        guests: no libgmm, no CUnit)
+#                                        guests: libmcs, no libgmm, no CUnit)
 #
 # Other *.c files in tests/unit/ and bench/ (not test_*.c / bench_*.c) are
 # shared helpers, linked into every unit test / benchmark respectively.
@@ -48,7 +51,7 @@ EXTRA_LDFLAGS ?=
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 
-ALL_CPPFLAGS := -Iinclude -Iinclude/uapi -Idrivers -D_GNU_SOURCE -MMD -MP $(CPPFLAGS)
+ALL_CPPFLAGS := -Iinclude -Iinclude/uapi -Idrivers -Ilibmcs -D_GNU_SOURCE -MMD -MP $(CPPFLAGS)
 ALL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror $(EXTRA_CFLAGS) \
 	      $(CFLAGS)
 ALL_LDFLAGS := $(EXTRA_LDFLAGS) $(LDFLAGS)
@@ -63,6 +66,12 @@ LIB_SRCS := $(filter-out %_kmod.c $(KBUILD_GENERATED), \
 	      $(wildcard drivers/mcs/*.c drivers/glock/*.c drivers/gmm/*.c \
 			 drivers/gns/*.c))
 LIB := $(BUILD)/libgmm.a
+
+LIBMCS_SRCS := $(wildcard libmcs/*.c)
+LIBMCS_VERSION := 1.0.0
+LIBMCS_SO := $(BUILD)/libmcs.so.1
+LIBMCS := $(if $(LIBMCS_SRCS),$(BUILD)/libmcs.so $(BUILD)/libmcs.pc)
+PREFIX ?= /usr/local
 
 TOOLS := $(patsubst tools/%/,%,$(sort $(dir $(wildcard tools/*/*.c))))
 
@@ -89,7 +98,7 @@ BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
 	 $(BENCH_BINS) $(VM_TEST_BINS)
 
-ALL_SRCS := $(LIB_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
+ALL_SRCS := $(LIB_SRCS) $(LIBMCS_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
 	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS)
 
@@ -109,7 +118,7 @@ KMOD_DIR := $(CURDIR)/drivers
 	clean format \
 	kdir-check
 
-all: $(LIB) $(PROGS)
+all: $(LIB) $(LIBMCS) $(PROGS)
 
 san:
 	$(MAKE) BUILD=build-san EXTRA_CFLAGS="$(SAN_FLAGS)" \
@@ -123,6 +132,25 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+# libmcs: position-independent, only the symbols of libmcs.map exported.
+$(OBJ)/libmcs/%.o: libmcs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(LIBMCS_SO): $(call objs,$(LIBMCS_SRCS)) libmcs/libmcs.map
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libmcs.so.1 \
+		-Wl,--version-script=libmcs/libmcs.map -o $@ \
+		$(filter %.o,$^) -lpthread
+
+$(BUILD)/libmcs.so: $(LIBMCS_SO)
+	ln -sf libmcs.so.1 $@
+
+$(BUILD)/libmcs.pc: libmcs/libmcs.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@version@|$(LIBMCS_VERSION)|' \
+		$< >$@
 
 define tool_rule
 $(BUILD)/$(1): $(call objs,$(wildcard tools/$(1)/*.c)) $(LIB)
@@ -142,9 +170,12 @@ $(TORTURE_BIN): $(call objs,$(TORTURE_SRCS)) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
 endif
 
-$(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/%.o
+# The guest initramfs carries libmcs.so.1 beside the programs' libraries;
+# on the host the rpath finds it in $(BUILD).
+$(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/%.o $(LIBMCS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $<
+	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -Wl,--as-needed -lmcs \
+		-Wl,-rpath,'$$ORIGIN/../..' -lpthread
 
 $(BENCH_BINS): $(BUILD)/bench/%: $(OBJ)/bench/bench_%.o \
 		$(BENCH_HELPER_OBJS) $(LIB)

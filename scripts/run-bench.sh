@@ -3,7 +3,8 @@
 #
 # run-bench.sh - run every benchmark in build/bench/ and collect results.
 #
-# Usage: scripts/run-bench.sh [NAME...]   (default: all, in name order)
+# Usage: scripts/run-bench.sh [NAME...]   (default: all, in name order,
+#                                         then tests/vm/bench.sh in a guest)
 #
 # A benchmark program prints each result as one line on stdout:
 #
@@ -38,6 +39,8 @@ else
 	for p in "$bench_dir"/*; do
 		[ -f "$p" ] && [ -x "$p" ] && progs+=("$p")
 	done
+	# The benchmarks of the kernel drivers run in a guest (skip: 77).
+	progs+=(tests/vm/bench.sh)
 fi
 
 if [ ${#progs[@]} -eq 0 ]; then

@@ -7,6 +7,7 @@
 
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/types.h>
 
 #include "mcs_base.h"
 
@@ -25,6 +26,7 @@ struct mcs_state {
 	struct mutex state_lock;
 	struct device *dev;	    /* the fabric's device, NULL without one */
 	void *base;
+	phys_addr_t phys;	    /* physical address of base */
 	u64 size;
 	struct gmm_region *region;  /* NULL until the fabric holds a region */
 	bool joined;

@@ -75,6 +75,25 @@ int mcs_fabric_get(void **base, u64 *size)
 EXPORT_SYMBOL_GPL(mcs_fabric_get);
 
 /**
+ * mcs_fabric_phys - the physical address of the fabric's first byte
+ * @phys: set to it
+ *
+ * For drivers that map fabric pages into user space (the /dev/mcs mmap);
+ * the pages are mapped write-back, as the kernel maps them.
+ *
+ * Context: between mcs_access_begin() and mcs_access_end().
+ * Return: 0, or -ENODEV without a fabric.
+ */
+int mcs_fabric_phys(phys_addr_t *phys)
+{
+	if (!mcs_state.base)
+		return -ENODEV;
+	*phys = mcs_state.phys;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mcs_fabric_phys);
+
+/**
  * mcs_node_identity - this node's id and incarnation in the cluster
  * @node: set to the node id membership joined it as
  * @incarnation: set to the incarnation the fabric gave it
@@ -130,11 +149,13 @@ void mcs_region_detach_locked(void)
  * mcs_fabric_register - fabric_kmod.c found and mapped the fabric
  * @dev: the device it belongs to
  * @base: its mapping
+ * @phys: its physical address
  * @size: its size
  *
  * Return: 0, or -EBUSY if this node already has a fabric.
  */
-int mcs_fabric_register(struct device *dev, void *base, u64 size)
+int mcs_fabric_register(struct device *dev, void *base, phys_addr_t phys,
+			u64 size)
 {
 	int ret;
 
@@ -145,6 +166,7 @@ int mcs_fabric_register(struct device *dev, void *base, u64 size)
 	}
 	mcs_state.dev = dev;
 	mcs_state.base = base;
+	mcs_state.phys = phys;
 	mcs_state.size = size;
 	ret = mcs_region_attach_locked();
 	mcs_state_unlock_all();
@@ -165,6 +187,7 @@ void mcs_fabric_unregister(struct device *dev)
 	if (mcs_state.dev == dev) {
 		mcs_region_detach_locked();
 		mcs_state.base = NULL;
+		mcs_state.phys = 0;
 		mcs_state.size = 0;
 		mcs_state.dev = NULL;
 	}

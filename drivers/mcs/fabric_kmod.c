@@ -54,7 +54,7 @@ static int mcs_ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *i
 		ret = -ENOMEM;
 		goto out_release;
 	}
-	ret = mcs_fabric_register(&pdev->dev, base, len);
+	ret = mcs_fabric_register(&pdev->dev, base, start, len);
 	if (ret)
 		goto out_unmap;
 	pci_set_drvdata(pdev, base);
@@ -112,7 +112,7 @@ static int mcs_phys_init(void)
 		goto out_unregister_pdev;
 	}
 	ret = mcs_fabric_register(&mcs_phys_pdev->dev, mcs_phys_base,
-				  fabric_size);
+				  fabric_phys, fabric_size);
 	if (ret)
 		goto out_unmap;
 	return 0;

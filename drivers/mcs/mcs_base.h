@@ -22,11 +22,13 @@ struct gmm_region;
 int mcs_access_begin(void);
 void mcs_access_end(void);
 int mcs_fabric_get(void **base, u64 *size);
+int mcs_fabric_phys(phys_addr_t *phys);
 int mcs_node_identity(u32 *node, u32 *incarnation);
 struct gmm_region *mcs_region(void);
 
 /* Inside mcs_base: fabric_kmod.c hands the mapped fabric to base_kmod.c. */
-int mcs_fabric_register(struct device *dev, void *base, u64 size);
+int mcs_fabric_register(struct device *dev, void *base, phys_addr_t phys,
+			u64 size);
 void mcs_fabric_unregister(struct device *dev);
 int mcs_fabric_init(void);
 void mcs_fabric_exit(void);

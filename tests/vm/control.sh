@@ -32,7 +32,7 @@ vm_expect g0 0 'frozen' 'mcsctl freeze'
 vm_expect g0 2 'check: Cannot send after transport endpoint shutdown' 'mcsctl check'
 vm_expect g0 0 'thawed' 'mcsctl thaw'
 vm_expect g0 2 'usage' 'mcsctl recover'
-vm_expect g0 0 '' 'rmmod mcs_events && rmmod mcs_base && rmmod mcs_gns && rmmod mcs_gmm && rmmod mcs_glock'
+vm_expect g0 0 '' 'rmmod mcs_uapi && rmmod mcs_events && rmmod mcs_base && rmmod mcs_gns && rmmod mcs_gmm && rmmod mcs_glock'
 # The region outlives the driver: reloaded, it is attached again.
 vm_expect g0 0 '' 'mcs-load'
 vm_expect g0 0 'self    not joined' 'mcsctl status'
@@ -50,7 +50,7 @@ vm_expect p0 0 'formatted' 'mcsctl format --nodes 2'
 vm_expect p0 0 'joined as node 1 incarnation 1' 'mcsctl join 1'
 vm_expect p0 0 '^1 +alive +1 +online .*replica \(self\)' 'mcsctl status'
 vm_expect p0 0 '0 violations' 'mcsctl check'
-vm_expect p0 0 '' 'rmmod mcs_base'
+vm_expect p0 0 '' 'rmmod mcs_uapi && rmmod mcs_base'
 vm_kill p0
 
 vm_finish

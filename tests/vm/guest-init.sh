@@ -19,6 +19,7 @@ mount -t tmpfs tmpfs /tmp
 exec </dev/console >/dev/console 2>&1
 stty -echo
 export PATH=/mcs:/bin:/sbin:/usr/bin:/usr/sbin
+export LD_LIBRARY_PATH=/mcs/lib
 cd /mcs || exit 1
 echo "@@READY $(uname -r)@@"
 while read -r seq cmd; do

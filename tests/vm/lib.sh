@@ -109,7 +109,7 @@ vm_add_program()
 	local stage=$1 prog=$2 lib
 
 	install -D -m 755 "$prog" "$stage/mcs/$(basename "$prog")"
-	for lib in $(ldd "$prog" 2>/dev/null | grep -oE '/[^ ]+'); do
+	for lib in $(ldd "$prog" 2>/dev/null | grep -v libmcs | grep -oE '/[^ ]+'); do
 		[ -e "$stage$lib" ] || install -D -m 755 "$lib" "$stage$lib"
 	done
 }
@@ -150,6 +150,8 @@ done
 exit 1
 EOS
 	chmod 755 "$stage/mcs/mcs-load" "$stage/mcs/fabric-resource"
+	# libmcs goes to /mcs/lib, which the guest's LD_LIBRARY_PATH names.
+	install -D -m 755 "$VM_ROOT/build/libmcs.so.1" "$stage/mcs/lib/libmcs.so.1"
 	for prog in "$VM_ROOT/build/mcsctl" "$VM_ROOT"/build/tests/vm/*; do
 		vm_add_program "$stage" "$prog"
 	done

@@ -10,8 +10,8 @@
  * The ABI is the vocabulary shared by the kernel, libmcs and the tools
  * (limits, granularity and placement policies) and the ioctls of the
  * membership control device /dev/mcs-control (Documentation/control.md;
- * the semantics are documented in drivers/mcs/control_kmod.c). The /dev/mcs
- * ioctls join it with the uapi driver.
+ * the semantics are documented in drivers/mcs/control_kmod.c) and of the
+ * user device /dev/mcs (drivers/uapi/uapi_kmod.c).
  */
 #ifndef _UAPI_LINUX_MCS_H
 #define _UAPI_LINUX_MCS_H
@@ -196,5 +196,69 @@ MCS_ABI_SIZE(mcs_ctl_check, 56);
 #define MCS_CTL_THAW _IOW(MCS_CTL_IOC_TYPE, 0x06, struct mcs_ctl_freeze)
 #define MCS_CTL_STATUS _IOWR(MCS_CTL_IOC_TYPE, 0x07, struct mcs_ctl_status)
 #define MCS_CTL_CHECK _IOWR(MCS_CTL_IOC_TYPE, 0x08, struct mcs_ctl_check)
+
+/*
+ * The user device, /dev/mcs (Documentation/uapi.md; the semantics are
+ * documented in drivers/uapi/uapi_kmod.c). Open to everyone; what a caller
+ * may do with a segment is decided by the segment's owner and mode.
+ *
+ * Every argument starts with abi_version (must be MCS_ABI_VERSION, else
+ * -EPROTO) and flags (unknown bits: -EINVAL); reserved fields and the
+ * output fields must be zero on input (-EINVAL), so they can become inputs
+ * later without a new ioctl.
+ */
+#define MCS_IOC_TYPE 0xCF
+
+/* MCS_IOC_INFO: what this node is; works before the node joins. */
+struct mcs_info {
+	__u32 abi_version;
+	__u32 flags;
+	/* out */
+	__u32 node;	   /* MCS_NODE_NONE until the node joins */
+	__u32 incarnation;
+	__u32 page_size;   /* MCS_PAGE_SIZE */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_info, 56);
+
+/* mcs_seg.flags */
+#define MCS_SEG_RDONLY (1U << 0) /* OPEN: read access only */
+
+/* mcs_seg.state */
+#define MCS_SEG_S_WRITABLE (1U << 0) /* this file's share may map writable */
+
+/* Permission bits of mcs_seg.mode (as for files; others are -EINVAL). */
+#define MCS_SEG_MODE_MASK 0777U
+
+/*
+ * One argument for every segment command. In: abi_version, flags, gid;
+ * for CREATE also size, place and mode. Every other field is output and
+ * must be zero on input.
+ */
+struct mcs_seg {
+	__u32 abi_version;
+	__u32 flags;
+	__u64 gid;
+	__u64 size;	    /* bytes, a multiple of MCS_PAGE_SIZE */
+	__s32 place;	    /* MCS_PLACE_* or a partition number */
+	__u32 mode;	    /* MCS_SEG_MODE_MASK bits */
+	__u64 mmap_offset;  /* mmap() offset of the segment's first byte */
+	__u32 owner_uid;
+	__u32 owner_gid;
+	__u32 home;	    /* partition holding its memory */
+	__u32 nr_sharers;
+	__u32 state;	    /* MCS_SEG_S_* */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_seg, 96);
+
+#define MCS_IOC_INFO _IOWR(MCS_IOC_TYPE, 0x01, struct mcs_info)
+#define MCS_IOC_SEG_CREATE _IOWR(MCS_IOC_TYPE, 0x10, struct mcs_seg)
+#define MCS_IOC_SEG_OPEN _IOWR(MCS_IOC_TYPE, 0x11, struct mcs_seg)
+#define MCS_IOC_SEG_RELEASE _IOW(MCS_IOC_TYPE, 0x12, struct mcs_seg)
+#define MCS_IOC_SEG_DESTROY _IOW(MCS_IOC_TYPE, 0x13, struct mcs_seg)
+#define MCS_IOC_SEG_STAT _IOWR(MCS_IOC_TYPE, 0x14, struct mcs_seg)
 
 #endif /* _UAPI_LINUX_MCS_H */

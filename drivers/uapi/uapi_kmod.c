@@ -1,0 +1,665 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uapi_kmod.c - mcs_uapi.ko: /dev/mcs, global memory for user space.
+ *
+ * A misc character device open to every user. Each open file is one
+ * client (libmcs opens one per context) and keeps its own bookkeeping:
+ * the segment shares it holds and, through them, its mappings. Each
+ * ioctl takes one structure of include/uapi/linux/mcs.h; every structure
+ * starts with abi_version (MCS_ABI_VERSION, else -EPROTO) and flags
+ * (unknown bits: -EINVAL); reserved and output fields must be zero
+ * (-EINVAL). Unknown commands fail with -ENOTTY, bad pointers with
+ * -EFAULT. Commands that touch the fabric fail with -ENOTCONN before this
+ * node joins, -ESHUTDOWN while it is frozen, -ENODEV without a fabric.
+ *
+ * MCS_IOC_INFO         this node's id and incarnation, the page size.
+ *
+ * MCS_IOC_SEG_CREATE   gmm_alloc() a segment of `size` bytes (a non-zero
+ *                      multiple of MCS_PAGE_SIZE) at `place`, owned by the
+ *                      caller's fsuid/fsgid with permission bits `mode`;
+ *                      the file holds its first share, writable. The
+ *                      memory is zeroed. -EEXIST, -ENOSPC, -EFBIG, -ENFILE
+ *                      as gmm; -EINVAL for a bad size, place or mode.
+ * MCS_IOC_SEG_OPEN     gmm_acquire() a share of segment `gid`, read-write
+ *                      or MCS_SEG_RDONLY; the mode must allow it (-EACCES).
+ *                      -EALREADY if this file holds a share of it already,
+ *                      -ENOENT (none, or destroyed), -ENXIO (memory lost).
+ * MCS_IOC_SEG_RELEASE  give the share back (gmm_release()); -ENOENT if the
+ *                      file holds none, -EBUSY while it is mapped.
+ * MCS_IOC_SEG_DESTROY  gmm_destroy(), like shm_unlink(): the GID is gone
+ *                      at once (open and stat: -ENOENT); the memory is
+ *                      freed with the last share, on whichever node. Owner
+ *                      or CAP_SYS_ADMIN only (-EPERM).
+ * MCS_IOC_SEG_STAT     gmm_lookup(): size, owner, mode, home partition,
+ *                      sharers, and whether this file's share is writable.
+ *                      Anyone may ask.
+ * CREATE, OPEN and STAT return the segment's mmap_offset.
+ *
+ * mmap: MAP_SHARED, offset = mmap_offset + a page-aligned offset into the
+ * segment, length within it; the file must hold a share of the segment
+ * (-ENXIO), writable for PROT_WRITE (-EACCES). The fabric pages are
+ * mapped with the normal cacheable protection (write-back) and populated
+ * at once: no page faults, no struct pages. Mappings are not inherited by
+ * fork() (the share belongs to the open file, not to the child) and cannot
+ * grow. Remapping is done by mmap(MAP_FIXED) of another segment over the
+ * same range (libmcs): the kernel replaces the old mapping atomically.
+ *
+ * Permissions (until security descriptors come, Documentation/uapi.md):
+ * the owner uid/gid and mode live in a descriptor page at the end of the
+ * segment, outside what can be mapped, so every node checks the same
+ * rule: file-like rwx bits for owner, group, others; CAP_SYS_ADMIN may do
+ * anything. A segment without a valid descriptor (not made through
+ * /dev/mcs, or its creator died before writing it) is root's, mode 0600.
+ *
+ * Release: when the file is closed (the process exits or is killed), every
+ * share it holds is given back. Its mappings hold the file open, so they
+ * are gone by then. The gmm work is done by a worker thread: the closing
+ * task may have a fatal signal pending and must not spin on fabric locks.
+ */
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+#include <linux/workqueue.h>
+
+#include <uapi/linux/mcs.h>
+
+#include "../gmm/gmm.h"
+#include "../mcs/mcs_base.h"
+
+/* The descriptor page at the end of every segment made through /dev/mcs. */
+#define MCS_DESC_MAGIC 0x3143534544534d43ULL /* "CMSDESC1" */
+
+struct mcs_seg_desc {
+	__le64 magic;	/* written last: the rest is valid once it is set */
+	__le64 gid;	/* the segment it describes: pages are reused */
+	__le64 size;	/* bytes a user may map */
+	__le32 uid;
+	__le32 gid_owner;
+	__le32 mode;
+	__le32 reserved;
+};
+
+/* What the descriptor says, or the default for a segment without one. */
+struct mcs_seg_owner {
+	u32 uid, gid, mode;
+	u64 size; /* mappable bytes */
+};
+
+/* One share held by an open file. */
+struct mcs_share {
+	struct list_head node;
+	u64 gid;
+	u32 sharer;	/* gmm sharer index, for gmm_release() */
+	u64 offset;	/* of the segment in the region (= the fabric) */
+	phys_addr_t phys; /* of its first byte: mmap needs no fabric access */
+	u64 size;	/* mappable bytes */
+	bool writable;
+	atomic_t maps;	/* VMAs mapping it: release refused while > 0 */
+};
+
+struct mcs_client {
+	struct mutex lock;	/* shares */
+	struct list_head shares;
+	u32 pid;		/* tgid of the opener: the gmm sharer owner */
+	struct work_struct release_work;
+};
+
+static struct workqueue_struct *mcs_uapi_wq;
+
+static bool mcs_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+/* Copy in an argument and check its header and reserved fields. */
+#define MCS_COPY_IN(arg, uptr, allowed_flags)                               \
+	({                                                                  \
+		int __r = 0;                                                \
+		if (copy_from_user(&(arg), (uptr), sizeof(arg)))            \
+			__r = -EFAULT;                                      \
+		else if ((arg).abi_version != MCS_ABI_VERSION)              \
+			__r = -EPROTO;                                      \
+		else if ((arg).flags & ~(u32)(allowed_flags))               \
+			__r = -EINVAL;                                      \
+		else if (!mcs_zero((arg).reserved, sizeof((arg).reserved))) \
+			__r = -EINVAL;                                      \
+		__r;                                                        \
+	})
+
+/* Enter shared state as a joined node. */
+static int mcs_enter(struct gmm_region **r)
+{
+	u32 node, inc;
+	int ret;
+
+	ret = mcs_access_begin();
+	if (ret)
+		return ret;
+	ret = mcs_node_identity(&node, &inc);
+	if (ret) {
+		mcs_access_end();
+		return ret;
+	}
+	*r = mcs_region();
+	return 0;
+}
+
+static struct mcs_seg_desc *mcs_desc_ptr(struct gmm_region *r,
+					 const struct gmm_seg_info *info)
+{
+	return (struct mcs_seg_desc *)((u8 *)gmm_seg_ptr(r, info) +
+				       info->size - PAGE_SIZE);
+}
+
+/* Read the owner of a segment; inside mcs_enter(). */
+static void mcs_owner_read(struct gmm_region *r,
+			   const struct gmm_seg_info *info,
+			   struct mcs_seg_owner *o)
+{
+	struct mcs_seg_desc *d;
+
+	o->uid = 0;
+	o->gid = 0;
+	o->mode = 0600;
+	o->size = info->size;
+	if (info->size < 2 * PAGE_SIZE)
+		return;
+	d = mcs_desc_ptr(r, info);
+	if (smp_load_acquire(&d->magic) != cpu_to_le64(MCS_DESC_MAGIC) ||
+	    le64_to_cpu(READ_ONCE(d->gid)) != info->gid)
+		return;
+	o->size = le64_to_cpu(READ_ONCE(d->size));
+	/* A descriptor is never trusted to widen the mapping. */
+	if (o->size > info->size - PAGE_SIZE || !PAGE_ALIGNED(o->size)) {
+		o->size = info->size;
+		return;
+	}
+	o->uid = le32_to_cpu(READ_ONCE(d->uid));
+	o->gid = le32_to_cpu(READ_ONCE(d->gid_owner));
+	o->mode = le32_to_cpu(READ_ONCE(d->mode)) & MCS_SEG_MODE_MASK;
+}
+
+/* May the caller read (4) and/or write (2) a segment of this owner? */
+static int mcs_permit(const struct mcs_seg_owner *o, u32 want)
+{
+	u32 mode = o->mode;
+
+	if (capable(CAP_SYS_ADMIN))
+		return 0;
+	if (uid_eq(current_fsuid(), make_kuid(&init_user_ns, o->uid)))
+		mode >>= 6;
+	else if (in_group_p(make_kgid(&init_user_ns, o->gid)))
+		mode >>= 3;
+	return (mode & want) == want ? 0 : -EACCES;
+}
+
+static bool mcs_is_owner(const struct mcs_seg_owner *o)
+{
+	return capable(CAP_SYS_ADMIN) ||
+	       uid_eq(current_fsuid(), make_kuid(&init_user_ns, o->uid));
+}
+
+static struct mcs_share *mcs_share_find(struct mcs_client *c, u64 gid)
+{
+	struct mcs_share *s;
+
+	list_for_each_entry(s, &c->shares, node)
+		if (s->gid == gid)
+			return s;
+	return NULL;
+}
+
+static void mcs_seg_out(struct mcs_seg *a, const struct gmm_seg_info *info,
+			const struct mcs_seg_owner *o, bool writable)
+{
+	a->size = o->size;
+	a->mmap_offset = info->offset;
+	a->owner_uid = o->uid;
+	a->owner_gid = o->gid;
+	a->mode = o->mode;
+	a->home = info->part;
+	a->nr_sharers = info->nr_sharers;
+	a->state = writable ? MCS_SEG_S_WRITABLE : 0;
+}
+
+/* Copy in a segment argument; everything after mode is output. */
+static int mcs_seg_copy_in(struct mcs_seg *a, void __user *uarg, u32 flags,
+			   bool create)
+{
+	int ret = MCS_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->reserved0 ||
+	    !mcs_zero(&a->mmap_offset, offsetof(struct mcs_seg, reserved0) -
+					       offsetof(struct mcs_seg, mmap_offset)))
+		return -EINVAL;
+	if (!create && (a->size || a->place || a->mode))
+		return -EINVAL;
+	if (a->gid == MCS_GID_NONE || a->gid == MCS_GID_INVALID)
+		return -EINVAL;
+	return 0;
+}
+
+static int mcs_seg_create(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct mcs_seg_desc *d;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_seg a;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, 0, true);
+	if (ret)
+		return ret;
+	if (!a.size || !PAGE_ALIGNED(a.size) || a.size > U64_MAX - PAGE_SIZE ||
+	    a.mode & ~MCS_SEG_MODE_MASK || a.place < MCS_PLACE_MOST_FREE)
+		return -EINVAL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* One more page for the descriptor, out of reach of mmap. */
+	ret = gmm_alloc(r, a.gid, a.size + PAGE_SIZE, a.place, c->pid, &info);
+	if (ret)
+		goto out_end;
+	memset(gmm_seg_ptr(r, &info), 0, info.size);
+	d = mcs_desc_ptr(r, &info);
+	d->gid = cpu_to_le64(a.gid);
+	d->size = cpu_to_le64(a.size);
+	d->uid = cpu_to_le32(from_kuid_munged(&init_user_ns, current_fsuid()));
+	d->gid_owner = cpu_to_le32(from_kgid_munged(&init_user_ns,
+						    current_fsgid()));
+	d->mode = cpu_to_le32(a.mode);
+	smp_store_release(&d->magic, cpu_to_le64(MCS_DESC_MAGIC));
+	mcs_owner_read(r, &info, &o);
+	mcs_fabric_phys(&s->phys);
+	mcs_access_end();
+
+	s->phys += info.offset;
+	s->gid = a.gid;
+	s->sharer = info.sharer;
+	s->offset = info.offset;
+	s->size = o.size;
+	s->writable = true;
+	list_add(&s->node, &c->shares);
+	mutex_unlock(&c->lock);
+	mcs_seg_out(&a, &info, &o, true);
+	/* The share stays: the caller can still release or destroy it. */
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+static int mcs_seg_open(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_seg a;
+	bool writable;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, MCS_SEG_RDONLY, false);
+	if (ret)
+		return ret;
+	writable = !(a.flags & MCS_SEG_RDONLY);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = -EALREADY;
+	if (mcs_share_find(c, a.gid))
+		goto out_unlock;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* Acquire first, then judge: the descriptor read is of what we hold. */
+	ret = gmm_acquire(r, a.gid, c->pid, &info);
+	if (ret)
+		goto out_end;
+	mcs_owner_read(r, &info, &o);
+	ret = mcs_permit(&o, writable ? 6 : 4);
+	if (ret)
+		goto out_release;
+	mcs_fabric_phys(&s->phys);
+	mcs_access_end();
+
+	s->phys += info.offset;
+	s->gid = a.gid;
+	s->sharer = info.sharer;
+	s->offset = info.offset;
+	s->size = o.size;
+	s->writable = writable;
+	list_add(&s->node, &c->shares);
+	mutex_unlock(&c->lock);
+	mcs_seg_out(&a, &info, &o, writable);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_release:
+	gmm_release(r, a.gid, c->pid, info.sharer);
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+static int mcs_seg_release(struct mcs_client *c, void __user *uarg)
+{
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_seg a;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, 0, false);
+	if (ret)
+		return ret;
+	mutex_lock(&c->lock);
+	ret = -ENOENT;
+	s = mcs_share_find(c, a.gid);
+	if (!s)
+		goto out_unlock;
+	ret = -EBUSY;
+	if (atomic_read(&s->maps))
+		goto out_unlock;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	ret = gmm_release(r, s->gid, c->pid, s->sharer);
+	mcs_access_end();
+	/* -ENXIO: the memory was lost, and the share with it. */
+	if (!ret || ret == -ENXIO) {
+		list_del(&s->node);
+		kfree(s);
+		ret = 0;
+	}
+out_unlock:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+static int mcs_seg_destroy(void __user *uarg)
+{
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_seg a;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, 0, false);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	ret = gmm_lookup(r, a.gid, &info);
+	if (ret)
+		goto out_end;
+	mcs_owner_read(r, &info, &o);
+	ret = -EPERM;
+	if (!mcs_is_owner(&o))
+		goto out_end;
+	ret = gmm_destroy(r, a.gid);
+out_end:
+	mcs_access_end();
+	return ret;
+}
+
+static int mcs_seg_stat(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_seg a;
+	bool writable;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, 0, false);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	ret = gmm_lookup(r, a.gid, &info);
+	if (!ret)
+		mcs_owner_read(r, &info, &o);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	mutex_lock(&c->lock);
+	s = mcs_share_find(c, a.gid);
+	writable = s && s->writable;
+	mutex_unlock(&c->lock);
+	mcs_seg_out(&a, &info, &o, writable);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int mcs_get_info(void __user *uarg)
+{
+	struct mcs_info a;
+	int ret;
+
+	ret = MCS_COPY_IN(a, uarg, 0);
+	if (ret)
+		return ret;
+	if (a.node || a.incarnation || a.page_size || a.reserved0)
+		return -EINVAL;
+	ret = mcs_access_begin();
+	if (ret)
+		return ret;
+	if (mcs_node_identity(&a.node, &a.incarnation))
+		a.node = MCS_NODE_NONE;
+	mcs_access_end();
+	a.page_size = MCS_PAGE_SIZE;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct mcs_client *c = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case MCS_IOC_INFO:
+		return mcs_get_info(uarg);
+	case MCS_IOC_SEG_CREATE:
+		return mcs_seg_create(c, uarg);
+	case MCS_IOC_SEG_OPEN:
+		return mcs_seg_open(c, uarg);
+	case MCS_IOC_SEG_RELEASE:
+		return mcs_seg_release(c, uarg);
+	case MCS_IOC_SEG_DESTROY:
+		return mcs_seg_destroy(uarg);
+	case MCS_IOC_SEG_STAT:
+		return mcs_seg_stat(c, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void mcs_vm_open(struct vm_area_struct *vma)
+{
+	struct mcs_share *s = vma->vm_private_data;
+
+	atomic_inc(&s->maps);
+}
+
+static void mcs_vm_close(struct vm_area_struct *vma)
+{
+	struct mcs_share *s = vma->vm_private_data;
+
+	atomic_dec(&s->maps);
+}
+
+static const struct vm_operations_struct mcs_vm_ops = {
+	.open = mcs_vm_open,
+	.close = mcs_vm_close,
+};
+
+static int mcs_uapi_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mcs_client *c = file->private_data;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	struct mcs_share *s;
+	int ret;
+
+	/*
+	 * No mcs_access_begin() here: mmap_lock is held, and a task of this
+	 * process may hold the access semaphore while it faults on user
+	 * memory (STATUS copies out under it) behind a queued freeze.
+	 */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	mutex_lock(&c->lock);
+	ret = -ENXIO;
+	list_for_each_entry(s, &c->shares, node)
+		if (off >= s->offset && off - s->offset < s->size &&
+		    len <= s->size - (off - s->offset))
+			break;
+	if (list_entry_is_head(s, &c->shares, node))
+		goto out_unlock;
+	ret = -EACCES;
+	if (!s->writable) {
+		if (vma->vm_flags & VM_WRITE)
+			goto out_unlock;
+		vma->vm_flags &= ~VM_MAYWRITE;
+	}
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	/* vm_page_prot is left as mmap made it: cacheable, write-back. */
+	ret = remap_pfn_range(vma, vma->vm_start,
+			      PHYS_PFN(s->phys + (off - s->offset)), len,
+			      vma->vm_page_prot);
+	if (ret)
+		goto out_unlock;
+	vma->vm_private_data = s;
+	vma->vm_ops = &mcs_vm_ops;
+	atomic_inc(&s->maps);
+out_unlock:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+static int mcs_uapi_open(struct inode *inode, struct file *file)
+{
+	struct mcs_client *c;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	mutex_init(&c->lock);
+	INIT_LIST_HEAD(&c->shares);
+	c->pid = task_tgid_nr(current);
+	file->private_data = c;
+	return nonseekable_open(inode, file);
+}
+
+/* Give back every share of a closed file, in a worker (see the top). */
+static void mcs_client_release_work(struct work_struct *work)
+{
+	struct mcs_client *c = container_of(work, struct mcs_client,
+					    release_work);
+	struct mcs_share *s, *tmp;
+	struct gmm_region *r;
+	bool entered = false;
+	int ret;
+
+	if (!list_empty(&c->shares)) {
+		ret = mcs_enter(&r);
+		if (ret)
+			pr_warn("mcs_uapi: shares of pid %u left to recovery: %d\n",
+				c->pid, ret);
+		entered = !ret;
+	}
+	list_for_each_entry_safe(s, tmp, &c->shares, node) {
+		if (entered && gmm_release(r, s->gid, c->pid, s->sharer))
+			pr_warn("mcs_uapi: share of %#llx by pid %u not released\n",
+				s->gid, c->pid);
+		list_del(&s->node);
+		kfree(s);
+	}
+	if (entered)
+		mcs_access_end();
+	kfree(c);
+}
+
+static int mcs_uapi_release(struct inode *inode, struct file *file)
+{
+	struct mcs_client *c = file->private_data;
+
+	INIT_WORK(&c->release_work, mcs_client_release_work);
+	queue_work(mcs_uapi_wq, &c->release_work);
+	return 0;
+}
+
+static const struct file_operations mcs_uapi_fops = {
+	.owner = THIS_MODULE,
+	.open = mcs_uapi_open,
+	.release = mcs_uapi_release,
+	.unlocked_ioctl = mcs_uapi_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mcs_uapi_mmap,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice mcs_uapi_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mcs",
+	.fops = &mcs_uapi_fops,
+	.mode = 0666,
+};
+
+static int __init mcs_uapi_init(void)
+{
+	int ret;
+
+	BUILD_BUG_ON(PAGE_SIZE != MCS_PAGE_SIZE);
+	BUILD_BUG_ON(sizeof(struct mcs_seg_desc) > PAGE_SIZE);
+	mcs_uapi_wq = alloc_workqueue("mcs_uapi", WQ_UNBOUND, 0);
+	if (!mcs_uapi_wq)
+		return -ENOMEM;
+	ret = misc_register(&mcs_uapi_dev);
+	if (ret)
+		goto out_destroy_wq;
+	return 0;
+
+out_destroy_wq:
+	destroy_workqueue(mcs_uapi_wq);
+	return ret;
+}
+
+static void __exit mcs_uapi_exit(void)
+{
+	misc_deregister(&mcs_uapi_dev);
+	/* Drains the releases of files closed just before the unload. */
+	destroy_workqueue(mcs_uapi_wq);
+}
+
+module_init(mcs_uapi_init);
+module_exit(mcs_uapi_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("mcs /dev/mcs: global memory segments for user space");

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * libmcs.h - the user library of mcs: global memory segments shared by the
+ * nodes of a multi computer system, over /dev/mcs.
+ *
+ * Every function returns 0 (or a documented non-negative value) on
+ * success and a negative errno on failure; errno itself is not used.
+ * A context is safe to use from several threads at once.
+ *
+ * Three independent groups (Documentation/libmcs.md, the man pages):
+ *   - mcs_va_*: reserve and unreserve virtual address ranges, at the same
+ *     address on every node when asked;
+ *   - mcs_seg_create/open/release/destroy/stat: hold global segments;
+ *   - mcs_seg_map/unmap/remap: map a part of a held segment, into a
+ *     reserved range or anywhere, and switch a mapping to another segment
+ *     without losing its address.
+ */
+#ifndef LIBMCS_H
+#define LIBMCS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/mcs.h> /* MCS_PLACE_*, MCS_SEG_RDONLY, MCS_SEG_S_* */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mcs_ctx;
+
+/* Context */
+int mcs_open(struct mcs_ctx **ctx, const char *device);
+void mcs_close(struct mcs_ctx *ctx);
+int mcs_node(struct mcs_ctx *ctx, uint32_t *node, uint32_t *incarnation);
+
+/* Segments */
+struct mcs_seg_stat {
+	uint64_t gid;
+	uint64_t size;	     /* mappable bytes */
+	uint32_t owner_uid;
+	uint32_t owner_gid;
+	uint32_t mode;	     /* permission bits, as for files */
+	uint32_t home;	     /* partition (node) holding its memory */
+	uint32_t nr_sharers; /* shares held, on every node */
+	uint32_t state;	     /* MCS_SEG_S_* */
+};
+
+int mcs_seg_create(struct mcs_ctx *ctx, uint64_t gid, uint64_t size,
+		   int place, unsigned int mode);
+int mcs_seg_open(struct mcs_ctx *ctx, uint64_t gid, unsigned int flags);
+int mcs_seg_release(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_seg_destroy(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_seg_stat(struct mcs_ctx *ctx, uint64_t gid, struct mcs_seg_stat *st);
+
+/* Mappings */
+int mcs_seg_map(struct mcs_ctx *ctx, uint64_t gid, uint64_t offset,
+		size_t length, int prot, void *addr, void **mapped);
+int mcs_seg_unmap(struct mcs_ctx *ctx, void *addr);
+int mcs_seg_remap(struct mcs_ctx *ctx, void *addr, uint64_t gid,
+		  uint64_t offset);
+
+/* Virtual address reservations */
+#define MCS_VA_FIXED (1U << 0) /* exactly at addr, or -EEXIST */
+
+/* The window of same-address reservations (mcs_va_reserve_shared). */
+#define MCS_VA_SHARED_BASE 0x100000000000ULL /* 16 TiB */
+#define MCS_VA_SHARED_SLOT (1ULL << 30)	     /* 1 GiB per key */
+#define MCS_VA_SHARED_SLOTS 16384ULL
+
+int mcs_va_reserve(struct mcs_ctx *ctx, void *addr, size_t length,
+		   unsigned int flags, void **reserved);
+int mcs_va_reserve_shared(struct mcs_ctx *ctx, uint64_t key, size_t length,
+			  void **reserved);
+int mcs_va_unreserve(struct mcs_ctx *ctx, void *addr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBMCS_H */

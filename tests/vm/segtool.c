@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segtool - drive global segments through libmcs in a guest, for the VM
+ * tests (uapi.sh, uapi-share.sh, uapi-storm.sh). Every segment is filled
+ * with a pattern derived from its GID, so any guest can verify that what
+ * it maps is what another guest wrote.
+ *
+ *   segtool create GID SIZE [MODE]   create, map, fill with the pattern
+ *   segtool verify GID               open read-only, map, check the pattern
+ *   segtool poke GID WORD VALUE      write one 64-bit word
+ *   segtool peek GID WORD            print one 64-bit word
+ *   segtool stat GID                 size, sharers, owner, mode, state
+ *   segtool destroy GID
+ *   segtool hold GID...              open, map and touch each, say
+ *                                    "holding", then sleep until killed
+ *   segtool remap GID1 GID2          map GID1 into a reservation, remap it
+ *                                    to GID2: same address, GID2's content
+ *   segtool va KEY SIZE              reserve the same-address range of KEY,
+ *                                    print its address
+ *   segtool hold-va KEY SIZE         reserve it, then again from a second
+ *                                    context: that one must fail, EEXIST
+ *   segtool storm BASE ROUNDS [KEEPFLAG]
+ *                                    create+fill+destroy segments BASE+i;
+ *                                    one in 64 is kept (not destroyed)
+ *                                    and listed; ROUNDS 0 runs until
+ *                                    killed. With KEEPFLAG, wait for
+ *                                    that file to exist, then verify every
+ *                                    kept segment.
+ *
+ * Exit 0 on success, 1 on a failed check or error (message on stdout).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <libmcs.h>
+
+static struct mcs_ctx *ctx;
+
+static uint64_t pattern(uint64_t gid, uint64_t i)
+{
+	return gid ^ (i * 0x9e3779b97f4a7c15ULL);
+}
+
+static int fail(const char *what, int err)
+{
+	printf("FAIL: %s: %s\n", what, strerror(-err));
+	return 1;
+}
+
+static uint64_t num(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	if (*end == 'K' || *end == 'k')
+		v <<= 10;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20;
+	return v;
+}
+
+static int fill(uint64_t gid, uint64_t *p, uint64_t size)
+{
+	for (uint64_t i = 0; i < size / 8; i++)
+		p[i] = pattern(gid, i);
+	return 0;
+}
+
+static int check(uint64_t gid, const uint64_t *p, uint64_t size)
+{
+	for (uint64_t i = 0; i < size / 8; i++) {
+		if (p[i] != pattern(gid, i)) {
+			printf("FAIL: %#llx word %llu is %#llx, wanted %#llx\n",
+			       (unsigned long long)gid, (unsigned long long)i,
+			       (unsigned long long)p[i],
+			       (unsigned long long)pattern(gid, i));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int create(uint64_t gid, uint64_t size, unsigned int mode)
+{
+	void *p;
+	int ret;
+
+	ret = mcs_seg_create(ctx, gid, size, MCS_PLACE_NEAREST, mode);
+	if (ret)
+		return fail("create", ret);
+	ret = mcs_seg_map(ctx, gid, 0, size, PROT_READ | PROT_WRITE, NULL, &p);
+	if (ret)
+		return fail("map", ret);
+	fill(gid, p, size);
+	return 0;
+}
+
+/* Open read-only and map all of it; 0 or a negative errno. */
+static int open_map(uint64_t gid, unsigned int flags, uint64_t **p,
+		    uint64_t *size)
+{
+	struct mcs_seg_stat st;
+	int ret;
+
+	ret = mcs_seg_open(ctx, gid, flags);
+	if (ret)
+		return ret;
+	ret = mcs_seg_stat(ctx, gid, &st);
+	if (ret)
+		return ret;
+	*size = st.size;
+	return mcs_seg_map(ctx, gid, 0, st.size,
+			   PROT_READ | (flags & MCS_SEG_RDONLY ? 0 : PROT_WRITE),
+			   NULL, (void **)p);
+}
+
+static int verify(uint64_t gid)
+{
+	uint64_t *p, size;
+	int ret;
+
+	ret = open_map(gid, MCS_SEG_RDONLY, &p, &size);
+	if (ret)
+		return fail("open and map", ret);
+	if (check(gid, p, size))
+		return 1;
+	printf("verified %#llx, %llu bytes\n", (unsigned long long)gid,
+	       (unsigned long long)size);
+	ret = mcs_seg_unmap(ctx, p);
+	return ret ? fail("unmap", ret) : 0;
+}
+
+static int stat_cmd(uint64_t gid)
+{
+	struct mcs_seg_stat st;
+	int ret = mcs_seg_stat(ctx, gid, &st);
+
+	if (ret)
+		return fail("stat", ret);
+	printf("gid %#llx size %llu sharers %u home %u uid %u gid %u mode %o\n",
+	       (unsigned long long)gid, (unsigned long long)st.size,
+	       st.nr_sharers, st.home, st.owner_uid, st.owner_gid, st.mode);
+	return 0;
+}
+
+static int remap(uint64_t a, uint64_t b)
+{
+	uint64_t *pa, *pb, sa, sb, size;
+	struct mcs_seg_stat st;
+	void *resv, *p;
+	int ret;
+
+	ret = mcs_seg_open(ctx, a, MCS_SEG_RDONLY);
+	if (!ret)
+		ret = mcs_seg_open(ctx, b, MCS_SEG_RDONLY);
+	if (ret)
+		return fail("open", ret);
+	mcs_seg_stat(ctx, a, &st);
+	sa = st.size;
+	mcs_seg_stat(ctx, b, &st);
+	sb = st.size;
+	size = sa < sb ? sa : sb;
+	ret = mcs_va_reserve(ctx, NULL, 2 * size, 0, &resv);
+	if (ret)
+		return fail("reserve", ret);
+	p = (char *)resv + size;
+	ret = mcs_seg_map(ctx, a, 0, size, PROT_READ, p, (void **)&pa);
+	if (ret)
+		return fail("map into the reservation", ret);
+	if ((void *)pa != p || check(a, pa, size))
+		return fail("first mapping", -EFAULT);
+	ret = mcs_seg_remap(ctx, pa, b, 0);
+	if (ret)
+		return fail("remap", ret);
+	pb = pa;
+	if (check(b, pb, size))
+		return 1;
+	printf("remapped %p from %#llx to %#llx, content of %#llx\n", p,
+	       (unsigned long long)a, (unsigned long long)b,
+	       (unsigned long long)b);
+	/* Unmapping keeps the range reserved: nobody else gets it. */
+	ret = mcs_seg_unmap(ctx, pa);
+	if (ret)
+		return fail("unmap", ret);
+	if (mmap(p, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+		 MAP_FIXED_NOREPLACE, -1, 0) != MAP_FAILED || errno != EEXIST)
+		return fail("range still reserved after unmap", -EFAULT);
+	ret = mcs_va_unreserve(ctx, resv);
+	if (!ret)
+		ret = mcs_seg_release(ctx, a);
+	if (!ret)
+		ret = mcs_seg_release(ctx, b);
+	if (ret)
+		return fail("unreserve and release", ret);
+	printf("remap ok\n");
+	return 0;
+}
+
+static int storm(uint64_t base, uint64_t rounds, const char *flag)
+{
+	uint64_t i, kept = 0, size = 2 * 4096;
+	uint64_t *list = calloc(rounds / 64 + 1, sizeof(*list));
+	uint64_t *p;
+	int ret;
+
+	for (i = 0; !rounds || i < rounds; i++) {
+		uint64_t gid = base + i;
+
+		ret = mcs_seg_create(ctx, gid, size, MCS_PLACE_NEAREST, 0600);
+		if (ret)
+			return fail("storm create", ret);
+		ret = mcs_seg_map(ctx, gid, 0, size, PROT_READ | PROT_WRITE,
+				  NULL, (void **)&p);
+		if (ret)
+			return fail("storm map", ret);
+		fill(gid, p, size);
+		ret = mcs_seg_unmap(ctx, p);
+		if (!ret && (!rounds || i % 64))
+			ret = mcs_seg_destroy(ctx, gid);
+		if (!ret)
+			ret = mcs_seg_release(ctx, gid);
+		if (ret)
+			return fail("storm destroy/release", ret);
+		if (rounds && !(i % 64))
+			list[kept++] = gid;
+		if (i % 10 == 9) {
+			printf("storm: %llu rounds\n", (unsigned long long)i + 1);
+			fflush(stdout);
+		}
+	}
+	printf("storm: %llu rounds done, %llu kept\n",
+	       (unsigned long long)i, (unsigned long long)kept);
+	fflush(stdout);
+	if (!flag)
+		return 0;
+	while (access(flag, F_OK))
+		usleep(100000);
+	for (i = 0; i < kept; i++) {
+		if (verify(list[i]))
+			return 1;
+		ret = mcs_seg_release(ctx, list[i]);
+		if (ret)
+			return fail("release", ret);
+	}
+	printf("storm: all %llu kept segments verified\n",
+	       (unsigned long long)kept);
+	free(list);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	uint64_t *p, size;
+	int ret, i;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: segtool COMMAND ARGS (see the source)\n");
+		return 2;
+	}
+	/* Tests watch the output while the program runs. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = mcs_open(&ctx, NULL);
+	if (ret)
+		return fail("mcs_open", ret);
+	if (!strcmp(cmd, "create") && argc >= 4)
+		ret = create(num(argv[2]), num(argv[3]),
+			     argc > 4 ? strtoul(argv[4], NULL, 8) : 0600);
+	else if (!strcmp(cmd, "verify"))
+		ret = verify(num(argv[2]));
+	else if (!strcmp(cmd, "poke") && argc == 5) {
+		ret = open_map(num(argv[2]), 0, &p, &size);
+		if (ret)
+			return fail("open and map", ret);
+		p[num(argv[3])] = num(argv[4]);
+	} else if (!strcmp(cmd, "peek") && argc == 4) {
+		ret = open_map(num(argv[2]), MCS_SEG_RDONLY, &p, &size);
+		if (ret)
+			return fail("open and map", ret);
+		printf("word %llu = %#llx\n", (unsigned long long)num(argv[3]),
+		       (unsigned long long)p[num(argv[3])]);
+	} else if (!strcmp(cmd, "stat"))
+		ret = stat_cmd(num(argv[2]));
+	else if (!strcmp(cmd, "destroy")) {
+		ret = mcs_seg_destroy(ctx, num(argv[2]));
+		if (ret)
+			return fail("destroy", ret);
+	} else if (!strcmp(cmd, "hold")) {
+		for (i = 2; i < argc; i++) {
+			ret = open_map(num(argv[i]), 0, &p, &size);
+			if (ret)
+				return fail("open and map", ret);
+			p[0] = p[0];
+		}
+		printf("holding\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	} else if (!strcmp(cmd, "remap") && argc == 4)
+		ret = remap(num(argv[2]), num(argv[3]));
+	else if (!strcmp(cmd, "va") && argc == 4) {
+		void *addr;
+
+		ret = mcs_va_reserve_shared(ctx, num(argv[2]), num(argv[3]), &addr);
+		if (ret)
+			return fail("reserve shared", ret);
+		printf("va %p\n", addr);
+	} else if (!strcmp(cmd, "hold-va") && argc == 4) {
+		struct mcs_ctx *ctx2;
+		void *addr, *addr2;
+
+		ret = mcs_va_reserve_shared(ctx, num(argv[2]), num(argv[3]), &addr);
+		if (!ret)
+			ret = mcs_open(&ctx2, NULL);
+		if (ret)
+			return fail("reserve shared", ret);
+		ret = mcs_va_reserve_shared(ctx2, num(argv[2]), num(argv[3]), &addr2);
+		printf("second reservation at %p: %s\n", addr, strerror(-ret));
+		ret = ret == -EEXIST ? 0 : 1;
+		mcs_close(ctx2);
+	} else if (!strcmp(cmd, "storm") && argc >= 4)
+		ret = storm(num(argv[2]), num(argv[3]), argc > 4 ? argv[4] : NULL);
+	else {
+		fprintf(stderr, "segtool: bad command\n");
+		return 2;
+	}
+	mcs_close(ctx);
+	return ret ? 1 : 0;
+}
