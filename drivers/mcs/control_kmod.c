@@ -36,7 +36,8 @@
  *
  * MCS_CTL_RECOVER  recover a node declared down: remove its sharers,
  *                  settle its transactions, rebuild master copies, free,
- *                  take over its partition (counts returned). Idempotent
+ *                  take over its partition (counts returned), then settle
+ *                  what it left in the name table (gns). Idempotent
  *                  and restartable: if the recoverer dies, another node
  *                  repeats it; MCS_RECOVER_NOTHING in `result` if the node
  *                  was clean already. -ENOTCONN before JOIN, -EBUSY if the node
@@ -56,8 +57,9 @@
  *                  many the region has; fewer are copied if the array is
  *                  smaller). While frozen only the node words are read.
  *
- * MCS_CTL_CHECK    run the gmm consistency checker on the live region;
- *                  counts returned, every violation logged by the kernel.
+ * MCS_CTL_CHECK    run the gmm and gns consistency checkers on the live
+ *                  region; gmm's counts and the violations of both
+ *                  returned, every violation logged by the kernel.
  *                  -ENOMEDIUM without a region, -ESHUTDOWN when frozen.
  *
  * Order: FORMAT (first node only), JOIN, then NODE_DOWN/RECOVER as
@@ -80,6 +82,7 @@
 
 #include "base_internal.h"
 #include "../gmm/gmm.h"
+#include "../gns/gns.h"
 
 static bool mcs_zero(const void *p, size_t len)
 {
@@ -248,6 +251,7 @@ static int mcs_ctl_node_down(void __user *uarg)
 
 static int mcs_ctl_recover(void __user *uarg)
 {
+	struct gns_recovery_report grep = { 0 };
 	struct gmm_recovery_report rep = { 0 };
 	struct mcs_ctl_recover a;
 	int ret;
@@ -263,7 +267,10 @@ static int mcs_ctl_recover(void __user *uarg)
 	ret = mcs_ctl_enter_joined();
 	if (ret)
 		return ret;
+	/* The membership order (member.c): gmm first, then the names. */
 	ret = gmm_recover(mcs_state.region, a.node, &rep);
+	if (!ret)
+		ret = gns_recover(mcs_state.region, &grep);
 	mcs_access_end();
 	if (ret)
 		return ret;
@@ -402,6 +409,7 @@ static void mcs_ctl_violation(void *arg, const char *msg)
 
 static int mcs_ctl_check(void __user *uarg)
 {
+	struct gns_check_report grep = { .violation = mcs_ctl_violation };
 	struct gmm_check_report rep = { .violation = mcs_ctl_violation };
 	struct mcs_ctl_check a;
 	int ret;
@@ -415,10 +423,12 @@ static int mcs_ctl_check(void __user *uarg)
 	if (ret)
 		return ret;
 	ret = mcs_state.region ? gmm_check(mcs_state.region, &rep) : -ENOMEDIUM;
+	if (!ret)
+		ret = gns_check(mcs_state.region, &grep);
 	mcs_access_end();
 	if (ret)
 		return ret;
-	a.violations = rep.violations;
+	a.violations = rep.violations + grep.violations;
 	a.segments = rep.segments;
 	a.sharers = rep.sharers;
 	a.free_pages = rep.free_pages;

@@ -179,7 +179,8 @@ MCS_ABI_SIZE(mcs_ctl_status, 104);
 struct mcs_ctl_check {
 	__u32 abi_version;
 	__u32 flags;
-	/* out: what gmm_check() found; violations are in the kernel log */
+	/* out: what gmm_check() found, plus gns_check()'s violations; each
+	 * violation is in the kernel log */
 	__u32 violations;
 	__u32 segments;
 	__u32 sharers;
