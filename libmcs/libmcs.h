@@ -13,7 +13,10 @@
  *   - mcs_seg_create/open/release/destroy/stat: hold global segments;
  *   - mcs_seg_map/unmap/remap: map a part of a held segment, into a
  *     reserved range or anywhere, and switch a mapping to another segment
- *     without losing its address.
+ *     without losing its address;
+ *   - mcs_name_seg_create/open, mcs_name_unlink, mcs_name_lookup: global
+ *     names of segments (like shm_open()/shm_unlink()), the same on every
+ *     node.
  */
 #ifndef LIBMCS_H
 #define LIBMCS_H
@@ -52,6 +55,15 @@ int mcs_seg_open(struct mcs_ctx *ctx, uint64_t gid, unsigned int flags);
 int mcs_seg_release(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_seg_destroy(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_seg_stat(struct mcs_ctx *ctx, uint64_t gid, struct mcs_seg_stat *st);
+
+/* Names */
+int mcs_name_seg_create(struct mcs_ctx *ctx, const char *name, uint64_t size,
+			int place, unsigned int mode, uint64_t *gid);
+int mcs_name_seg_open(struct mcs_ctx *ctx, const char *name,
+		      unsigned int flags, uint64_t *gid);
+int mcs_name_unlink(struct mcs_ctx *ctx, const char *name);
+int mcs_name_lookup(struct mcs_ctx *ctx, const char *name, uint64_t *gid,
+		    uint32_t *type);
 
 /* Mappings */
 int mcs_seg_map(struct mcs_ctx *ctx, uint64_t gid, uint64_t offset,

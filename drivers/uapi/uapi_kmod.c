@@ -35,6 +35,30 @@
  *                      Anyone may ask.
  * CREATE, OPEN and STAT return the segment's mmap_offset.
  *
+ * Names (struct mcs_name; the name is a user pointer and length, checked
+ * by gns_name_check(): -EINVAL, -ENAMETOOLONG):
+ *
+ * MCS_IOC_NAME_SEG_CREATE  gns_seg_create(): a new segment and its name in
+ *                      one atomic step, exclusive (-EEXIST if the name
+ *                      exists), with a GID gns issues; otherwise as
+ *                      SEG_CREATE (size, place, mode; the file holds the
+ *                      first share, writable). Returns gid and the segment.
+ * MCS_IOC_NAME_SEG_OPEN    gns_seg_open(): a share of the segment the name
+ *                      names, as SEG_OPEN (MCS_SEG_RDONLY, -EACCES,
+ *                      -EALREADY); -ENOENT without such a name,
+ *                      -EMEDIUMTYPE if it names no segment.
+ * MCS_IOC_NAME_UNLINK      gns_unlink(), like shm_unlink(): the name and
+ *                      its segment are gone at once (as SEG_DESTROY); the
+ *                      memory is freed with the last share. The segment's
+ *                      owner or CAP_SYS_ADMIN only (-EPERM); names of locks
+ *                      and events (made by other services), and names whose
+ *                      segment is already gone, CAP_SYS_ADMIN only. The
+ *                      owner is read before the unlink: a name unlinked
+ *                      and made again by another user in between is the
+ *                      one race left (the new owner's name may go).
+ * MCS_IOC_NAME_LOOKUP      gns_lookup(): the type (MCS_NAME_T_*) and gid of
+ *                      a name; anyone may ask.
+ *
  * mmap: MAP_SHARED, offset = mmap_offset + a page-aligned offset into the
  * segment, length within it; the file must hold a share of the segment
  * (-ENXIO), writable for PROT_WRITE (-EACCES). The fabric pages are
@@ -70,6 +94,7 @@
 #include <uapi/linux/mcs.h>
 
 #include "../gmm/gmm.h"
+#include "../gns/gns.h"
 #include "../mcs/mcs_base.h"
 
 /* The descriptor page at the end of every segment made through /dev/mcs. */
@@ -247,11 +272,42 @@ static int mcs_seg_copy_in(struct mcs_seg *a, void __user *uarg, u32 flags,
 	return 0;
 }
 
+/* Write the descriptor of a new segment; inside mcs_enter(). */
+static void mcs_desc_write(struct gmm_region *r,
+			   const struct gmm_seg_info *info, u64 size, u32 mode)
+{
+	struct mcs_seg_desc *d;
+
+	memset(gmm_seg_ptr(r, info), 0, info->size);
+	d = mcs_desc_ptr(r, info);
+	d->gid = cpu_to_le64(info->gid);
+	d->size = cpu_to_le64(size);
+	d->uid = cpu_to_le32(from_kuid_munged(&init_user_ns, current_fsuid()));
+	d->gid_owner = cpu_to_le32(from_kgid_munged(&init_user_ns,
+						    current_fsgid()));
+	d->mode = cpu_to_le32(mode);
+	smp_store_release(&d->magic, cpu_to_le64(MCS_DESC_MAGIC));
+}
+
+/* Record a share granted to @c; inside mcs_enter(), c->lock held. */
+static void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
+			  const struct gmm_seg_info *info,
+			  const struct mcs_seg_owner *o, bool writable)
+{
+	mcs_fabric_phys(&s->phys);
+	s->phys += info->offset;
+	s->gid = info->gid;
+	s->sharer = info->sharer;
+	s->offset = info->offset;
+	s->size = o->size;
+	s->writable = writable;
+	list_add(&s->node, &c->shares);
+}
+
 static int mcs_seg_create(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_seg_owner o;
 	struct gmm_seg_info info;
-	struct mcs_seg_desc *d;
 	struct gmm_region *r;
 	struct mcs_share *s;
 	struct mcs_seg a;
@@ -275,26 +331,10 @@ static int mcs_seg_create(struct mcs_client *c, void __user *uarg)
 	ret = gmm_alloc(r, a.gid, a.size + PAGE_SIZE, a.place, c->pid, &info);
 	if (ret)
 		goto out_end;
-	memset(gmm_seg_ptr(r, &info), 0, info.size);
-	d = mcs_desc_ptr(r, &info);
-	d->gid = cpu_to_le64(a.gid);
-	d->size = cpu_to_le64(a.size);
-	d->uid = cpu_to_le32(from_kuid_munged(&init_user_ns, current_fsuid()));
-	d->gid_owner = cpu_to_le32(from_kgid_munged(&init_user_ns,
-						    current_fsgid()));
-	d->mode = cpu_to_le32(a.mode);
-	smp_store_release(&d->magic, cpu_to_le64(MCS_DESC_MAGIC));
+	mcs_desc_write(r, &info, a.size, a.mode);
 	mcs_owner_read(r, &info, &o);
-	mcs_fabric_phys(&s->phys);
+	mcs_share_add(c, s, &info, &o, true);
 	mcs_access_end();
-
-	s->phys += info.offset;
-	s->gid = a.gid;
-	s->sharer = info.sharer;
-	s->offset = info.offset;
-	s->size = o.size;
-	s->writable = true;
-	list_add(&s->node, &c->shares);
 	mutex_unlock(&c->lock);
 	mcs_seg_out(&a, &info, &o, true);
 	/* The share stays: the caller can still release or destroy it. */
@@ -341,16 +381,8 @@ static int mcs_seg_open(struct mcs_client *c, void __user *uarg)
 	ret = mcs_permit(&o, writable ? 6 : 4);
 	if (ret)
 		goto out_release;
-	mcs_fabric_phys(&s->phys);
+	mcs_share_add(c, s, &info, &o, writable);
 	mcs_access_end();
-
-	s->phys += info.offset;
-	s->gid = a.gid;
-	s->sharer = info.sharer;
-	s->offset = info.offset;
-	s->size = o.size;
-	s->writable = writable;
-	list_add(&s->node, &c->shares);
 	mutex_unlock(&c->lock);
 	mcs_seg_out(&a, &info, &o, writable);
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
@@ -456,6 +488,200 @@ static int mcs_seg_stat(struct mcs_client *c, void __user *uarg)
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/* Copy in a name argument and its name; everything after mode is output. */
+static int mcs_name_copy_in(struct mcs_name *a, void __user *uarg, u32 flags,
+			    bool create, char *name)
+{
+	int ret = MCS_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->type || a->gid || a->reserved0 ||
+	    !mcs_zero(&a->mmap_offset, offsetof(struct mcs_name, reserved0) -
+					       offsetof(struct mcs_name, mmap_offset)))
+		return -EINVAL;
+	if (!create && (a->size || a->place || a->mode))
+		return -EINVAL;
+	if (!a->name_len)
+		return -EINVAL;
+	/* One more byte for a leading '/', which is not part of the name. */
+	if (a->name_len > MCS_NAME_MAX + 1)
+		return -ENAMETOOLONG;
+	if (copy_from_user(name, u64_to_user_ptr(a->name), a->name_len))
+		return -EFAULT;
+	name[a->name_len] = '\0';
+	if (strlen(name) != a->name_len)
+		return -EINVAL;
+	return gns_name_check(name);
+}
+
+static void mcs_name_out(struct mcs_name *a, const struct gmm_seg_info *info,
+			 const struct mcs_seg_owner *o, bool writable)
+{
+	a->type = MCS_NAME_T_SEGMENT;
+	a->gid = info->gid;
+	a->size = o->size;
+	a->mmap_offset = info->offset;
+	a->owner_uid = o->uid;
+	a->owner_gid = o->gid;
+	a->mode = o->mode;
+	a->home = info->part;
+	a->nr_sharers = info->nr_sharers;
+	a->state = writable ? MCS_SEG_S_WRITABLE : 0;
+}
+
+static int mcs_name_seg_create(struct mcs_client *c, void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_name a;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, 0, true, name);
+	if (ret)
+		return ret;
+	if (!a.size || !PAGE_ALIGNED(a.size) || a.size > U64_MAX - PAGE_SIZE ||
+	    a.mode & ~MCS_SEG_MODE_MASK || a.place < MCS_PLACE_MOST_FREE)
+		return -EINVAL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* One more page for the descriptor, out of reach of mmap. */
+	ret = gns_seg_create(r, name, a.size + PAGE_SIZE, a.place, c->pid,
+			     &info, NULL);
+	if (ret)
+		goto out_end;
+	mcs_desc_write(r, &info, a.size, a.mode);
+	mcs_owner_read(r, &info, &o);
+	mcs_share_add(c, s, &info, &o, true);
+	mcs_access_end();
+	mutex_unlock(&c->lock);
+	mcs_name_out(&a, &info, &o, true);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+static int mcs_name_seg_open(struct mcs_client *c, void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_name a;
+	bool writable;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, MCS_SEG_RDONLY, false, name);
+	if (ret)
+		return ret;
+	writable = !(a.flags & MCS_SEG_RDONLY);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* The GID is known once the share is: acquire, then judge. */
+	ret = gns_seg_open(r, name, c->pid, &info);
+	if (ret)
+		goto out_end;
+	ret = -EALREADY;
+	if (mcs_share_find(c, info.gid))
+		goto out_release;
+	mcs_owner_read(r, &info, &o);
+	ret = mcs_permit(&o, writable ? 6 : 4);
+	if (ret)
+		goto out_release;
+	mcs_share_add(c, s, &info, &o, writable);
+	mcs_access_end();
+	mutex_unlock(&c->lock);
+	mcs_name_out(&a, &info, &o, writable);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_release:
+	gmm_release(r, info.gid, c->pid, info.sharer);
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+static int mcs_name_unlink(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_name a;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	ret = gns_lookup(r, name, &ni);
+	if (ret)
+		goto out_end;
+	ret = -EPERM;
+	if (ni.type == GNS_TYPE_SEGMENT && !gmm_lookup(r, ni.gid, &info)) {
+		mcs_owner_read(r, &info, &o);
+		if (mcs_is_owner(&o))
+			ret = 0;
+	} else if (capable(CAP_SYS_ADMIN)) {
+		ret = 0;
+	}
+	if (!ret)
+		ret = gns_unlink(r, name);
+out_end:
+	mcs_access_end();
+	return ret;
+}
+
+static int mcs_name_lookup(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_name a;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	ret = gns_lookup(r, name, &ni);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	a.type = ni.type;
+	a.gid = ni.gid;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 static int mcs_get_info(void __user *uarg)
 {
 	struct mcs_info a;
@@ -495,6 +721,14 @@ static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
 		return mcs_seg_destroy(uarg);
 	case MCS_IOC_SEG_STAT:
 		return mcs_seg_stat(c, uarg);
+	case MCS_IOC_NAME_SEG_CREATE:
+		return mcs_name_seg_create(c, uarg);
+	case MCS_IOC_NAME_SEG_OPEN:
+		return mcs_name_seg_open(c, uarg);
+	case MCS_IOC_NAME_UNLINK:
+		return mcs_name_unlink(uarg);
+	case MCS_IOC_NAME_LOOKUP:
+		return mcs_name_lookup(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -638,6 +872,10 @@ static int __init mcs_uapi_init(void)
 
 	BUILD_BUG_ON(PAGE_SIZE != MCS_PAGE_SIZE);
 	BUILD_BUG_ON(sizeof(struct mcs_seg_desc) > PAGE_SIZE);
+	BUILD_BUG_ON(MCS_NAME_MAX != GNS_NAME_MAX);
+	BUILD_BUG_ON(MCS_NAME_T_SEGMENT != GNS_TYPE_SEGMENT ||
+		     MCS_NAME_T_LOCK != GNS_TYPE_LOCK ||
+		     MCS_NAME_T_EVENT != GNS_TYPE_EVENT);
 	mcs_uapi_wq = alloc_workqueue("mcs_uapi", WQ_UNBOUND, 0);
 	if (!mcs_uapi_wq)
 		return -ENOMEM;

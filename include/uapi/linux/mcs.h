@@ -254,11 +254,58 @@ struct mcs_seg {
 };
 MCS_ABI_SIZE(mcs_seg, 96);
 
+/*
+ * Names (the global name service, Documentation/gns.md): 1..MCS_NAME_MAX
+ * bytes of printable ASCII (0x21..0x7e) without '/', optionally preceded
+ * by one '/' that is not part of the name ("/db" and "db" are the same
+ * name); "." and ".." are not names. The name is passed by user pointer
+ * and length (no NUL needed, none allowed inside): name_len 0 or a bad
+ * byte is -EINVAL; a name longer than MCS_NAME_MAX (after the optional
+ * '/') is -ENAMETOOLONG.
+ */
+#define MCS_NAME_MAX 255
+
+/* mcs_name.type: what a name names */
+#define MCS_NAME_T_SEGMENT 1
+#define MCS_NAME_T_LOCK 2
+#define MCS_NAME_T_EVENT 3
+
+/*
+ * One argument for every name command. In: abi_version, flags, name,
+ * name_len; for SEG_CREATE also size, place and mode. Every other field
+ * is output and must be zero on input. SEG_CREATE and SEG_OPEN fill in
+ * the segment fields as struct mcs_seg does; LOOKUP fills type and gid.
+ */
+struct mcs_name {
+	__u32 abi_version;
+	__u32 flags;	    /* MCS_SEG_RDONLY for NAME_SEG_OPEN, else 0 */
+	__u64 name;	    /* user pointer to name_len bytes */
+	__u32 name_len;
+	__u32 type;	    /* out: MCS_NAME_T_* */
+	__u64 gid;	    /* out: the GID the name names */
+	__u64 size;	    /* bytes, a multiple of MCS_PAGE_SIZE */
+	__s32 place;	    /* MCS_PLACE_* or a partition number */
+	__u32 mode;	    /* MCS_SEG_MODE_MASK bits */
+	__u64 mmap_offset;
+	__u32 owner_uid;
+	__u32 owner_gid;
+	__u32 home;
+	__u32 nr_sharers;
+	__u32 state;	    /* MCS_SEG_S_* */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_name, 112);
+
 #define MCS_IOC_INFO _IOWR(MCS_IOC_TYPE, 0x01, struct mcs_info)
 #define MCS_IOC_SEG_CREATE _IOWR(MCS_IOC_TYPE, 0x10, struct mcs_seg)
 #define MCS_IOC_SEG_OPEN _IOWR(MCS_IOC_TYPE, 0x11, struct mcs_seg)
 #define MCS_IOC_SEG_RELEASE _IOW(MCS_IOC_TYPE, 0x12, struct mcs_seg)
 #define MCS_IOC_SEG_DESTROY _IOW(MCS_IOC_TYPE, 0x13, struct mcs_seg)
 #define MCS_IOC_SEG_STAT _IOWR(MCS_IOC_TYPE, 0x14, struct mcs_seg)
+#define MCS_IOC_NAME_SEG_CREATE _IOWR(MCS_IOC_TYPE, 0x20, struct mcs_name)
+#define MCS_IOC_NAME_SEG_OPEN _IOWR(MCS_IOC_TYPE, 0x21, struct mcs_name)
+#define MCS_IOC_NAME_UNLINK _IOW(MCS_IOC_TYPE, 0x22, struct mcs_name)
+#define MCS_IOC_NAME_LOOKUP _IOWR(MCS_IOC_TYPE, 0x23, struct mcs_name)
 
 #endif /* _UAPI_LINUX_MCS_H */
