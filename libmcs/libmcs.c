@@ -401,6 +401,88 @@ MCS_EXPORT int mcs_name_lookup(struct mcs_ctx *ctx, const char *name,
 	return 0;
 }
 
+/* Create or open a mutex by name, or by *gid without one. */
+static int mcs_mutex_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
+				  const char *name, uint64_t *gid)
+{
+	struct mcs_mutex a = { .abi_version = MCS_ABI_VERSION };
+	int ret;
+
+	if (!ctx || !gid)
+		return -EINVAL;
+	if (name) {
+		a.name = (uintptr_t)name;
+		a.name_len = (uint32_t)strnlen(name, MCS_NAME_MAX + 2);
+		if (!a.name_len)
+			return -EINVAL;
+	} else {
+		a.gid = *gid;
+	}
+	ret = mcs_ioctl(ctx, cmd, &a);
+	if (!ret)
+		*gid = a.gid;
+	return ret;
+}
+
+MCS_EXPORT int mcs_mutex_create(struct mcs_ctx *ctx, const char *name,
+				uint64_t *gid)
+{
+	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_CREATE, name, gid);
+}
+
+MCS_EXPORT int mcs_mutex_open(struct mcs_ctx *ctx, const char *name,
+			      uint64_t *gid)
+{
+	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_OPEN, name, gid);
+}
+
+static int mcs_mutex_cmd(struct mcs_ctx *ctx, unsigned long cmd, uint64_t gid,
+			 uint32_t flags, uint64_t timeout_ns)
+{
+	struct mcs_mutex a = {
+		.abi_version = MCS_ABI_VERSION,
+		.flags = flags,
+		.gid = gid,
+		.timeout_ns = timeout_ns,
+	};
+
+	if (!ctx)
+		return -EINVAL;
+	return mcs_ioctl(ctx, cmd, &a);
+}
+
+MCS_EXPORT int mcs_mutex_destroy(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_DESTROY, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_mutex_lock(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_mutex_trylock(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, MCS_MUTEX_TRY, 0);
+}
+
+MCS_EXPORT int mcs_mutex_timedlock(struct mcs_ctx *ctx, uint64_t gid,
+				   uint64_t timeout_ns)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, MCS_MUTEX_TIMED,
+			     timeout_ns);
+}
+
+MCS_EXPORT int mcs_mutex_unlock(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_UNLOCK, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_CONSISTENT, gid, 0, 0);
+}
+
 static struct mcs_range *mcs_range_at(struct mcs_range *list, uintptr_t addr)
 {
 	for (; list; list = list->next)

@@ -59,6 +59,34 @@
  * MCS_IOC_NAME_LOOKUP      gns_lookup(): the type (MCS_NAME_T_*) and gid of
  *                      a name; anyone may ask.
  *
+ * Global mutexes (struct mcs_mutex; gsync mutexes in the region's sync area):
+ *
+ * MCS_IOC_MUTEX_CREATE gsync_create() a mutex, by GID (non-zero, not ~0,
+ *                      without GNS_GID_BASE: -EINVAL) or by name (gns
+ *                      type lock, then the mutex with the GID gns issued;
+ *                      the name is removed again if that fails). -EEXIST,
+ *                      -ENFILE (table full). Returns the GID.
+ * MCS_IOC_MUTEX_OPEN   the GID of an existing mutex, by name or by GID;
+ *                      -ENOENT, -EMEDIUMTYPE (the name is not a lock's).
+ * MCS_IOC_MUTEX_DESTROY gsync_destroy() by GID: -EBUSY while a live owner
+ *                      holds it. A name is removed with MCS_IOC_NAME_UNLINK.
+ * MCS_IOC_MUTEX_LOCK   gsync_mutex_lock(): 0, or -EOWNERDEAD when its
+ *                      holder died (the caller holds it and must make it
+ *                      consistent), -ENOTRECOVERABLE, -EDEADLK (this thread
+ *                      holds it), -EBUSY (MCS_MUTEX_TRY), -ETIMEDOUT
+ *                      (MCS_MUTEX_TIMED), -EINTR when a fatal signal
+ *                      comes: the wait is cut in slices of at most
+ *                      MCS_MUTEX_SLICE_NS, each inside mcs_access_begin/end
+ *                      (a freeze waits no longer than a slice).
+ * MCS_IOC_MUTEX_UNLOCK gsync_mutex_unlock(); -EPERM unless this thread took
+ *                      it through this file. Unlocked while owner-dead, it
+ *                      becomes not recoverable.
+ * MCS_IOC_MUTEX_CONSISTENT gsync_mutex_consistent(); -EPERM, -EINVAL.
+ *
+ * The file records the mutexes taken through it; when it is released,
+ * each one still held is abandoned (glock_abandon()) so that the next
+ * acquirer, on any node, gets -EOWNERDEAD.
+ *
  * mmap: MAP_SHARED, offset = mmap_offset + a page-aligned offset into the
  * segment, length within it; the file must hold a share of the segment
  * (-ENXIO), writable for PROT_WRITE (-EACCES). The fabric pages are
@@ -93,6 +121,7 @@
 
 #include <uapi/linux/mcs.h>
 
+#include "../glock/gsync.h"
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
 #include "../mcs/mcs_base.h"
@@ -128,9 +157,22 @@ struct mcs_share {
 	atomic_t maps;	/* VMAs mapping it: release refused while > 0 */
 };
 
+/* One global mutex held through an open file. */
+struct mcs_held_mutex {
+	struct list_head node;
+	u64 gid;
+	u32 idx;	/* its slot in the sync table */
+	u32 owner_node;	/* the owner tag it was taken with */
+	u32 owner_inc;
+};
+
+/* A lock waits at most this long inside one mcs_access_begin/end. */
+#define MCS_MUTEX_SLICE_NS (500 * NSEC_PER_MSEC)
+
 struct mcs_client {
-	struct mutex lock;	/* shares */
+	struct mutex lock;	/* shares, mutexes */
 	struct list_head shares;
+	struct list_head mutexes;
 	u32 pid;		/* tgid of the opener: the gmm sharer owner */
 	struct work_struct release_work;
 };
@@ -682,6 +724,241 @@ static int mcs_name_lookup(void __user *uarg)
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/* Copy in a mutex argument; @name gets the name if @by_name allows one. */
+static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
+			     u32 flags, bool by_name, char *name)
+{
+	int ret = MCS_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->reserved0 || (a->timeout_ns && !(a->flags & MCS_MUTEX_TIMED)))
+		return -EINVAL;
+	if ((a->flags & MCS_MUTEX_TRY) && (a->flags & MCS_MUTEX_TIMED))
+		return -EINVAL;
+	name[0] = '\0';
+	if (!a->name && !a->name_len) {
+		if (a->gid == MCS_GID_NONE || a->gid == MCS_GID_INVALID)
+			return -EINVAL;
+		return 0;
+	}
+	if (!by_name || a->gid || !a->name_len)
+		return -EINVAL;
+	if (a->name_len > MCS_NAME_MAX + 1)
+		return -ENAMETOOLONG;
+	if (copy_from_user(name, u64_to_user_ptr(a->name), a->name_len))
+		return -EFAULT;
+	name[a->name_len] = '\0';
+	if (strlen(name) != a->name_len)
+		return -EINVAL;
+	return gns_name_check(name);
+}
+
+static int mcs_mutex_create(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, true, name);
+	if (ret)
+		return ret;
+	if (!name[0] && (a.gid & GNS_GID_BASE))
+		return -EINVAL;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	if (name[0]) {
+		ret = gns_create(r, name, GNS_TYPE_LOCK, &ni);
+		if (ret)
+			goto out_end;
+		a.gid = ni.gid;
+	}
+	ret = gsync_create(&t, a.gid, GSYNC_MUTEX, false, &h);
+	if (ret && name[0] && gns_unlink(r, name))
+		pr_warn("mcs_uapi: name of mutex %#llx left behind\n", a.gid);
+out_end:
+	mcs_access_end();
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int mcs_mutex_open(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, true, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	if (name[0]) {
+		ret = gns_lookup(r, name, &ni);
+		if (!ret && ni.type != GNS_TYPE_LOCK)
+			ret = -EMEDIUMTYPE;
+		if (!ret)
+			a.gid = ni.gid;
+	}
+	if (!ret)
+		ret = gsync_open(&t, a.gid, &h);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int mcs_mutex_destroy(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	ret = gsync_destroy(&t, a.gid);
+	mcs_access_end();
+	return ret;
+}
+
+static struct mcs_held_mutex *mcs_mutex_find(struct mcs_client *c, u64 gid)
+{
+	struct mcs_held_mutex *m;
+
+	list_for_each_entry(m, &c->mutexes, node)
+		if (m->gid == gid)
+			return m;
+	return NULL;
+}
+
+static int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_held_mutex *m;
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	u64 deadline = U64_MAX, now, slice;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, MCS_MUTEX_TRY | MCS_MUTEX_TIMED,
+				false, name);
+	if (ret)
+		return ret;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	if (a.flags & MCS_MUTEX_TIMED)
+		deadline = ktime_get_ns() + min_t(u64, a.timeout_ns,
+						  U64_MAX / 2);
+	for (;;) {
+		ret = mcs_enter(&r);
+		if (ret)
+			break;
+		gmm_sync_table(r, &t);
+		ret = gsync_open(&t, a.gid, &h);
+		if (!ret) {
+			now = ktime_get_ns();
+			/* 0 is a trylock: -EBUSY. */
+			slice = a.flags & MCS_MUTEX_TRY || now >= deadline ? 0 :
+				min_t(u64, deadline - now, MCS_MUTEX_SLICE_NS);
+			ret = gsync_mutex_lock(&t, &h, slice);
+		}
+		if (!ret || ret == -EOWNERDEAD)
+			mcs_node_identity(&m->owner_node, &m->owner_inc);
+		mcs_access_end();
+		if (!ret || ret == -EOWNERDEAD) {
+			/*
+			 * c->lock is taken before the access elsewhere; the
+			 * file cannot be released during this ioctl.
+			 */
+			m->gid = a.gid;
+			m->idx = h.idx;
+			mutex_lock(&c->lock);
+			list_add(&m->node, &c->mutexes);
+			mutex_unlock(&c->lock);
+			m = NULL;
+			break;
+		}
+		if (ret != -ETIMEDOUT && ret != -EBUSY)
+			break;
+		if (a.flags & MCS_MUTEX_TRY)
+			break;
+		if (ktime_get_ns() >= deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(m);
+	return ret;
+}
+
+static int mcs_mutex_unlock(struct mcs_client *c, void __user *uarg,
+			    bool consistent)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_held_mutex *m;
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	mutex_lock(&c->lock);
+	ret = -EPERM;
+	m = mcs_mutex_find(c, a.gid);
+	if (!m)
+		goto out_unlock;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	gmm_sync_table(r, &t);
+	h.idx = m->idx;
+	h.gid = m->gid;
+	if (consistent) {
+		ret = gsync_mutex_consistent(&t, &h);
+	} else {
+		ret = gsync_mutex_unlock(&t, &h);
+		if (!ret) {
+			list_del(&m->node);
+			kfree(m);
+		}
+	}
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
 static int mcs_get_info(void __user *uarg)
 {
 	struct mcs_info a;
@@ -729,6 +1006,18 @@ static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
 		return mcs_name_unlink(uarg);
 	case MCS_IOC_NAME_LOOKUP:
 		return mcs_name_lookup(uarg);
+	case MCS_IOC_MUTEX_CREATE:
+		return mcs_mutex_create(uarg);
+	case MCS_IOC_MUTEX_OPEN:
+		return mcs_mutex_open(uarg);
+	case MCS_IOC_MUTEX_DESTROY:
+		return mcs_mutex_destroy(uarg);
+	case MCS_IOC_MUTEX_LOCK:
+		return mcs_mutex_lock(c, uarg);
+	case MCS_IOC_MUTEX_UNLOCK:
+		return mcs_mutex_unlock(c, uarg, false);
+	case MCS_IOC_MUTEX_CONSISTENT:
+		return mcs_mutex_unlock(c, uarg, true);
 	default:
 		return -ENOTTY;
 	}
@@ -806,9 +1095,27 @@ static int mcs_uapi_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&c->lock);
 	INIT_LIST_HEAD(&c->shares);
+	INIT_LIST_HEAD(&c->mutexes);
 	c->pid = task_tgid_nr(current);
 	file->private_data = c;
 	return nonseekable_open(inode, file);
+}
+
+/* Abandon the mutexes a closed file still holds; inside mcs_enter(). */
+static void mcs_client_abandon(struct mcs_client *c, struct gmm_region *r)
+{
+	struct mcs_held_mutex *m, *tmp;
+	struct gsync_table t;
+
+	if (r)
+		gmm_sync_table(r, &t);
+	list_for_each_entry_safe(m, tmp, &c->mutexes, node) {
+		if (r && m->idx < t.nr)
+			glock_abandon(&t.objs[m->idx].lock, m->owner_node,
+				      m->owner_inc, c->pid);
+		list_del(&m->node);
+		kfree(m);
+	}
 }
 
 /* Give back every share of a closed file, in a worker (see the top). */
@@ -821,13 +1128,14 @@ static void mcs_client_release_work(struct work_struct *work)
 	bool entered = false;
 	int ret;
 
-	if (!list_empty(&c->shares)) {
+	if (!list_empty(&c->shares) || !list_empty(&c->mutexes)) {
 		ret = mcs_enter(&r);
 		if (ret)
-			pr_warn("mcs_uapi: shares of pid %u left to recovery: %d\n",
+			pr_warn("mcs_uapi: shares and mutexes of pid %u left to recovery: %d\n",
 				c->pid, ret);
 		entered = !ret;
 	}
+	mcs_client_abandon(c, entered ? r : NULL);
 	list_for_each_entry_safe(s, tmp, &c->shares, node) {
 		if (entered && gmm_release(r, s->gid, c->pid, s->sharer))
 			pr_warn("mcs_uapi: share of %#llx by pid %u not released\n",

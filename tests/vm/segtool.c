@@ -42,6 +42,19 @@
  *                                    by name: a new GID) while the mapping
  *                                    still reads the old content
  *
+ * Global mutexes (by name):
+ *
+ *   segtool mutex-create NAME        create it, print its GID
+ *   segtool mutex-lock NAME          lock, say how it went, unlock
+ *   segtool mutex-hold NAME          lock, say "locked", sleep until killed
+ *   segtool mutex-try NAME           trylock and a 100 ms timedlock: both
+ *                                    must fail (EBUSY, ETIMEDOUT)
+ *   segtool mutex-recover NAME       lock: must be EOWNERDEAD; consistent,
+ *                                    unlock, lock again: must be 0
+ *   segtool mutex-unrecovered NAME   lock: must be EOWNERDEAD; unlock
+ *                                    without consistent; lock again: must
+ *                                    be ENOTRECOVERABLE
+ *
  * Exit 0 on success, 1 on a failed check or error (message on stdout).
  */
 #include <errno.h>
@@ -410,6 +423,71 @@ static int name_unlink_held(const char *name)
 	return 0;
 }
 
+static int mutex_cmd(const char *cmd, const char *name)
+{
+	uint64_t gid;
+	int ret;
+
+	if (!strcmp(cmd, "mutex-create")) {
+		ret = mcs_mutex_create(ctx, name, &gid);
+		if (ret)
+			return fail("mutex create", ret);
+		printf("mutex %s gid %#llx\n", name, (unsigned long long)gid);
+		return 0;
+	}
+	ret = mcs_mutex_open(ctx, name, &gid);
+	if (ret)
+		return fail("mutex open", ret);
+	if (!strcmp(cmd, "mutex-lock")) {
+		ret = mcs_mutex_lock(ctx, gid);
+		printf("lock: %s\n", strerror(-ret));
+		if (ret)
+			return 1;
+		ret = mcs_mutex_unlock(ctx, gid);
+		return ret ? fail("unlock", ret) : 0;
+	}
+	if (!strcmp(cmd, "mutex-hold")) {
+		ret = mcs_mutex_lock(ctx, gid);
+		if (ret)
+			return fail("lock", ret);
+		printf("locked %s\n", name);
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
+	if (!strcmp(cmd, "mutex-try")) {
+		ret = expect_err("trylock", mcs_mutex_trylock(ctx, gid), EBUSY);
+		ret |= expect_err("timedlock 100 ms",
+				  mcs_mutex_timedlock(ctx, gid, 100000000), ETIMEDOUT);
+		return ret;
+	}
+	if (!strcmp(cmd, "mutex-recover")) {
+		if (expect_err("lock", mcs_mutex_lock(ctx, gid), EOWNERDEAD))
+			return 1;
+		ret = mcs_mutex_consistent(ctx, gid);
+		if (!ret)
+			ret = mcs_mutex_unlock(ctx, gid);
+		if (!ret)
+			ret = mcs_mutex_lock(ctx, gid);
+		if (!ret)
+			ret = mcs_mutex_unlock(ctx, gid);
+		if (ret)
+			return fail("consistent, unlock, lock, unlock", ret);
+		printf("recovered %s\n", name);
+		return 0;
+	}
+	if (!strcmp(cmd, "mutex-unrecovered")) {
+		if (expect_err("lock", mcs_mutex_lock(ctx, gid), EOWNERDEAD))
+			return 1;
+		ret = mcs_mutex_unlock(ctx, gid);
+		if (ret)
+			return fail("unlock", ret);
+		return expect_err("lock after unlock without consistent",
+				  mcs_mutex_lock(ctx, gid), ENOTRECOVERABLE);
+	}
+	return fail("mutex: command", -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -491,6 +569,8 @@ int main(int argc, char **argv)
 		ret = name_unlink(argv[2], argc > 3 ? argv[3] : NULL);
 	else if (!strcmp(cmd, "name-unlink-held") && argc == 3)
 		ret = name_unlink_held(argv[2]);
+	else if (!strncmp(cmd, "mutex-", 6) && argc == 3)
+		ret = mutex_cmd(cmd, argv[2]);
 	else if (!strcmp(cmd, "storm") && argc >= 4)
 		ret = storm(num(argv[2]), num(argv[3]), argc > 4 ? argv[4] : NULL);
 	else {

@@ -297,6 +297,40 @@ struct mcs_name {
 };
 MCS_ABI_SIZE(mcs_name, 112);
 
+/*
+ * Global mutexes (the region's sync area, Documentation/glock.md): POSIX
+ * robust mutex semantics across nodes. A mutex is named by a GID (chosen
+ * by the caller, without bit 62, which gns GIDs carry) or by a name (gns
+ * type lock, which then issues the GID). The lock belongs to the thread
+ * that took it through an open file; when the file is closed (the process
+ * exits or is killed) every mutex it still holds is abandoned, and when a
+ * node dies, every mutex its processes held: the next acquirer gets it
+ * with -EOWNERDEAD and must call MCS_IOC_MUTEX_CONSISTENT before unlocking,
+ * or the mutex becomes not recoverable (-ENOTRECOVERABLE for good).
+ */
+
+/* mcs_mutex.flags */
+#define MCS_MUTEX_TRY (1U << 0)   /* LOCK: never wait (-EBUSY) */
+#define MCS_MUTEX_TIMED (1U << 1) /* LOCK: wait timeout_ns at most */
+
+/*
+ * One argument for every mutex command. CREATE and OPEN: by name (name,
+ * name_len as for struct mcs_name; gid is output and must be 0) or by
+ * GID (name and name_len 0). DESTROY, LOCK, UNLOCK, CONSISTENT: by GID
+ * only. timeout_ns: LOCK with MCS_MUTEX_TIMED only, else 0.
+ */
+struct mcs_mutex {
+	__u32 abi_version;
+	__u32 flags;
+	__u64 name;	   /* user pointer to name_len bytes, or 0 */
+	__u32 name_len;
+	__u32 reserved0;
+	__u64 gid;
+	__u64 timeout_ns;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_mutex, 72);
+
 #define MCS_IOC_INFO _IOWR(MCS_IOC_TYPE, 0x01, struct mcs_info)
 #define MCS_IOC_SEG_CREATE _IOWR(MCS_IOC_TYPE, 0x10, struct mcs_seg)
 #define MCS_IOC_SEG_OPEN _IOWR(MCS_IOC_TYPE, 0x11, struct mcs_seg)
@@ -307,5 +341,11 @@ MCS_ABI_SIZE(mcs_name, 112);
 #define MCS_IOC_NAME_SEG_OPEN _IOWR(MCS_IOC_TYPE, 0x21, struct mcs_name)
 #define MCS_IOC_NAME_UNLINK _IOW(MCS_IOC_TYPE, 0x22, struct mcs_name)
 #define MCS_IOC_NAME_LOOKUP _IOWR(MCS_IOC_TYPE, 0x23, struct mcs_name)
+#define MCS_IOC_MUTEX_CREATE _IOWR(MCS_IOC_TYPE, 0x30, struct mcs_mutex)
+#define MCS_IOC_MUTEX_OPEN _IOWR(MCS_IOC_TYPE, 0x31, struct mcs_mutex)
+#define MCS_IOC_MUTEX_DESTROY _IOW(MCS_IOC_TYPE, 0x32, struct mcs_mutex)
+#define MCS_IOC_MUTEX_LOCK _IOW(MCS_IOC_TYPE, 0x33, struct mcs_mutex)
+#define MCS_IOC_MUTEX_UNLOCK _IOW(MCS_IOC_TYPE, 0x34, struct mcs_mutex)
+#define MCS_IOC_MUTEX_CONSISTENT _IOW(MCS_IOC_TYPE, 0x35, struct mcs_mutex)
 
 #endif /* _UAPI_LINUX_MCS_H */
