@@ -294,6 +294,195 @@ MCS_EXPORT int mcs_seg_stat(struct mcs_ctx *ctx, uint64_t gid,
 	return 0;
 }
 
+/* Fill the name fields of an argument; -EINVAL without a name. */
+static int mcs_name_arg(struct mcs_name *a, const char *name)
+{
+	if (!name)
+		return -EINVAL;
+	a->abi_version = MCS_ABI_VERSION;
+	a->name = (uintptr_t)name;
+	a->name_len = (uint32_t)strnlen(name, MCS_NAME_MAX + 2);
+	return 0;
+}
+
+/* Record a share granted by name, as mcs_held_add() does; lock held. */
+static int mcs_held_add_named(struct mcs_ctx *ctx, const struct mcs_name *n)
+{
+	struct mcs_seg a = {
+		.gid = n->gid,
+		.size = n->size,
+		.mmap_offset = n->mmap_offset,
+		.state = n->state,
+	};
+
+	return mcs_held_add(ctx, &a);
+}
+
+MCS_EXPORT int mcs_name_seg_create(struct mcs_ctx *ctx, const char *name,
+				   uint64_t size, int place, unsigned int mode,
+				   uint64_t *gid)
+{
+	struct mcs_name a = { .size = size, .place = place, .mode = mode };
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ret = mcs_name_arg(&a, name);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&ctx->lock);
+	ret = mcs_ioctl(ctx, MCS_IOC_NAME_SEG_CREATE, &a);
+	if (!ret) {
+		ret = mcs_held_add_named(ctx, &a);
+		if (ret)
+			ret = mcs_grant_failed(ctx, a.gid, ret);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	if (!ret && gid)
+		*gid = a.gid;
+	return ret;
+}
+
+MCS_EXPORT int mcs_name_seg_open(struct mcs_ctx *ctx, const char *name,
+				 unsigned int flags, uint64_t *gid)
+{
+	struct mcs_name a = { .flags = flags };
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ret = mcs_name_arg(&a, name);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&ctx->lock);
+	ret = mcs_ioctl(ctx, MCS_IOC_NAME_SEG_OPEN, &a);
+	if (!ret) {
+		ret = mcs_held_add_named(ctx, &a);
+		if (ret)
+			ret = mcs_grant_failed(ctx, a.gid, ret);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	if (!ret && gid)
+		*gid = a.gid;
+	return ret;
+}
+
+MCS_EXPORT int mcs_name_unlink(struct mcs_ctx *ctx, const char *name)
+{
+	struct mcs_name a = { 0 };
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ret = mcs_name_arg(&a, name);
+	if (ret)
+		return ret;
+	return mcs_ioctl(ctx, MCS_IOC_NAME_UNLINK, &a);
+}
+
+MCS_EXPORT int mcs_name_lookup(struct mcs_ctx *ctx, const char *name,
+			       uint64_t *gid, uint32_t *type)
+{
+	struct mcs_name a = { 0 };
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ret = mcs_name_arg(&a, name);
+	if (ret)
+		return ret;
+	ret = mcs_ioctl(ctx, MCS_IOC_NAME_LOOKUP, &a);
+	if (ret)
+		return ret;
+	if (gid)
+		*gid = a.gid;
+	if (type)
+		*type = a.type;
+	return 0;
+}
+
+/* Create or open a mutex by name, or by *gid without one. */
+static int mcs_mutex_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
+				  const char *name, uint64_t *gid)
+{
+	struct mcs_mutex a = { .abi_version = MCS_ABI_VERSION };
+	int ret;
+
+	if (!ctx || !gid)
+		return -EINVAL;
+	if (name) {
+		a.name = (uintptr_t)name;
+		a.name_len = (uint32_t)strnlen(name, MCS_NAME_MAX + 2);
+		if (!a.name_len)
+			return -EINVAL;
+	} else {
+		a.gid = *gid;
+	}
+	ret = mcs_ioctl(ctx, cmd, &a);
+	if (!ret)
+		*gid = a.gid;
+	return ret;
+}
+
+MCS_EXPORT int mcs_mutex_create(struct mcs_ctx *ctx, const char *name,
+				uint64_t *gid)
+{
+	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_CREATE, name, gid);
+}
+
+MCS_EXPORT int mcs_mutex_open(struct mcs_ctx *ctx, const char *name,
+			      uint64_t *gid)
+{
+	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_OPEN, name, gid);
+}
+
+static int mcs_mutex_cmd(struct mcs_ctx *ctx, unsigned long cmd, uint64_t gid,
+			 uint32_t flags, uint64_t timeout_ns)
+{
+	struct mcs_mutex a = {
+		.abi_version = MCS_ABI_VERSION,
+		.flags = flags,
+		.gid = gid,
+		.timeout_ns = timeout_ns,
+	};
+
+	if (!ctx)
+		return -EINVAL;
+	return mcs_ioctl(ctx, cmd, &a);
+}
+
+MCS_EXPORT int mcs_mutex_destroy(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_DESTROY, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_mutex_lock(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_mutex_trylock(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, MCS_MUTEX_TRY, 0);
+}
+
+MCS_EXPORT int mcs_mutex_timedlock(struct mcs_ctx *ctx, uint64_t gid,
+				   uint64_t timeout_ns)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, MCS_MUTEX_TIMED,
+			     timeout_ns);
+}
+
+MCS_EXPORT int mcs_mutex_unlock(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_UNLOCK, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_CONSISTENT, gid, 0, 0);
+}
+
 static struct mcs_range *mcs_range_at(struct mcs_range *list, uintptr_t addr)
 {
 	for (; list; list = list->next)

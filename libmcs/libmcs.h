@@ -13,7 +13,11 @@
  *   - mcs_seg_create/open/release/destroy/stat: hold global segments;
  *   - mcs_seg_map/unmap/remap: map a part of a held segment, into a
  *     reserved range or anywhere, and switch a mapping to another segment
- *     without losing its address.
+ *     without losing its address;
+ *   - mcs_name_seg_create/open, mcs_name_unlink, mcs_name_lookup: global
+ *     names of segments (like shm_open()/shm_unlink()), the same on every
+ *     node;
+ *   - mcs_mutex_*: global mutexes with robust (owner-dead) semantics.
  */
 #ifndef LIBMCS_H
 #define LIBMCS_H
@@ -52,6 +56,26 @@ int mcs_seg_open(struct mcs_ctx *ctx, uint64_t gid, unsigned int flags);
 int mcs_seg_release(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_seg_destroy(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_seg_stat(struct mcs_ctx *ctx, uint64_t gid, struct mcs_seg_stat *st);
+
+/* Names */
+int mcs_name_seg_create(struct mcs_ctx *ctx, const char *name, uint64_t size,
+			int place, unsigned int mode, uint64_t *gid);
+int mcs_name_seg_open(struct mcs_ctx *ctx, const char *name,
+		      unsigned int flags, uint64_t *gid);
+int mcs_name_unlink(struct mcs_ctx *ctx, const char *name);
+int mcs_name_lookup(struct mcs_ctx *ctx, const char *name, uint64_t *gid,
+		    uint32_t *type);
+
+/* Global mutexes: by name, or by *gid when name is NULL */
+int mcs_mutex_create(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
+int mcs_mutex_open(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
+int mcs_mutex_destroy(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_mutex_lock(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_mutex_trylock(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_mutex_timedlock(struct mcs_ctx *ctx, uint64_t gid,
+			uint64_t timeout_ns);
+int mcs_mutex_unlock(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid);
 
 /* Mappings */
 int mcs_seg_map(struct mcs_ctx *ctx, uint64_t gid, uint64_t offset,

@@ -35,6 +35,58 @@
  *                      Anyone may ask.
  * CREATE, OPEN and STAT return the segment's mmap_offset.
  *
+ * Names (struct mcs_name; the name is a user pointer and length, checked
+ * by gns_name_check(): -EINVAL, -ENAMETOOLONG):
+ *
+ * MCS_IOC_NAME_SEG_CREATE  gns_seg_create(): a new segment and its name in
+ *                      one atomic step, exclusive (-EEXIST if the name
+ *                      exists), with a GID gns issues; otherwise as
+ *                      SEG_CREATE (size, place, mode; the file holds the
+ *                      first share, writable). Returns gid and the segment.
+ * MCS_IOC_NAME_SEG_OPEN    gns_seg_open(): a share of the segment the name
+ *                      names, as SEG_OPEN (MCS_SEG_RDONLY, -EACCES,
+ *                      -EALREADY); -ENOENT without such a name,
+ *                      -EMEDIUMTYPE if it names no segment.
+ * MCS_IOC_NAME_UNLINK      gns_unlink(), like shm_unlink(): the name and
+ *                      its segment are gone at once (as SEG_DESTROY); the
+ *                      memory is freed with the last share. The segment's
+ *                      owner or CAP_SYS_ADMIN only (-EPERM); names of locks
+ *                      and events (made by other services), and names whose
+ *                      segment is already gone, CAP_SYS_ADMIN only. The
+ *                      owner is read before the unlink: a name unlinked
+ *                      and made again by another user in between is the
+ *                      one race left (the new owner's name may go).
+ * MCS_IOC_NAME_LOOKUP      gns_lookup(): the type (MCS_NAME_T_*) and gid of
+ *                      a name; anyone may ask.
+ *
+ * Global mutexes (struct mcs_mutex; gsync mutexes in the region's sync area):
+ *
+ * MCS_IOC_MUTEX_CREATE gsync_create() a mutex, by GID (non-zero, not ~0,
+ *                      without GNS_GID_BASE: -EINVAL) or by name (gns
+ *                      type lock, then the mutex with the GID gns issued;
+ *                      the name is removed again if that fails). -EEXIST,
+ *                      -ENFILE (table full). Returns the GID.
+ * MCS_IOC_MUTEX_OPEN   the GID of an existing mutex, by name or by GID;
+ *                      -ENOENT, -EMEDIUMTYPE (the name is not a lock's).
+ * MCS_IOC_MUTEX_DESTROY gsync_destroy() by GID: -EBUSY while a live owner
+ *                      holds it. A name is removed with MCS_IOC_NAME_UNLINK.
+ * MCS_IOC_MUTEX_LOCK   gsync_mutex_lock(): 0, or -EOWNERDEAD when its
+ *                      holder died (the caller holds it and must make it
+ *                      consistent), -ENOTRECOVERABLE, -EDEADLK (this thread
+ *                      holds it), -EBUSY (MCS_MUTEX_TRY), -ETIMEDOUT
+ *                      (MCS_MUTEX_TIMED), -EINTR when a fatal signal
+ *                      comes: the wait is cut in slices of at most
+ *                      MCS_MUTEX_SLICE_NS, each inside mcs_access_begin/end
+ *                      (a freeze waits no longer than a slice).
+ * MCS_IOC_MUTEX_UNLOCK gsync_mutex_unlock(); -EPERM unless this thread took
+ *                      it through this file. Unlocked while owner-dead, it
+ *                      becomes not recoverable.
+ * MCS_IOC_MUTEX_CONSISTENT gsync_mutex_consistent(); -EPERM, -EINVAL.
+ *
+ * The file records the mutexes taken through it; when it is released,
+ * each one still held is abandoned (glock_abandon()) so that the next
+ * acquirer, on any node, gets -EOWNERDEAD.
+ *
  * mmap: MAP_SHARED, offset = mmap_offset + a page-aligned offset into the
  * segment, length within it; the file must hold a share of the segment
  * (-ENXIO), writable for PROT_WRITE (-EACCES). The fabric pages are
@@ -69,7 +121,9 @@
 
 #include <uapi/linux/mcs.h>
 
+#include "../glock/gsync.h"
 #include "../gmm/gmm.h"
+#include "../gns/gns.h"
 #include "../mcs/mcs_base.h"
 
 /* The descriptor page at the end of every segment made through /dev/mcs. */
@@ -103,9 +157,22 @@ struct mcs_share {
 	atomic_t maps;	/* VMAs mapping it: release refused while > 0 */
 };
 
+/* One global mutex held through an open file. */
+struct mcs_held_mutex {
+	struct list_head node;
+	u64 gid;
+	u32 idx;	/* its slot in the sync table */
+	u32 owner_node;	/* the owner tag it was taken with */
+	u32 owner_inc;
+};
+
+/* A lock waits at most this long inside one mcs_access_begin/end. */
+#define MCS_MUTEX_SLICE_NS (500 * NSEC_PER_MSEC)
+
 struct mcs_client {
-	struct mutex lock;	/* shares */
+	struct mutex lock;	/* shares, mutexes */
 	struct list_head shares;
+	struct list_head mutexes;
 	u32 pid;		/* tgid of the opener: the gmm sharer owner */
 	struct work_struct release_work;
 };
@@ -247,11 +314,42 @@ static int mcs_seg_copy_in(struct mcs_seg *a, void __user *uarg, u32 flags,
 	return 0;
 }
 
+/* Write the descriptor of a new segment; inside mcs_enter(). */
+static void mcs_desc_write(struct gmm_region *r,
+			   const struct gmm_seg_info *info, u64 size, u32 mode)
+{
+	struct mcs_seg_desc *d;
+
+	memset(gmm_seg_ptr(r, info), 0, info->size);
+	d = mcs_desc_ptr(r, info);
+	d->gid = cpu_to_le64(info->gid);
+	d->size = cpu_to_le64(size);
+	d->uid = cpu_to_le32(from_kuid_munged(&init_user_ns, current_fsuid()));
+	d->gid_owner = cpu_to_le32(from_kgid_munged(&init_user_ns,
+						    current_fsgid()));
+	d->mode = cpu_to_le32(mode);
+	smp_store_release(&d->magic, cpu_to_le64(MCS_DESC_MAGIC));
+}
+
+/* Record a share granted to @c; inside mcs_enter(), c->lock held. */
+static void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
+			  const struct gmm_seg_info *info,
+			  const struct mcs_seg_owner *o, bool writable)
+{
+	mcs_fabric_phys(&s->phys);
+	s->phys += info->offset;
+	s->gid = info->gid;
+	s->sharer = info->sharer;
+	s->offset = info->offset;
+	s->size = o->size;
+	s->writable = writable;
+	list_add(&s->node, &c->shares);
+}
+
 static int mcs_seg_create(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_seg_owner o;
 	struct gmm_seg_info info;
-	struct mcs_seg_desc *d;
 	struct gmm_region *r;
 	struct mcs_share *s;
 	struct mcs_seg a;
@@ -275,26 +373,10 @@ static int mcs_seg_create(struct mcs_client *c, void __user *uarg)
 	ret = gmm_alloc(r, a.gid, a.size + PAGE_SIZE, a.place, c->pid, &info);
 	if (ret)
 		goto out_end;
-	memset(gmm_seg_ptr(r, &info), 0, info.size);
-	d = mcs_desc_ptr(r, &info);
-	d->gid = cpu_to_le64(a.gid);
-	d->size = cpu_to_le64(a.size);
-	d->uid = cpu_to_le32(from_kuid_munged(&init_user_ns, current_fsuid()));
-	d->gid_owner = cpu_to_le32(from_kgid_munged(&init_user_ns,
-						    current_fsgid()));
-	d->mode = cpu_to_le32(a.mode);
-	smp_store_release(&d->magic, cpu_to_le64(MCS_DESC_MAGIC));
+	mcs_desc_write(r, &info, a.size, a.mode);
 	mcs_owner_read(r, &info, &o);
-	mcs_fabric_phys(&s->phys);
+	mcs_share_add(c, s, &info, &o, true);
 	mcs_access_end();
-
-	s->phys += info.offset;
-	s->gid = a.gid;
-	s->sharer = info.sharer;
-	s->offset = info.offset;
-	s->size = o.size;
-	s->writable = true;
-	list_add(&s->node, &c->shares);
 	mutex_unlock(&c->lock);
 	mcs_seg_out(&a, &info, &o, true);
 	/* The share stays: the caller can still release or destroy it. */
@@ -341,16 +423,8 @@ static int mcs_seg_open(struct mcs_client *c, void __user *uarg)
 	ret = mcs_permit(&o, writable ? 6 : 4);
 	if (ret)
 		goto out_release;
-	mcs_fabric_phys(&s->phys);
+	mcs_share_add(c, s, &info, &o, writable);
 	mcs_access_end();
-
-	s->phys += info.offset;
-	s->gid = a.gid;
-	s->sharer = info.sharer;
-	s->offset = info.offset;
-	s->size = o.size;
-	s->writable = writable;
-	list_add(&s->node, &c->shares);
 	mutex_unlock(&c->lock);
 	mcs_seg_out(&a, &info, &o, writable);
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
@@ -456,6 +530,435 @@ static int mcs_seg_stat(struct mcs_client *c, void __user *uarg)
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/* Copy in a name argument and its name; everything after mode is output. */
+static int mcs_name_copy_in(struct mcs_name *a, void __user *uarg, u32 flags,
+			    bool create, char *name)
+{
+	int ret = MCS_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->type || a->gid || a->reserved0 ||
+	    !mcs_zero(&a->mmap_offset, offsetof(struct mcs_name, reserved0) -
+					       offsetof(struct mcs_name, mmap_offset)))
+		return -EINVAL;
+	if (!create && (a->size || a->place || a->mode))
+		return -EINVAL;
+	if (!a->name_len)
+		return -EINVAL;
+	/* One more byte for a leading '/', which is not part of the name. */
+	if (a->name_len > MCS_NAME_MAX + 1)
+		return -ENAMETOOLONG;
+	if (copy_from_user(name, u64_to_user_ptr(a->name), a->name_len))
+		return -EFAULT;
+	name[a->name_len] = '\0';
+	if (strlen(name) != a->name_len)
+		return -EINVAL;
+	return gns_name_check(name);
+}
+
+static void mcs_name_out(struct mcs_name *a, const struct gmm_seg_info *info,
+			 const struct mcs_seg_owner *o, bool writable)
+{
+	a->type = MCS_NAME_T_SEGMENT;
+	a->gid = info->gid;
+	a->size = o->size;
+	a->mmap_offset = info->offset;
+	a->owner_uid = o->uid;
+	a->owner_gid = o->gid;
+	a->mode = o->mode;
+	a->home = info->part;
+	a->nr_sharers = info->nr_sharers;
+	a->state = writable ? MCS_SEG_S_WRITABLE : 0;
+}
+
+static int mcs_name_seg_create(struct mcs_client *c, void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_name a;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, 0, true, name);
+	if (ret)
+		return ret;
+	if (!a.size || !PAGE_ALIGNED(a.size) || a.size > U64_MAX - PAGE_SIZE ||
+	    a.mode & ~MCS_SEG_MODE_MASK || a.place < MCS_PLACE_MOST_FREE)
+		return -EINVAL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* One more page for the descriptor, out of reach of mmap. */
+	ret = gns_seg_create(r, name, a.size + PAGE_SIZE, a.place, c->pid,
+			     &info, NULL);
+	if (ret)
+		goto out_end;
+	mcs_desc_write(r, &info, a.size, a.mode);
+	mcs_owner_read(r, &info, &o);
+	mcs_share_add(c, s, &info, &o, true);
+	mcs_access_end();
+	mutex_unlock(&c->lock);
+	mcs_name_out(&a, &info, &o, true);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+static int mcs_name_seg_open(struct mcs_client *c, void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_name a;
+	bool writable;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, MCS_SEG_RDONLY, false, name);
+	if (ret)
+		return ret;
+	writable = !(a.flags & MCS_SEG_RDONLY);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* The GID is known once the share is: acquire, then judge. */
+	ret = gns_seg_open(r, name, c->pid, &info);
+	if (ret)
+		goto out_end;
+	ret = -EALREADY;
+	if (mcs_share_find(c, info.gid))
+		goto out_release;
+	mcs_owner_read(r, &info, &o);
+	ret = mcs_permit(&o, writable ? 6 : 4);
+	if (ret)
+		goto out_release;
+	mcs_share_add(c, s, &info, &o, writable);
+	mcs_access_end();
+	mutex_unlock(&c->lock);
+	mcs_name_out(&a, &info, &o, writable);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_release:
+	gmm_release(r, info.gid, c->pid, info.sharer);
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+static int mcs_name_unlink(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_name a;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	ret = gns_lookup(r, name, &ni);
+	if (ret)
+		goto out_end;
+	ret = -EPERM;
+	if (ni.type == GNS_TYPE_SEGMENT && !gmm_lookup(r, ni.gid, &info)) {
+		mcs_owner_read(r, &info, &o);
+		if (mcs_is_owner(&o))
+			ret = 0;
+	} else if (capable(CAP_SYS_ADMIN)) {
+		ret = 0;
+	}
+	if (!ret)
+		ret = gns_unlink(r, name);
+out_end:
+	mcs_access_end();
+	return ret;
+}
+
+static int mcs_name_lookup(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_name a;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	ret = gns_lookup(r, name, &ni);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	a.type = ni.type;
+	a.gid = ni.gid;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+/* Copy in a mutex argument; @name gets the name if @by_name allows one. */
+static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
+			     u32 flags, bool by_name, char *name)
+{
+	int ret = MCS_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->reserved0 || (a->timeout_ns && !(a->flags & MCS_MUTEX_TIMED)))
+		return -EINVAL;
+	if ((a->flags & MCS_MUTEX_TRY) && (a->flags & MCS_MUTEX_TIMED))
+		return -EINVAL;
+	name[0] = '\0';
+	if (!a->name && !a->name_len) {
+		if (a->gid == MCS_GID_NONE || a->gid == MCS_GID_INVALID)
+			return -EINVAL;
+		return 0;
+	}
+	if (!by_name || a->gid || !a->name_len)
+		return -EINVAL;
+	if (a->name_len > MCS_NAME_MAX + 1)
+		return -ENAMETOOLONG;
+	if (copy_from_user(name, u64_to_user_ptr(a->name), a->name_len))
+		return -EFAULT;
+	name[a->name_len] = '\0';
+	if (strlen(name) != a->name_len)
+		return -EINVAL;
+	return gns_name_check(name);
+}
+
+static int mcs_mutex_create(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, true, name);
+	if (ret)
+		return ret;
+	if (!name[0] && (a.gid & GNS_GID_BASE))
+		return -EINVAL;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	if (name[0]) {
+		ret = gns_create(r, name, GNS_TYPE_LOCK, &ni);
+		if (ret)
+			goto out_end;
+		a.gid = ni.gid;
+	}
+	ret = gsync_create(&t, a.gid, GSYNC_MUTEX, false, &h);
+	if (ret && name[0] && gns_unlink(r, name))
+		pr_warn("mcs_uapi: name of mutex %#llx left behind\n", a.gid);
+out_end:
+	mcs_access_end();
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int mcs_mutex_open(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, true, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	if (name[0]) {
+		ret = gns_lookup(r, name, &ni);
+		if (!ret && ni.type != GNS_TYPE_LOCK)
+			ret = -EMEDIUMTYPE;
+		if (!ret)
+			a.gid = ni.gid;
+	}
+	if (!ret)
+		ret = gsync_open(&t, a.gid, &h);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int mcs_mutex_destroy(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	ret = gsync_destroy(&t, a.gid);
+	mcs_access_end();
+	return ret;
+}
+
+static struct mcs_held_mutex *mcs_mutex_find(struct mcs_client *c, u64 gid)
+{
+	struct mcs_held_mutex *m;
+
+	list_for_each_entry(m, &c->mutexes, node)
+		if (m->gid == gid)
+			return m;
+	return NULL;
+}
+
+static int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_held_mutex *m;
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	u64 deadline = U64_MAX, now, slice;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, MCS_MUTEX_TRY | MCS_MUTEX_TIMED,
+				false, name);
+	if (ret)
+		return ret;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	if (a.flags & MCS_MUTEX_TIMED)
+		deadline = ktime_get_ns() + min_t(u64, a.timeout_ns,
+						  U64_MAX / 2);
+	for (;;) {
+		ret = mcs_enter(&r);
+		if (ret)
+			break;
+		gmm_sync_table(r, &t);
+		ret = gsync_open(&t, a.gid, &h);
+		if (!ret) {
+			now = ktime_get_ns();
+			/* 0 is a trylock: -EBUSY. */
+			slice = a.flags & MCS_MUTEX_TRY || now >= deadline ? 0 :
+				min_t(u64, deadline - now, MCS_MUTEX_SLICE_NS);
+			ret = gsync_mutex_lock(&t, &h, slice);
+		}
+		if (!ret || ret == -EOWNERDEAD)
+			mcs_node_identity(&m->owner_node, &m->owner_inc);
+		mcs_access_end();
+		if (!ret || ret == -EOWNERDEAD) {
+			/*
+			 * c->lock is taken before the access elsewhere; the
+			 * file cannot be released during this ioctl.
+			 */
+			m->gid = a.gid;
+			m->idx = h.idx;
+			mutex_lock(&c->lock);
+			list_add(&m->node, &c->mutexes);
+			mutex_unlock(&c->lock);
+			m = NULL;
+			break;
+		}
+		if (ret != -ETIMEDOUT && ret != -EBUSY)
+			break;
+		if (a.flags & MCS_MUTEX_TRY)
+			break;
+		if (ktime_get_ns() >= deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(m);
+	return ret;
+}
+
+static int mcs_mutex_unlock(struct mcs_client *c, void __user *uarg,
+			    bool consistent)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_held_mutex *m;
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	mutex_lock(&c->lock);
+	ret = -EPERM;
+	m = mcs_mutex_find(c, a.gid);
+	if (!m)
+		goto out_unlock;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	gmm_sync_table(r, &t);
+	h.idx = m->idx;
+	h.gid = m->gid;
+	if (consistent) {
+		ret = gsync_mutex_consistent(&t, &h);
+	} else {
+		ret = gsync_mutex_unlock(&t, &h);
+		if (!ret) {
+			list_del(&m->node);
+			kfree(m);
+		}
+	}
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
 static int mcs_get_info(void __user *uarg)
 {
 	struct mcs_info a;
@@ -495,6 +998,26 @@ static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
 		return mcs_seg_destroy(uarg);
 	case MCS_IOC_SEG_STAT:
 		return mcs_seg_stat(c, uarg);
+	case MCS_IOC_NAME_SEG_CREATE:
+		return mcs_name_seg_create(c, uarg);
+	case MCS_IOC_NAME_SEG_OPEN:
+		return mcs_name_seg_open(c, uarg);
+	case MCS_IOC_NAME_UNLINK:
+		return mcs_name_unlink(uarg);
+	case MCS_IOC_NAME_LOOKUP:
+		return mcs_name_lookup(uarg);
+	case MCS_IOC_MUTEX_CREATE:
+		return mcs_mutex_create(uarg);
+	case MCS_IOC_MUTEX_OPEN:
+		return mcs_mutex_open(uarg);
+	case MCS_IOC_MUTEX_DESTROY:
+		return mcs_mutex_destroy(uarg);
+	case MCS_IOC_MUTEX_LOCK:
+		return mcs_mutex_lock(c, uarg);
+	case MCS_IOC_MUTEX_UNLOCK:
+		return mcs_mutex_unlock(c, uarg, false);
+	case MCS_IOC_MUTEX_CONSISTENT:
+		return mcs_mutex_unlock(c, uarg, true);
 	default:
 		return -ENOTTY;
 	}
@@ -572,9 +1095,27 @@ static int mcs_uapi_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&c->lock);
 	INIT_LIST_HEAD(&c->shares);
+	INIT_LIST_HEAD(&c->mutexes);
 	c->pid = task_tgid_nr(current);
 	file->private_data = c;
 	return nonseekable_open(inode, file);
+}
+
+/* Abandon the mutexes a closed file still holds; inside mcs_enter(). */
+static void mcs_client_abandon(struct mcs_client *c, struct gmm_region *r)
+{
+	struct mcs_held_mutex *m, *tmp;
+	struct gsync_table t;
+
+	if (r)
+		gmm_sync_table(r, &t);
+	list_for_each_entry_safe(m, tmp, &c->mutexes, node) {
+		if (r && m->idx < t.nr)
+			glock_abandon(&t.objs[m->idx].lock, m->owner_node,
+				      m->owner_inc, c->pid);
+		list_del(&m->node);
+		kfree(m);
+	}
 }
 
 /* Give back every share of a closed file, in a worker (see the top). */
@@ -587,13 +1128,14 @@ static void mcs_client_release_work(struct work_struct *work)
 	bool entered = false;
 	int ret;
 
-	if (!list_empty(&c->shares)) {
+	if (!list_empty(&c->shares) || !list_empty(&c->mutexes)) {
 		ret = mcs_enter(&r);
 		if (ret)
-			pr_warn("mcs_uapi: shares of pid %u left to recovery: %d\n",
+			pr_warn("mcs_uapi: shares and mutexes of pid %u left to recovery: %d\n",
 				c->pid, ret);
 		entered = !ret;
 	}
+	mcs_client_abandon(c, entered ? r : NULL);
 	list_for_each_entry_safe(s, tmp, &c->shares, node) {
 		if (entered && gmm_release(r, s->gid, c->pid, s->sharer))
 			pr_warn("mcs_uapi: share of %#llx by pid %u not released\n",
@@ -638,6 +1180,10 @@ static int __init mcs_uapi_init(void)
 
 	BUILD_BUG_ON(PAGE_SIZE != MCS_PAGE_SIZE);
 	BUILD_BUG_ON(sizeof(struct mcs_seg_desc) > PAGE_SIZE);
+	BUILD_BUG_ON(MCS_NAME_MAX != GNS_NAME_MAX);
+	BUILD_BUG_ON(MCS_NAME_T_SEGMENT != GNS_TYPE_SEGMENT ||
+		     MCS_NAME_T_LOCK != GNS_TYPE_LOCK ||
+		     MCS_NAME_T_EVENT != GNS_TYPE_EVENT);
 	mcs_uapi_wq = alloc_workqueue("mcs_uapi", WQ_UNBOUND, 0);
 	if (!mcs_uapi_wq)
 		return -ENOMEM;

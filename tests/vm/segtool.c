@@ -27,6 +27,34 @@
  *                                    that file to exist, then verify every
  *                                    kept segment.
  *
+ * Names (global, through gns; the pattern is that of the segment's GID):
+ *
+ *   segtool name-create NAME SIZE [MODE]
+ *                                    create a segment by name, map, fill;
+ *                                    print its GID
+ *   segtool name-verify NAME         open by name read-only, check it
+ *   segtool name-lookup NAME         print the GID and type it names
+ *   segtool name-unlink NAME [nobody]
+ *                                    unlink it (as user nobody if asked)
+ *   segtool name-unlink-held NAME    open by name and map, unlink: the
+ *                                    name is gone at once (lookup, open by
+ *                                    name and by GID: ENOENT, create again
+ *                                    by name: a new GID) while the mapping
+ *                                    still reads the old content
+ *
+ * Global mutexes (by name):
+ *
+ *   segtool mutex-create NAME        create it, print its GID
+ *   segtool mutex-lock NAME          lock, say how it went, unlock
+ *   segtool mutex-hold NAME          lock, say "locked", sleep until killed
+ *   segtool mutex-try NAME           trylock and a 100 ms timedlock: both
+ *                                    must fail (EBUSY, ETIMEDOUT)
+ *   segtool mutex-recover NAME       lock: must be EOWNERDEAD; consistent,
+ *                                    unlock, lock again: must be 0
+ *   segtool mutex-unrecovered NAME   lock: must be EOWNERDEAD; unlock
+ *                                    without consistent; lock again: must
+ *                                    be ENOTRECOVERABLE
+ *
  * Exit 0 on success, 1 on a failed check or error (message on stdout).
  */
 #include <errno.h>
@@ -34,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <libmcs.h>
@@ -252,6 +281,213 @@ static int storm(uint64_t base, uint64_t rounds, const char *flag)
 	return 0;
 }
 
+static int name_create(const char *name, uint64_t size, unsigned int mode)
+{
+	uint64_t gid;
+	void *p;
+	int ret;
+
+	ret = mcs_name_seg_create(ctx, name, size, MCS_PLACE_NEAREST, mode,
+				  &gid);
+	if (ret)
+		return fail("name create", ret);
+	ret = mcs_seg_map(ctx, gid, 0, size, PROT_READ | PROT_WRITE, NULL, &p);
+	if (ret)
+		return fail("map", ret);
+	fill(gid, p, size);
+	printf("created %s gid %#llx\n", name, (unsigned long long)gid);
+	return 0;
+}
+
+/* Open a name read-only and map all of it; 0 or a negative errno. */
+static int name_open_map(const char *name, uint64_t *gid, uint64_t **p,
+			 uint64_t *size)
+{
+	struct mcs_seg_stat st;
+	int ret;
+
+	ret = mcs_name_seg_open(ctx, name, MCS_SEG_RDONLY, gid);
+	if (ret)
+		return ret;
+	ret = mcs_seg_stat(ctx, *gid, &st);
+	if (ret)
+		return ret;
+	*size = st.size;
+	return mcs_seg_map(ctx, *gid, 0, st.size, PROT_READ, NULL, (void **)p);
+}
+
+static int name_verify(const char *name)
+{
+	uint64_t *p, size, gid;
+	int ret;
+
+	ret = name_open_map(name, &gid, &p, &size);
+	if (ret)
+		return fail("name open and map", ret);
+	if (check(gid, p, size))
+		return 1;
+	printf("verified %s gid %#llx, %llu bytes\n", name,
+	       (unsigned long long)gid, (unsigned long long)size);
+	ret = mcs_seg_unmap(ctx, p);
+	return ret ? fail("unmap", ret) : 0;
+}
+
+static int name_lookup(const char *name)
+{
+	uint64_t gid;
+	uint32_t type;
+	int ret;
+
+	ret = mcs_name_lookup(ctx, name, &gid, &type);
+	if (ret)
+		return fail("name lookup", ret);
+	printf("name %s gid %#llx type %u\n", name, (unsigned long long)gid,
+	       type);
+	return 0;
+}
+
+static int name_unlink(const char *name, const char *as)
+{
+	int ret;
+
+	if (as && strcmp(as, "nobody"))
+		return fail("unlink: who", -EINVAL);
+	if (as && (setgid(65534) || setuid(65534)))
+		return fail("setuid nobody", -errno);
+	ret = mcs_name_unlink(ctx, name);
+	if (ret)
+		return fail("name unlink", ret);
+	printf("unlinked %s\n", name);
+	return 0;
+}
+
+/* Expect @ret to be -@want; say what it was. */
+static int expect_err(const char *what, int ret, int want)
+{
+	if (ret != -want) {
+		printf("FAIL: %s: %s, wanted %s\n", what, strerror(-ret),
+		       strerror(want));
+		return 1;
+	}
+	printf("%s: %s\n", what, strerror(want));
+	return 0;
+}
+
+static int name_unlink_held(const char *name)
+{
+	uint64_t *p, size, gid, gid2, g;
+	struct mcs_ctx *ctx2;
+	int ret, bad = 0;
+
+	ret = name_open_map(name, &gid, &p, &size);
+	if (ret)
+		return fail("name open and map", ret);
+	ret = mcs_name_unlink(ctx, name);
+	if (ret)
+		return fail("name unlink", ret);
+	bad |= expect_err("lookup after unlink",
+			  mcs_name_lookup(ctx, name, &g, NULL), ENOENT);
+	bad |= expect_err("open by name after unlink",
+			  mcs_name_seg_open(ctx, name, MCS_SEG_RDONLY, &g),
+			  ENOENT);
+	/* From another context: this one holds a share (EALREADY). */
+	ret = mcs_open(&ctx2, NULL);
+	if (ret)
+		return fail("mcs_open", ret);
+	bad |= expect_err("open by gid after unlink",
+			  mcs_seg_open(ctx2, gid, MCS_SEG_RDONLY), ENOENT);
+	mcs_close(ctx2);
+	if (bad)
+		return 1;
+	/* The memory lives on with its last share: ours. */
+	if (check(gid, p, size))
+		return 1;
+	printf("still mapped after unlink: %llu bytes verified\n",
+	       (unsigned long long)size);
+	ret = mcs_name_seg_create(ctx, name, 4096, MCS_PLACE_NEAREST, 0600,
+				  &gid2);
+	if (ret)
+		return fail("create the name again", ret);
+	if (gid2 == gid)
+		return fail("new name, old gid", -EEXIST);
+	ret = mcs_name_unlink(ctx, name);
+	if (!ret)
+		ret = mcs_seg_release(ctx, gid2);
+	if (!ret)
+		ret = mcs_seg_unmap(ctx, p);
+	if (!ret)
+		ret = mcs_seg_release(ctx, gid);
+	if (ret)
+		return fail("clean up", ret);
+	printf("unlink-held ok\n");
+	return 0;
+}
+
+static int mutex_cmd(const char *cmd, const char *name)
+{
+	uint64_t gid;
+	int ret;
+
+	if (!strcmp(cmd, "mutex-create")) {
+		ret = mcs_mutex_create(ctx, name, &gid);
+		if (ret)
+			return fail("mutex create", ret);
+		printf("mutex %s gid %#llx\n", name, (unsigned long long)gid);
+		return 0;
+	}
+	ret = mcs_mutex_open(ctx, name, &gid);
+	if (ret)
+		return fail("mutex open", ret);
+	if (!strcmp(cmd, "mutex-lock")) {
+		ret = mcs_mutex_lock(ctx, gid);
+		printf("lock: %s\n", strerror(-ret));
+		if (ret)
+			return 1;
+		ret = mcs_mutex_unlock(ctx, gid);
+		return ret ? fail("unlock", ret) : 0;
+	}
+	if (!strcmp(cmd, "mutex-hold")) {
+		ret = mcs_mutex_lock(ctx, gid);
+		if (ret)
+			return fail("lock", ret);
+		printf("locked %s\n", name);
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
+	if (!strcmp(cmd, "mutex-try")) {
+		ret = expect_err("trylock", mcs_mutex_trylock(ctx, gid), EBUSY);
+		ret |= expect_err("timedlock 100 ms",
+				  mcs_mutex_timedlock(ctx, gid, 100000000), ETIMEDOUT);
+		return ret;
+	}
+	if (!strcmp(cmd, "mutex-recover")) {
+		if (expect_err("lock", mcs_mutex_lock(ctx, gid), EOWNERDEAD))
+			return 1;
+		ret = mcs_mutex_consistent(ctx, gid);
+		if (!ret)
+			ret = mcs_mutex_unlock(ctx, gid);
+		if (!ret)
+			ret = mcs_mutex_lock(ctx, gid);
+		if (!ret)
+			ret = mcs_mutex_unlock(ctx, gid);
+		if (ret)
+			return fail("consistent, unlock, lock, unlock", ret);
+		printf("recovered %s\n", name);
+		return 0;
+	}
+	if (!strcmp(cmd, "mutex-unrecovered")) {
+		if (expect_err("lock", mcs_mutex_lock(ctx, gid), EOWNERDEAD))
+			return 1;
+		ret = mcs_mutex_unlock(ctx, gid);
+		if (ret)
+			return fail("unlock", ret);
+		return expect_err("lock after unlock without consistent",
+				  mcs_mutex_lock(ctx, gid), ENOTRECOVERABLE);
+	}
+	return fail("mutex: command", -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -322,7 +558,20 @@ int main(int argc, char **argv)
 		printf("second reservation at %p: %s\n", addr, strerror(-ret));
 		ret = ret == -EEXIST ? 0 : 1;
 		mcs_close(ctx2);
-	} else if (!strcmp(cmd, "storm") && argc >= 4)
+	} else if (!strcmp(cmd, "name-create") && argc >= 4)
+		ret = name_create(argv[2], num(argv[3]),
+				  argc > 4 ? strtoul(argv[4], NULL, 8) : 0600);
+	else if (!strcmp(cmd, "name-verify") && argc == 3)
+		ret = name_verify(argv[2]);
+	else if (!strcmp(cmd, "name-lookup") && argc == 3)
+		ret = name_lookup(argv[2]);
+	else if (!strcmp(cmd, "name-unlink") && argc <= 4)
+		ret = name_unlink(argv[2], argc > 3 ? argv[3] : NULL);
+	else if (!strcmp(cmd, "name-unlink-held") && argc == 3)
+		ret = name_unlink_held(argv[2]);
+	else if (!strncmp(cmd, "mutex-", 6) && argc == 3)
+		ret = mutex_cmd(cmd, argv[2]);
+	else if (!strcmp(cmd, "storm") && argc >= 4)
 		ret = storm(num(argv[2]), num(argv[3]), argc > 4 ? argv[4] : NULL);
 	else {
 		fprintf(stderr, "segtool: bad command\n");

@@ -255,11 +255,98 @@ struct mcs_seg {
 };
 MCS_ABI_SIZE(mcs_seg, 96);
 
+/*
+ * Names (the global name service, Documentation/gns.md): 1..MCS_NAME_MAX
+ * bytes of printable ASCII (0x21..0x7e) without '/', optionally preceded
+ * by one '/' that is not part of the name ("/db" and "db" are the same
+ * name); "." and ".." are not names. The name is passed by user pointer
+ * and length (no NUL needed, none allowed inside): name_len 0 or a bad
+ * byte is -EINVAL; a name longer than MCS_NAME_MAX (after the optional
+ * '/') is -ENAMETOOLONG.
+ */
+#define MCS_NAME_MAX 255
+
+/* mcs_name.type: what a name names */
+#define MCS_NAME_T_SEGMENT 1
+#define MCS_NAME_T_LOCK 2
+#define MCS_NAME_T_EVENT 3
+
+/*
+ * One argument for every name command. In: abi_version, flags, name,
+ * name_len; for SEG_CREATE also size, place and mode. Every other field
+ * is output and must be zero on input. SEG_CREATE and SEG_OPEN fill in
+ * the segment fields as struct mcs_seg does; LOOKUP fills type and gid.
+ */
+struct mcs_name {
+	__u32 abi_version;
+	__u32 flags;	    /* MCS_SEG_RDONLY for NAME_SEG_OPEN, else 0 */
+	__u64 name;	    /* user pointer to name_len bytes */
+	__u32 name_len;
+	__u32 type;	    /* out: MCS_NAME_T_* */
+	__u64 gid;	    /* out: the GID the name names */
+	__u64 size;	    /* bytes, a multiple of MCS_PAGE_SIZE */
+	__s32 place;	    /* MCS_PLACE_* or a partition number */
+	__u32 mode;	    /* MCS_SEG_MODE_MASK bits */
+	__u64 mmap_offset;
+	__u32 owner_uid;
+	__u32 owner_gid;
+	__u32 home;
+	__u32 nr_sharers;
+	__u32 state;	    /* MCS_SEG_S_* */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_name, 112);
+
+/*
+ * Global mutexes (the region's sync area, Documentation/glock.md): POSIX
+ * robust mutex semantics across nodes. A mutex is named by a GID (chosen
+ * by the caller, without bit 62, which gns GIDs carry) or by a name (gns
+ * type lock, which then issues the GID). The lock belongs to the thread
+ * that took it through an open file; when the file is closed (the process
+ * exits or is killed) every mutex it still holds is abandoned, and when a
+ * node dies, every mutex its processes held: the next acquirer gets it
+ * with -EOWNERDEAD and must call MCS_IOC_MUTEX_CONSISTENT before unlocking,
+ * or the mutex becomes not recoverable (-ENOTRECOVERABLE for good).
+ */
+
+/* mcs_mutex.flags */
+#define MCS_MUTEX_TRY (1U << 0)   /* LOCK: never wait (-EBUSY) */
+#define MCS_MUTEX_TIMED (1U << 1) /* LOCK: wait timeout_ns at most */
+
+/*
+ * One argument for every mutex command. CREATE and OPEN: by name (name,
+ * name_len as for struct mcs_name; gid is output and must be 0) or by
+ * GID (name and name_len 0). DESTROY, LOCK, UNLOCK, CONSISTENT: by GID
+ * only. timeout_ns: LOCK with MCS_MUTEX_TIMED only, else 0.
+ */
+struct mcs_mutex {
+	__u32 abi_version;
+	__u32 flags;
+	__u64 name;	   /* user pointer to name_len bytes, or 0 */
+	__u32 name_len;
+	__u32 reserved0;
+	__u64 gid;
+	__u64 timeout_ns;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_mutex, 72);
+
 #define MCS_IOC_INFO _IOWR(MCS_IOC_TYPE, 0x01, struct mcs_info)
 #define MCS_IOC_SEG_CREATE _IOWR(MCS_IOC_TYPE, 0x10, struct mcs_seg)
 #define MCS_IOC_SEG_OPEN _IOWR(MCS_IOC_TYPE, 0x11, struct mcs_seg)
 #define MCS_IOC_SEG_RELEASE _IOW(MCS_IOC_TYPE, 0x12, struct mcs_seg)
 #define MCS_IOC_SEG_DESTROY _IOW(MCS_IOC_TYPE, 0x13, struct mcs_seg)
 #define MCS_IOC_SEG_STAT _IOWR(MCS_IOC_TYPE, 0x14, struct mcs_seg)
+#define MCS_IOC_NAME_SEG_CREATE _IOWR(MCS_IOC_TYPE, 0x20, struct mcs_name)
+#define MCS_IOC_NAME_SEG_OPEN _IOWR(MCS_IOC_TYPE, 0x21, struct mcs_name)
+#define MCS_IOC_NAME_UNLINK _IOW(MCS_IOC_TYPE, 0x22, struct mcs_name)
+#define MCS_IOC_NAME_LOOKUP _IOWR(MCS_IOC_TYPE, 0x23, struct mcs_name)
+#define MCS_IOC_MUTEX_CREATE _IOWR(MCS_IOC_TYPE, 0x30, struct mcs_mutex)
+#define MCS_IOC_MUTEX_OPEN _IOWR(MCS_IOC_TYPE, 0x31, struct mcs_mutex)
+#define MCS_IOC_MUTEX_DESTROY _IOW(MCS_IOC_TYPE, 0x32, struct mcs_mutex)
+#define MCS_IOC_MUTEX_LOCK _IOW(MCS_IOC_TYPE, 0x33, struct mcs_mutex)
+#define MCS_IOC_MUTEX_UNLOCK _IOW(MCS_IOC_TYPE, 0x34, struct mcs_mutex)
+#define MCS_IOC_MUTEX_CONSISTENT _IOW(MCS_IOC_TYPE, 0x35, struct mcs_mutex)
 
 #endif /* _UAPI_LINUX_MCS_H */

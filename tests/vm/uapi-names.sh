@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# uapi-names.sh - global names of segments through /dev/mcs and libmcs.
+# A segment created by name and filled on guest 0 is looked up, opened by
+# name and verified word for word on guest 1 (and "/name" is the same
+# name). Creating an existing name fails with EEXIST; a name of another
+# user's segment cannot be unlinked by nobody (EPERM). Unlinked on guest
+# 1 while guest 1 still maps it: the name is gone at once on both guests
+# (lookup, open by name and by GID: ENOENT), the mapping still reads the
+# old content, the name can be made again (a new GID). Bad names fail
+# with EINVAL, a name of 256 bytes with ENAMETOOLONG (255 is fine). The
+# checker agrees on both guests after each step.
+source "$(dirname "$0")/lib.sh"
+
+vm_setup vm-uapi-names
+vm_fabric 16M
+vm_start g0
+vm_start g1
+vm_wait_ready g0
+vm_wait_ready g1
+
+vm_expect g0 0 '' 'mcs-load'
+vm_expect g0 0 'formatted' 'mcsctl format --nodes 2'
+vm_expect g0 0 'joined as node 0' 'mcsctl join 0'
+vm_expect g1 0 '' 'mcs-load'
+vm_expect g1 0 'joined as node 1' 'mcsctl join 1'
+
+check_both()
+{
+	local g
+
+	for g in g0 g1; do
+		vm_expect "$g" 0 '0 violations' 'mcsctl check'
+	done
+}
+
+# Made on guest 0, seen, opened and read on guest 1.
+vm_expect g0 0 '^created db gid 0x' 'segtool name-create db 1M 0644'
+gid=$(grep -oE 'gid 0x[0-9a-f]+' <<<"$VM_OUT")
+vm_expect g1 0 "^name db $gid type 1" 'segtool name-lookup db'
+vm_expect g1 0 "^name /db $gid type 1" 'segtool name-lookup /db'
+vm_expect g1 0 "^verified db $gid, 1048576 bytes" 'segtool name-verify db'
+vm_expect g1 0 "^verified /db $gid" 'segtool name-verify /db'
+vm_expect g1 1 'File exists' 'segtool name-create db 4K'
+vm_expect g0 1 'File exists' 'segtool name-create /db 4K'
+vm_expect g1 1 'Operation not permitted' 'segtool name-unlink db nobody'
+vm_expect g0 0 "^verified db $gid" 'segtool name-verify db'
+check_both
+
+# Unlinked while guest 1 maps it: gone at once, the memory lives on.
+vm_expect g1 0 'unlink-held ok' 'segtool name-unlink-held db'
+vm_expect g0 1 'No such file or directory' 'segtool name-lookup db'
+vm_expect g0 1 'No such file or directory' 'segtool name-verify db'
+vm_expect g0 1 'No such file or directory' "segtool stat ${gid#gid }"
+vm_expect g1 1 'No such file or directory' 'segtool name-unlink db'
+check_both
+
+# Bad names.
+long255=$(printf 'n%.0s' $(seq 255))
+long256=${long255}n
+vm_expect g0 0 "^created $long255 gid" "segtool name-create $long255 4K"
+vm_expect g1 0 "^name /$long255 gid" "segtool name-lookup /$long255"
+vm_expect g1 0 "^unlinked" "segtool name-unlink $long255"
+vm_expect g0 1 'File name too long' "segtool name-create $long256 4K"
+vm_expect g0 1 'File name too long' "segtool name-lookup /$long256"
+for bad in . .. / // a/b "''"; do
+	vm_expect g0 1 'Invalid argument' "segtool name-create $bad 4K"
+	vm_expect g1 1 'Invalid argument' "segtool name-lookup $bad"
+done
+vm_expect g0 1 'Invalid argument' "segtool name-create \"\$(printf 'a\\tb')\" 4K"
+check_both
+vm_finish
