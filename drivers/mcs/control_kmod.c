@@ -84,26 +84,6 @@
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
 
-static bool mcs_zero(const void *p, size_t len)
-{
-	return !memchr_inv(p, 0, len);
-}
-
-/* Copy in an argument and check its header and reserved fields. */
-#define MCS_CTL_COPY_IN(arg, uptr, allowed_flags)                      \
-	({                                                             \
-		int __r = 0;                                           \
-		if (copy_from_user(&(arg), (uptr), sizeof(arg)))       \
-			__r = -EFAULT;                                 \
-		else if ((arg).abi_version != MCS_ABI_VERSION)         \
-			__r = -EPROTO;                                 \
-		else if ((arg).flags & ~(u32)(allowed_flags))          \
-			__r = -EINVAL;                                 \
-		else if (!mcs_zero((arg).reserved, sizeof((arg).reserved))) \
-			__r = -EINVAL;                                 \
-		__r;                                                   \
-	})
-
 static int mcs_ctl_format(void __user *uarg)
 {
 	struct gmm_format_params fp = { 0 };
@@ -111,7 +91,7 @@ static int mcs_ctl_format(void __user *uarg)
 	u64 size;
 	int ret;
 
-	ret = MCS_CTL_COPY_IN(a, uarg, MCS_FORMAT_FORCE);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_FORMAT_FORCE);
 	if (ret)
 		return ret;
 	if (a.reserved0)
@@ -166,7 +146,7 @@ static int mcs_ctl_join(void __user *uarg)
 	struct mcs_ctl_join a;
 	int ret;
 
-	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, 0);
 	if (ret)
 		return ret;
 	if (a.incarnation)
@@ -227,7 +207,7 @@ static int mcs_ctl_node_down(void __user *uarg)
 	struct mcs_ctl_node_down a;
 	int ret;
 
-	ret = MCS_CTL_COPY_IN(a, uarg, MCS_DOWN_MEMORY_LOST);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_DOWN_MEMORY_LOST);
 	if (ret)
 		return ret;
 	if (mutex_lock_killable(&mcs_state.state_lock))
@@ -256,7 +236,7 @@ static int mcs_ctl_recover(void __user *uarg)
 	struct mcs_ctl_recover a;
 	int ret;
 
-	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, 0);
 	if (ret)
 		return ret;
 	/* Everything after node is output: it must come in zeroed. */
@@ -296,7 +276,7 @@ static int mcs_ctl_freeze(void __user *uarg, bool freeze)
 	struct mcs_ctl_freeze a;
 	int ret;
 
-	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, 0);
 	if (ret)
 		return ret;
 	/* The write side waits for everyone touching shared state. */
@@ -353,7 +333,7 @@ static int mcs_ctl_status(void __user *uarg)
 	u32 n;
 	int ret;
 
-	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, 0);
 	if (ret)
 		return ret;
 	unodes = u64_to_user_ptr(a.nodes);
@@ -414,7 +394,7 @@ static int mcs_ctl_check(void __user *uarg)
 	struct mcs_ctl_check a;
 	int ret;
 
-	ret = MCS_CTL_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, 0);
 	if (ret)
 		return ret;
 	if (a.violations || a.segments || a.sharers || a.free_pages)

@@ -14,7 +14,11 @@
 #ifndef MCS_BASE_H
 #define MCS_BASE_H
 
+#include <linux/string.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
+
+#include <uapi/linux/mcs.h>
 
 struct device;
 struct gmm_region;
@@ -25,6 +29,30 @@ int mcs_fabric_get(void **base, u64 *size);
 int mcs_fabric_phys(phys_addr_t *phys);
 int mcs_node_identity(u32 *node, u32 *incarnation);
 struct gmm_region *mcs_region(void);
+
+static inline bool mcs_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+/*
+ * Copy in an ioctl argument of include/uapi/linux/mcs.h and check its
+ * header (ABI version, flags) and reserved fields; 0 or a negative errno.
+ * Every mcs device uses it, so every ioctl refuses the same things alike.
+ */
+#define MCS_ABI_COPY_IN(arg, uptr, allowed_flags)                           \
+	({                                                                  \
+		int __r = 0;                                                \
+		if (copy_from_user(&(arg), (uptr), sizeof(arg)))            \
+			__r = -EFAULT;                                      \
+		else if ((arg).abi_version != MCS_ABI_VERSION)              \
+			__r = -EPROTO;                                      \
+		else if ((arg).flags & ~(u32)(allowed_flags))               \
+			__r = -EINVAL;                                      \
+		else if (!mcs_zero((arg).reserved, sizeof((arg).reserved))) \
+			__r = -EINVAL;                                      \
+		__r;                                                        \
+	})
 
 /* Inside mcs_base: fabric_kmod.c hands the mapped fabric to base_kmod.c. */
 int mcs_fabric_register(struct device *dev, void *base, phys_addr_t phys,

@@ -179,26 +179,6 @@ struct mcs_client {
 
 static struct workqueue_struct *mcs_uapi_wq;
 
-static bool mcs_zero(const void *p, size_t len)
-{
-	return !memchr_inv(p, 0, len);
-}
-
-/* Copy in an argument and check its header and reserved fields. */
-#define MCS_COPY_IN(arg, uptr, allowed_flags)                               \
-	({                                                                  \
-		int __r = 0;                                                \
-		if (copy_from_user(&(arg), (uptr), sizeof(arg)))            \
-			__r = -EFAULT;                                      \
-		else if ((arg).abi_version != MCS_ABI_VERSION)              \
-			__r = -EPROTO;                                      \
-		else if ((arg).flags & ~(u32)(allowed_flags))               \
-			__r = -EINVAL;                                      \
-		else if (!mcs_zero((arg).reserved, sizeof((arg).reserved))) \
-			__r = -EINVAL;                                      \
-		__r;                                                        \
-	})
-
 /* Enter shared state as a joined node. */
 static int mcs_enter(struct gmm_region **r)
 {
@@ -299,7 +279,7 @@ static void mcs_seg_out(struct mcs_seg *a, const struct gmm_seg_info *info,
 static int mcs_seg_copy_in(struct mcs_seg *a, void __user *uarg, u32 flags,
 			   bool create)
 {
-	int ret = MCS_COPY_IN(*a, uarg, flags);
+	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
 
 	if (ret)
 		return ret;
@@ -534,7 +514,7 @@ static int mcs_seg_stat(struct mcs_client *c, void __user *uarg)
 static int mcs_name_copy_in(struct mcs_name *a, void __user *uarg, u32 flags,
 			    bool create, char *name)
 {
-	int ret = MCS_COPY_IN(*a, uarg, flags);
+	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
 
 	if (ret)
 		return ret;
@@ -728,7 +708,7 @@ static int mcs_name_lookup(void __user *uarg)
 static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
 			     u32 flags, bool by_name, char *name)
 {
-	int ret = MCS_COPY_IN(*a, uarg, flags);
+	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
 
 	if (ret)
 		return ret;
@@ -964,7 +944,7 @@ static int mcs_get_info(void __user *uarg)
 	struct mcs_info a;
 	int ret;
 
-	ret = MCS_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, 0);
 	if (ret)
 		return ret;
 	if (a.node || a.incarnation || a.page_size || a.reserved0)
