@@ -318,6 +318,25 @@ static int mcs_held_add_named(struct mcs_ctx *ctx, const struct mcs_name *n)
 	return mcs_held_add(ctx, &a);
 }
 
+/* Create or open by name, and track the share the kernel granted. */
+static int mcs_name_seg_grant(struct mcs_ctx *ctx, unsigned long cmd,
+			      struct mcs_name *a, uint64_t *gid)
+{
+	int ret;
+
+	pthread_mutex_lock(&ctx->lock);
+	ret = mcs_ioctl(ctx, cmd, a);
+	if (!ret) {
+		ret = mcs_held_add_named(ctx, a);
+		if (ret)
+			ret = mcs_grant_failed(ctx, a->gid, ret);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	if (!ret && gid)
+		*gid = a->gid;
+	return ret;
+}
+
 MCS_EXPORT int mcs_name_seg_create(struct mcs_ctx *ctx, const char *name,
 				   uint64_t size, int place, unsigned int mode,
 				   uint64_t *gid)
@@ -330,17 +349,7 @@ MCS_EXPORT int mcs_name_seg_create(struct mcs_ctx *ctx, const char *name,
 	ret = mcs_name_arg(&a, name);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&ctx->lock);
-	ret = mcs_ioctl(ctx, MCS_IOC_NAME_SEG_CREATE, &a);
-	if (!ret) {
-		ret = mcs_held_add_named(ctx, &a);
-		if (ret)
-			ret = mcs_grant_failed(ctx, a.gid, ret);
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	if (!ret && gid)
-		*gid = a.gid;
-	return ret;
+	return mcs_name_seg_grant(ctx, MCS_IOC_NAME_SEG_CREATE, &a, gid);
 }
 
 MCS_EXPORT int mcs_name_seg_open(struct mcs_ctx *ctx, const char *name,
@@ -354,17 +363,7 @@ MCS_EXPORT int mcs_name_seg_open(struct mcs_ctx *ctx, const char *name,
 	ret = mcs_name_arg(&a, name);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&ctx->lock);
-	ret = mcs_ioctl(ctx, MCS_IOC_NAME_SEG_OPEN, &a);
-	if (!ret) {
-		ret = mcs_held_add_named(ctx, &a);
-		if (ret)
-			ret = mcs_grant_failed(ctx, a.gid, ret);
-	}
-	pthread_mutex_unlock(&ctx->lock);
-	if (!ret && gid)
-		*gid = a.gid;
-	return ret;
+	return mcs_name_seg_grant(ctx, MCS_IOC_NAME_SEG_OPEN, &a, gid);
 }
 
 MCS_EXPORT int mcs_name_unlink(struct mcs_ctx *ctx, const char *name)
