@@ -77,6 +77,13 @@ static void glock_sleep(struct glock *l, u32 w, u64 timeout_ns, bool in_turn)
 	mcs_os_wait32(&l->wseq, w, timeout_ns);
 }
 
+/* Stay off the lock's line for a while (see GLOCK_BACKOFF_MAX). */
+static void glock_backoff(unsigned int pauses)
+{
+	while (pauses--)
+		mcs_os_cpu_relax();
+}
+
 /* Move the queue on to @t + 1 unless somebody already moved it further. */
 static void glock_serve_after(struct glock *l, u32 t)
 {
@@ -151,11 +158,12 @@ static int glock_try_word(const struct glock_ctx *c, struct glock *l, u64 me,
 int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 		  unsigned int flags)
 {
-	u64 me = glock_self(c), cur, deadline = 0, now, since, wait;
+	u64 me = glock_self(c), cur, deadline = 0, now, since, spun, wait;
+	u64 turn_since = 0;
 	u32 t, s, w, last_s;
-	unsigned int spins = 0;
+	unsigned int pauses = 1;
 	int ret = 0, got;
-	bool in_turn;
+	bool in_turn, asked = false;
 
 	cur = mcs_rd64_acquire(&l->owner);
 	/* Fast path: free, and the waiter in turn has not asked for it. */
@@ -179,7 +187,7 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 	t = mcs_fadd32(&l->next, 1);
 	mcs_crash_point(GLOCK_QUEUED);
 	last_s = mcs_rd32(&l->serving);
-	since = mcs_os_now_ns();
+	since = spun = mcs_os_now_ns();
 	for (;;) {
 		/* wseq before the state it guards: a wake in between is seen. */
 		w = mcs_rd32_acquire(&l->wseq);
@@ -195,12 +203,6 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 				goto leave;
 			}
 		}
-		/* Critical sections are short: look again before sleeping. */
-		if (spins++ < GLOCK_SPINS) {
-			mcs_os_cpu_relax();
-			continue;
-		}
-		spins = 0;
 		now = mcs_os_now_ns();
 		if (s != last_s) {
 			last_s = s;
@@ -216,13 +218,29 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 			ret = -ETIMEDOUT;
 			goto leave;
 		}
-		/* In turn for a while: newcomers must queue behind us now. */
-		if (in_turn && !mcs_rd32(&l->handoff))
-			mcs_wr32(&l->handoff, 1);
+		if (in_turn && !asked) {
+			if (!turn_since)
+				turn_since = now;
+			/* In turn for a while: newcomers must queue behind us. */
+			if (now - turn_since >= GLOCK_BARGE_NS) {
+				if (!mcs_rd32(&l->handoff))
+					mcs_wr32(&l->handoff, 1);
+				asked = true;
+				pauses = 1; /* the release is due: watch closely */
+			}
+		}
+		/* Critical sections are short: spin a while before sleeping. */
+		if (now - spun < GLOCK_SPIN_NS) {
+			glock_backoff(pauses);
+			if (!asked && pauses < GLOCK_BACKOFF_MAX)
+				pauses <<= 1;
+			continue;
+		}
 		wait = c->recheck_ns;
 		if (deadline && deadline - now < wait)
 			wait = deadline - now;
 		glock_sleep(l, w, wait, in_turn);
+		spun = mcs_os_now_ns();
 	}
 	mcs_crash_point(GLOCK_ADMITTED);
 	if (mcs_rd32(&l->handoff))
