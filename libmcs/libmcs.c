@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fastlock.h"
 #include "libmcs.h"
 
 #define MCS_EXPORT __attribute__((visibility("default")))
@@ -55,6 +56,7 @@ struct mcs_ctx {
 	struct mcs_held *held;
 	struct mcs_range *maps;
 	struct mcs_range *resvs;
+	struct mcs_fastlocks *fastlocks; /* mutexes opened: their lock words */
 };
 
 static long mcs_page_size(void)
@@ -87,14 +89,21 @@ MCS_EXPORT int mcs_open(struct mcs_ctx **ctxp, const char *device)
 	ret = mcs_ioctl(ctx, MCS_IOC_INFO, &info);
 	if (ret)
 		goto out_close;
+	ctx->fastlocks = mcs_fastlocks_new();
+	if (!ctx->fastlocks) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
 	ret = pthread_mutex_init(&ctx->lock, NULL);
 	if (ret) {
 		ret = -ret;
-		goto out_close;
+		goto out_fastlocks;
 	}
 	*ctxp = ctx;
 	return 0;
 
+out_fastlocks:
+	mcs_fastlocks_free(ctx->fastlocks);
 out_close:
 	close(ctx->fd);
 out_free:
@@ -132,6 +141,7 @@ MCS_EXPORT void mcs_close(struct mcs_ctx *ctx)
 	}
 	mcs_free_ranges(ctx->maps);
 	mcs_free_ranges(ctx->resvs);
+	mcs_fastlocks_free(ctx->fastlocks);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
@@ -418,9 +428,15 @@ static int mcs_mutex_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
 		a.gid = *gid;
 	}
 	ret = mcs_ioctl(ctx, cmd, &a);
-	if (!ret)
-		*gid = a.gid;
-	return ret;
+	if (ret)
+		return ret;
+	*gid = a.gid;
+	/* Without its lock word mapped, the mutex still works (ioctls). */
+	pthread_mutex_lock(&ctx->lock);
+	mcs_fastlocks_add(ctx->fastlocks, ctx->fd, a.gid, a.mmap_offset,
+			  a.lock_offset);
+	pthread_mutex_unlock(&ctx->lock);
+	return 0;
 }
 
 MCS_EXPORT int mcs_mutex_create(struct mcs_ctx *ctx, const char *name,
@@ -455,25 +471,35 @@ MCS_EXPORT int mcs_mutex_destroy(struct mcs_ctx *ctx, uint64_t gid)
 	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_DESTROY, gid, 0, 0);
 }
 
+/* Lock: the free lock in user space first, else the kernel waits. */
+static int mcs_mutex_acquire(struct mcs_ctx *ctx, uint64_t gid, uint32_t flags,
+			     uint64_t timeout_ns)
+{
+	if (ctx && !mcs_fastlock_lock(ctx->fastlocks, gid))
+		return 0;
+	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, flags, timeout_ns);
+}
+
 MCS_EXPORT int mcs_mutex_lock(struct mcs_ctx *ctx, uint64_t gid)
 {
-	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, 0, 0);
+	return mcs_mutex_acquire(ctx, gid, 0, 0);
 }
 
 MCS_EXPORT int mcs_mutex_trylock(struct mcs_ctx *ctx, uint64_t gid)
 {
-	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, MCS_MUTEX_TRY, 0);
+	return mcs_mutex_acquire(ctx, gid, MCS_MUTEX_TRY, 0);
 }
 
 MCS_EXPORT int mcs_mutex_timedlock(struct mcs_ctx *ctx, uint64_t gid,
 				   uint64_t timeout_ns)
 {
-	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, MCS_MUTEX_TIMED,
-			     timeout_ns);
+	return mcs_mutex_acquire(ctx, gid, MCS_MUTEX_TIMED, timeout_ns);
 }
 
 MCS_EXPORT int mcs_mutex_unlock(struct mcs_ctx *ctx, uint64_t gid)
 {
+	if (ctx && !mcs_fastlock_unlock(ctx->fastlocks, gid))
+		return 0;
 	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_UNLOCK, gid, 0, 0);
 }
 

@@ -165,13 +165,14 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 	int ret = 0, got;
 	bool in_turn, asked = false;
 
-	cur = mcs_rd64_acquire(&l->owner);
 	/* Fast path: free, and the waiter in turn has not asked for it. */
-	if (!cur && !mcs_rd32(&l->handoff) &&
-	    mcs_cas64(&l->owner, 0, me) == 0)
-		return glock_got(l, me, false);
-	if (mcs_rd32(&l->state) == GLOCK_NOTRECOVERABLE)
+	if (glock_fast_lock(l, me, mcs_os_thread_id()))
+		return 0;
+	cur = mcs_rd64_acquire(&l->owner);
+	if (mcs_rd32(&l->state) == GLOCK_NOTRECOVERABLE) {
+		mcs_os_wake_all(&l->wseq); /* see glock_fast_lock() */
 		return -ENOTRECOVERABLE;
+	}
 	if (cur == me && mcs_rd32(&l->tid) == mcs_os_thread_id())
 		return -EDEADLK;
 	if (flags & GLOCK_F_TRY) {
@@ -321,10 +322,8 @@ int glock_unlock(const struct glock_ctx *c, struct glock *l)
 		return -EPERM;
 	mcs_crash_point(GLOCK_RELEASED);
 	/* Claim the wake: sleepers woken once, not at every release. */
-	if (mcs_rd32(&l->need_wake) && mcs_cas32(&l->need_wake, 1, 0) == 1) {
-		mcs_fadd32(&l->wseq, 1);
+	if (glock_claim_wake(l))
 		mcs_os_wake_all(&l->wseq);
-	}
 	return 0;
 }
 

@@ -98,6 +98,81 @@ int glock_abandon(struct glock *l, u32 node, u32 incarnation, u32 pid);
 int glock_break(struct glock *l, u32 node, u32 incarnation);
 bool glock_owner_is_dead(const struct glock_ctx *c, u64 tag);
 
+/*
+ * The uncontended paths, shared by glock.c and by user space taking a
+ * lock through a mapping of its word (libmcs over /dev/mcs), where the
+ * slow path is the kernel's: anything not simple is left to it.
+ */
+
+/**
+ * glock_fast_lock - take a free lock nobody is waiting to be handed
+ * @l: the lock
+ * @me: the caller's owner tag
+ * @tid: the caller's thread id
+ *
+ * Return: true with the lock held (consistent); false if the slow path
+ * must decide (held, a handoff asked for, or not recoverable).
+ */
+static inline bool glock_fast_lock(struct glock *l, u64 me, u32 tid)
+{
+	if (mcs_rd64_acquire(&l->owner) || mcs_rd32(&l->handoff) ||
+	    mcs_cas64(&l->owner, 0, me) != 0)
+		return false;
+	mcs_wr32(&l->tid, tid);
+	/* Only an unlock while owner-dead leaves a free lock not consistent. */
+	if (likely(mcs_rd32(&l->state) == GLOCK_CONSISTENT))
+		return true;
+	mcs_wr32(&l->tid, 0);
+	mcs_cas64(&l->owner, me, 0);
+	/* Somebody may have gone to sleep seeing it held: let him look. */
+	mcs_wr32(&l->need_wake, 0);
+	mcs_fadd32(&l->wseq, 1);
+	return false;
+}
+
+/**
+ * glock_claim_wake - after a release: must the releaser wake sleepers?
+ * @l: the lock just released
+ *
+ * Claims the wake (sleepers are woken once, not at every release) and
+ * moves wseq on, which is all a polling sleeper needs.
+ *
+ * Return: true if the caller must also wake futex sleepers on wseq.
+ */
+static inline bool glock_claim_wake(struct glock *l)
+{
+	if (!mcs_rd32(&l->need_wake) || mcs_cas32(&l->need_wake, 1, 0) != 1)
+		return false;
+	mcs_fadd32(&l->wseq, 1);
+	return true;
+}
+
+/**
+ * glock_fast_unlock - release a consistent lock the caller holds
+ * @l: the lock
+ * @me: the caller's owner tag
+ * @tid: the caller's thread id
+ * @wake: set to glock_claim_wake()'s answer
+ *
+ * Return: 0 released; -EPERM if the caller does not hold it (or recovery
+ * or process cleanup replaced its tag); -EAGAIN if it is owner-dead, which
+ * the slow path (glock_unlock()) handles.
+ */
+static inline int glock_fast_unlock(struct glock *l, u64 me, u32 tid,
+				    bool *wake)
+{
+	if (mcs_rd64(&l->owner) != me || mcs_rd32(&l->tid) != tid)
+		return -EPERM;
+	if (mcs_rd32(&l->state) != GLOCK_CONSISTENT)
+		return -EAGAIN;
+	mcs_wr32(&l->tid, 0);
+	/* A full barrier: the wake flag read below cannot pass the release. */
+	if (mcs_cas64(&l->owner, me, 0) != me)
+		return -EPERM;
+	*wake = glock_claim_wake(l);
+	return 0;
+}
+
 static inline u64 glock_owner(const struct glock *l)
 {
 	return mcs_rd64_acquire(&l->owner);

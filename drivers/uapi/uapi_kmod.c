@@ -65,9 +65,11 @@
  *                      without GNS_GID_BASE: -EINVAL) or by name (gns
  *                      type lock, then the mutex with the GID gns issued;
  *                      the name is removed again if that fails). -EEXIST,
- *                      -ENFILE (table full). Returns the GID.
- * MCS_IOC_MUTEX_OPEN   the GID of an existing mutex, by name or by GID;
- *                      -ENOENT, -EMEDIUMTYPE (the name is not a lock's).
+ *                      -ENFILE (table full). Returns the GID and where
+ *                      its lock word maps (mmap_offset, lock_offset).
+ * MCS_IOC_MUTEX_OPEN   the GID of an existing mutex, by name or by GID,
+ *                      and where its lock word maps; -ENOENT,
+ *                      -EMEDIUMTYPE (the name is not a lock's).
  * MCS_IOC_MUTEX_DESTROY gsync_destroy() by GID: -EBUSY while a live owner
  *                      holds it. A name is removed with MCS_IOC_NAME_UNLINK.
  * MCS_IOC_MUTEX_LOCK   gsync_mutex_lock(): 0, or -EOWNERDEAD when its
@@ -78,14 +80,21 @@
  *                      comes: the wait is cut in slices of at most
  *                      MCS_MUTEX_SLICE_NS, each inside mcs_access_begin/end
  *                      (a freeze waits no longer than a slice).
- * MCS_IOC_MUTEX_UNLOCK gsync_mutex_unlock(); -EPERM unless this thread took
- *                      it through this file. Unlocked while owner-dead, it
- *                      becomes not recoverable.
+ * MCS_IOC_MUTEX_UNLOCK gsync_mutex_unlock(); -EPERM unless this thread
+ *                      holds it and this file opened or locked it.
+ *                      Unlocked while owner-dead, it becomes not
+ *                      recoverable.
  * MCS_IOC_MUTEX_CONSISTENT gsync_mutex_consistent(); -EPERM, -EINVAL.
  *
- * The file records the mutexes taken through it; when it is released,
- * each one still held is abandoned (glock_abandon()) so that the next
- * acquirer, on any node, gets -EOWNERDEAD.
+ * The file records the mutexes opened or taken through it, since its
+ * process may take them in user space through a mapping of the lock word
+ * (mmap of one page at mmap_offset: the fast path, libmcs); when the file
+ * is released, each one its process still holds is abandoned
+ * (glock_abandon() with the opener's tag) so that the next acquirer, on
+ * any node, gets -EOWNERDEAD.
+ *
+ * mmap of a mutex: MAP_SHARED, offset = its mmap_offset, one page,
+ * readable and writable (the page holds 32 sync objects).
  *
  * mmap: MAP_SHARED, offset = mmap_offset + a page-aligned offset into the
  * segment, length within it; the file must hold a share of the segment
@@ -157,13 +166,19 @@ struct mcs_share {
 	atomic_t maps;	/* VMAs mapping it: release refused while > 0 */
 };
 
-/* One global mutex held through an open file. */
-struct mcs_held_mutex {
+/*
+ * One global mutex an open file opened or locked: it may hold it, through
+ * the ioctls or through a mapping of its lock word (the fast path).
+ */
+struct mcs_file_mutex {
 	struct list_head node;
 	u64 gid;
 	u32 idx;	/* its slot in the sync table */
-	u32 owner_node;	/* the owner tag it was taken with */
+	u32 owner_node;	/* the owner tag it was last opened or taken with */
 	u32 owner_inc;
+	u32 lock_offset; /* of its lock word in its page */
+	u64 page_off;	/* the fabric offset of that page */
+	phys_addr_t page_phys;
 };
 
 /* A lock waits at most this long inside one mcs_access_begin/end. */
@@ -712,7 +727,8 @@ static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
 
 	if (ret)
 		return ret;
-	if (a->reserved0 || (a->timeout_ns && !(a->flags & MCS_MUTEX_TIMED)))
+	if (a->reserved0 || a->mmap_offset || a->lock_offset || a->reserved1 ||
+	    (a->timeout_ns && !(a->flags & MCS_MUTEX_TIMED)))
 		return -EINVAL;
 	if ((a->flags & MCS_MUTEX_TRY) && (a->flags & MCS_MUTEX_TIMED))
 		return -EINVAL;
@@ -734,8 +750,90 @@ static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
 	return gns_name_check(name);
 }
 
-static int mcs_mutex_create(void __user *uarg)
+static struct mcs_file_mutex *mcs_mutex_find(struct mcs_client *c, u64 gid)
 {
+	struct mcs_file_mutex *m;
+
+	list_for_each_entry(m, &c->mutexes, node)
+		if (m->gid == gid)
+			return m;
+	return NULL;
+}
+
+/*
+ * What @c must know of mutex @h, taken or opened now: slot, this node's
+ * tag, where its lock word maps. Inside mcs_enter().
+ */
+static int mcs_mutex_describe(struct gsync_table *t,
+			      const struct gsync_handle *h,
+			      struct mcs_file_mutex *d)
+{
+	phys_addr_t phys;
+	u64 size, off;
+	void *base;
+	int ret;
+
+	ret = mcs_fabric_get(&base, &size);
+	if (!ret)
+		ret = mcs_fabric_phys(&phys);
+	if (!ret)
+		ret = mcs_node_identity(&d->owner_node, &d->owner_inc);
+	if (ret)
+		return ret;
+	off = (u8 *)&t->objs[h->idx].lock - (u8 *)base;
+	d->gid = h->gid;
+	d->idx = h->idx;
+	d->page_off = round_down(off, PAGE_SIZE);
+	d->lock_offset = (u32)(off - d->page_off);
+	d->page_phys = phys + d->page_off;
+	return 0;
+}
+
+/*
+ * Record @d in @c's mutexes (or refresh its entry); outside the access,
+ * as c->lock is taken before it elsewhere. @spare: a free entry, allocated
+ * before the mutex was made or taken so that recording cannot fail;
+ * consumed (set to NULL) if used.
+ */
+static void mcs_mutex_record(struct mcs_client *c,
+			     const struct mcs_file_mutex *d,
+			     struct mcs_file_mutex **spare)
+{
+	struct mcs_file_mutex *m;
+
+	mutex_lock(&c->lock);
+	m = mcs_mutex_find(c, d->gid);
+	if (!m) {
+		m = *spare;
+		*spare = NULL;
+		list_add(&m->node, &c->mutexes);
+	}
+	m->gid = d->gid;
+	m->idx = d->idx;
+	m->owner_node = d->owner_node;
+	m->owner_inc = d->owner_inc;
+	m->lock_offset = d->lock_offset;
+	m->page_off = d->page_off;
+	m->page_phys = d->page_phys;
+	mutex_unlock(&c->lock);
+}
+
+/* The end of CREATE and OPEN: record the mutex, tell where it maps. */
+static int mcs_mutex_opened(struct mcs_client *c, void __user *uarg,
+			    struct mcs_mutex *a,
+			    const struct mcs_file_mutex *d,
+			    struct mcs_file_mutex **spare)
+{
+	mcs_mutex_record(c, d, spare);
+	a->gid = d->gid;
+	a->mmap_offset = d->page_off;
+	a->lock_offset = d->lock_offset;
+	return copy_to_user(uarg, a, sizeof(*a)) ? -EFAULT : 0;
+}
+
+static int mcs_mutex_create(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_file_mutex d, *spare;
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;
 	struct gsync_table t;
@@ -749,9 +847,13 @@ static int mcs_mutex_create(void __user *uarg)
 		return ret;
 	if (!name[0] && (a.gid & GNS_GID_BASE))
 		return -EINVAL;
+	/* Allocated first: a mutex made must not be lost to -ENOMEM. */
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare)
+		return -ENOMEM;
 	ret = mcs_enter(&r);
 	if (ret)
-		return ret;
+		goto out_free;
 	gmm_sync_table(r, &t);
 	if (name[0]) {
 		ret = gns_create(r, name, GNS_TYPE_LOCK, &ni);
@@ -760,17 +862,22 @@ static int mcs_mutex_create(void __user *uarg)
 		a.gid = ni.gid;
 	}
 	ret = gsync_create(&t, a.gid, GSYNC_MUTEX, false, &h);
+	if (!ret)
+		ret = mcs_mutex_describe(&t, &h, &d);
 	if (ret && name[0] && gns_unlink(r, name))
 		pr_warn("mcs_uapi: name of mutex %#llx left behind\n", a.gid);
 out_end:
 	mcs_access_end();
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	if (!ret)
+		ret = mcs_mutex_opened(c, uarg, &a, &d, &spare);
+out_free:
+	kfree(spare);
+	return ret;
 }
 
-static int mcs_mutex_open(void __user *uarg)
+static int mcs_mutex_open(struct mcs_client *c, void __user *uarg)
 {
+	struct mcs_file_mutex d, *spare;
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;
 	struct gsync_table t;
@@ -782,9 +889,12 @@ static int mcs_mutex_open(void __user *uarg)
 	ret = mcs_mutex_copy_in(&a, uarg, 0, true, name);
 	if (ret)
 		return ret;
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare)
+		return -ENOMEM;
 	ret = mcs_enter(&r);
 	if (ret)
-		return ret;
+		goto out_free;
 	gmm_sync_table(r, &t);
 	if (name[0]) {
 		ret = gns_lookup(r, name, &ni);
@@ -795,10 +905,14 @@ static int mcs_mutex_open(void __user *uarg)
 	}
 	if (!ret)
 		ret = gsync_open(&t, a.gid, &h);
+	if (!ret)
+		ret = mcs_mutex_describe(&t, &h, &d);
 	mcs_access_end();
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	if (!ret)
+		ret = mcs_mutex_opened(c, uarg, &a, &d, &spare);
+out_free:
+	kfree(spare);
+	return ret;
 }
 
 static int mcs_mutex_destroy(void __user *uarg)
@@ -821,20 +935,10 @@ static int mcs_mutex_destroy(void __user *uarg)
 	return ret;
 }
 
-static struct mcs_held_mutex *mcs_mutex_find(struct mcs_client *c, u64 gid)
-{
-	struct mcs_held_mutex *m;
-
-	list_for_each_entry(m, &c->mutexes, node)
-		if (m->gid == gid)
-			return m;
-	return NULL;
-}
-
 static int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 {
+	struct mcs_file_mutex d, *spare;
 	char name[MCS_NAME_MAX + 2];
-	struct mcs_held_mutex *m;
 	struct gsync_handle h;
 	struct gsync_table t;
 	struct gmm_region *r;
@@ -846,8 +950,9 @@ static int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 				false, name);
 	if (ret)
 		return ret;
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
+	/* Allocated first: a lock taken must be recorded. */
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare)
 		return -ENOMEM;
 	if (a.flags & MCS_MUTEX_TIMED)
 		deadline = ktime_get_ns() + min_t(u64, a.timeout_ns,
@@ -865,20 +970,13 @@ static int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 				min_t(u64, deadline - now, MCS_MUTEX_SLICE_NS);
 			ret = gsync_mutex_lock(&t, &h, slice);
 		}
+		/* Held: describing it cannot fail (the node is joined). */
 		if (!ret || ret == -EOWNERDEAD)
-			mcs_node_identity(&m->owner_node, &m->owner_inc);
+			mcs_mutex_describe(&t, &h, &d);
 		mcs_access_end();
 		if (!ret || ret == -EOWNERDEAD) {
-			/*
-			 * c->lock is taken before the access elsewhere; the
-			 * file cannot be released during this ioctl.
-			 */
-			m->gid = a.gid;
-			m->idx = h.idx;
-			mutex_lock(&c->lock);
-			list_add(&m->node, &c->mutexes);
-			mutex_unlock(&c->lock);
-			m = NULL;
+			/* The file cannot be released during this ioctl. */
+			mcs_mutex_record(c, &d, &spare);
 			break;
 		}
 		if (ret != -ETIMEDOUT && ret != -EBUSY)
@@ -895,7 +993,7 @@ static int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 		}
 		cond_resched();
 	}
-	kfree(m);
+	kfree(spare);
 	return ret;
 }
 
@@ -903,7 +1001,7 @@ static int mcs_mutex_unlock(struct mcs_client *c, void __user *uarg,
 			    bool consistent)
 {
 	char name[MCS_NAME_MAX + 2];
-	struct mcs_held_mutex *m;
+	struct mcs_file_mutex *m;
 	struct gsync_handle h;
 	struct gsync_table t;
 	struct gmm_region *r;
@@ -924,15 +1022,10 @@ static int mcs_mutex_unlock(struct mcs_client *c, void __user *uarg,
 	gmm_sync_table(r, &t);
 	h.idx = m->idx;
 	h.gid = m->gid;
-	if (consistent) {
+	if (consistent)
 		ret = gsync_mutex_consistent(&t, &h);
-	} else {
+	else
 		ret = gsync_mutex_unlock(&t, &h);
-		if (!ret) {
-			list_del(&m->node);
-			kfree(m);
-		}
-	}
 	mcs_access_end();
 out_unlock:
 	mutex_unlock(&c->lock);
@@ -987,9 +1080,9 @@ static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
 	case MCS_IOC_NAME_LOOKUP:
 		return mcs_name_lookup(uarg);
 	case MCS_IOC_MUTEX_CREATE:
-		return mcs_mutex_create(uarg);
+		return mcs_mutex_create(c, uarg);
 	case MCS_IOC_MUTEX_OPEN:
-		return mcs_mutex_open(uarg);
+		return mcs_mutex_open(c, uarg);
 	case MCS_IOC_MUTEX_DESTROY:
 		return mcs_mutex_destroy(uarg);
 	case MCS_IOC_MUTEX_LOCK:
@@ -1022,6 +1115,29 @@ static const struct vm_operations_struct mcs_vm_ops = {
 	.close = mcs_vm_close,
 };
 
+/*
+ * Map the page of a mutex's lock word that this file opened (the fast
+ * path); -ENXIO if @off is no such page. Under c->lock. The page holds the
+ * sync objects beside it too: see Documentation/uapi.md on what that lets
+ * a process do.
+ */
+static int mcs_mutex_mmap(struct mcs_client *c, struct vm_area_struct *vma,
+			  u64 off, unsigned long len)
+{
+	struct mcs_file_mutex *m;
+
+	list_for_each_entry(m, &c->mutexes, node)
+		if (m->page_off == off)
+			break;
+	if (list_entry_is_head(m, &c->mutexes, node))
+		return -ENXIO;
+	if (len != PAGE_SIZE)
+		return -EINVAL;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	return remap_pfn_range(vma, vma->vm_start, PHYS_PFN(m->page_phys), len,
+			       vma->vm_page_prot);
+}
+
 static int mcs_uapi_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mcs_client *c = file->private_data;
@@ -1038,7 +1154,9 @@ static int mcs_uapi_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	mutex_lock(&c->lock);
-	ret = -ENXIO;
+	ret = mcs_mutex_mmap(c, vma, off, len);
+	if (ret != -ENXIO)
+		goto out_unlock;
 	list_for_each_entry(s, &c->shares, node)
 		if (off >= s->offset && off - s->offset < s->size &&
 		    len <= s->size - (off - s->offset))
@@ -1084,7 +1202,7 @@ static int mcs_uapi_open(struct inode *inode, struct file *file)
 /* Abandon the mutexes a closed file still holds; inside mcs_enter(). */
 static void mcs_client_abandon(struct mcs_client *c, struct gmm_region *r)
 {
-	struct mcs_held_mutex *m, *tmp;
+	struct mcs_file_mutex *m, *tmp;
 	struct gsync_table t;
 
 	if (r)

@@ -54,14 +54,28 @@
  *   segtool mutex-unrecovered NAME   lock: must be EOWNERDEAD; unlock
  *                                    without consistent; lock again: must
  *                                    be ENOTRECOVERABLE
+ *   segtool mutex-fast NAME          with the lock and unlock ioctls
+ *                                    forbidden (seccomp: ENOSYS), 1000
+ *                                    lock/unlock pairs must still work (the
+ *                                    user-space fast path), trylock too
+ *   segtool mutex-fast-held NAME     the same filter, the mutex held by
+ *                                    another process: trylock must reach
+ *                                    the kernel (ENOSYS from the filter)
  *
  * Exit 0 on success, 1 on a failed check or error (message on stdout).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/mcs.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -423,6 +437,59 @@ static int name_unlink_held(const char *name)
 	return 0;
 }
 
+/*
+ * From now on ioctl(MCS_IOC_MUTEX_LOCK or _UNLOCK) fails with ENOSYS:
+ * whatever still works is done in user space.
+ */
+static int forbid_mutex_ioctls(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			 (uint32_t)MCS_IOC_MUTEX_LOCK, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			 (uint32_t)MCS_IOC_MUTEX_UNLOCK, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		return -errno;
+	return 0;
+}
+
+static int mutex_fast(const char *cmd, uint64_t gid)
+{
+	int ret, i;
+
+	ret = forbid_mutex_ioctls();
+	if (ret)
+		return fail("seccomp", ret);
+	if (!strcmp(cmd, "mutex-fast-held"))
+		return expect_err("trylock of a held mutex",
+				  mcs_mutex_trylock(ctx, gid), ENOSYS);
+	for (i = 0; i < 1000; i++) {
+		ret = mcs_mutex_lock(ctx, gid);
+		if (!ret)
+			ret = mcs_mutex_unlock(ctx, gid);
+		if (ret)
+			return fail("lock/unlock without the kernel", ret);
+	}
+	ret = mcs_mutex_trylock(ctx, gid);
+	if (!ret)
+		ret = mcs_mutex_unlock(ctx, gid);
+	if (ret)
+		return fail("trylock/unlock without the kernel", ret);
+	printf("fast path: 1000 lock/unlock pairs without the kernel\n");
+	return 0;
+}
+
 static int mutex_cmd(const char *cmd, const char *name)
 {
 	uint64_t gid;
@@ -438,6 +505,8 @@ static int mutex_cmd(const char *cmd, const char *name)
 	ret = mcs_mutex_open(ctx, name, &gid);
 	if (ret)
 		return fail("mutex open", ret);
+	if (!strncmp(cmd, "mutex-fast", 10))
+		return mutex_fast(cmd, gid);
 	if (!strcmp(cmd, "mutex-lock")) {
 		ret = mcs_mutex_lock(ctx, gid);
 		printf("lock: %s\n", strerror(-ret));

@@ -319,6 +319,16 @@ MCS_ABI_SIZE(mcs_name, 112);
  * name_len as for struct mcs_name; gid is output and must be 0) or by
  * GID (name and name_len 0). DESTROY, LOCK, UNLOCK, CONSISTENT: by GID
  * only. timeout_ns: LOCK with MCS_MUTEX_TIMED only, else 0.
+ *
+ * The user-space fast path: CREATE and OPEN also return where the mutex's
+ * lock word (a struct glock, Documentation/glock.md) can be mapped:
+ * mmap(PROT_READ | PROT_WRITE, MAP_SHARED) of one page at mmap_offset,
+ * the lock at lock_offset in it. A free lock is taken there with one
+ * compare-and-swap of the owner tag (node, incarnation, process) and
+ * released with another; anything else (waiting, owner-dead, not
+ * recoverable) goes through MCS_IOC_MUTEX_LOCK/UNLOCK. A mutex opened
+ * through a file counts as possibly held by it: when the file is
+ * released, it is abandoned if the opener's tag holds it.
  */
 struct mcs_mutex {
 	__u32 abi_version;
@@ -328,7 +338,10 @@ struct mcs_mutex {
 	__u32 reserved0;
 	__u64 gid;
 	__u64 timeout_ns;
-	__u64 reserved[4];
+	__u64 mmap_offset; /* out (CREATE, OPEN): the lock word's page */
+	__u32 lock_offset; /* out (CREATE, OPEN): its offset in that page */
+	__u32 reserved1;
+	__u64 reserved[2];
 };
 MCS_ABI_SIZE(mcs_mutex, 72);
 
