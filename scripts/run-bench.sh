@@ -4,7 +4,8 @@
 # run-bench.sh - run every benchmark in build/bench/ and collect results.
 #
 # Usage: scripts/run-bench.sh [NAME...]   (default: all, in name order,
-#                                         then tests/vm/bench.sh in a guest)
+#                                         then tests/vm/bench.sh and
+#                                         bench-handoff.sh in guests)
 #
 # A benchmark program prints each result as one line on stdout:
 #
@@ -39,8 +40,8 @@ else
 	for p in "$bench_dir"/*; do
 		[ -f "$p" ] && [ -x "$p" ] && progs+=("$p")
 	done
-	# The benchmarks of the kernel drivers run in a guest (skip: 77).
-	progs+=(tests/vm/bench.sh)
+	# The benchmarks of the kernel drivers run in guests (skip: 77).
+	progs+=(tests/vm/bench.sh tests/vm/bench-handoff.sh)
 fi
 
 if [ ${#progs[@]} -eq 0 ]; then
