@@ -10,11 +10,24 @@
  */
 #include "gmm_internal.h"
 
+/**
+ * gmm_self_node - the node this handle joined as
+ * @r: the region handle
+ *
+ * Return: the node id, or GMM_OBSERVER_NODE for a handle that never
+ * joined.
+ */
 u32 gmm_self_node(const struct gmm_region *r)
 {
 	return r->node;
 }
 
+/**
+ * gmm_self_incarnation - the incarnation this handle joined in
+ * @r: the region handle
+ *
+ * Return: the incarnation gmm_node_join() gave it (0 before joining).
+ */
 u32 gmm_self_incarnation(const struct gmm_region *r)
 {
 	return r->inc;
@@ -169,6 +182,14 @@ int gmm_node_down(struct gmm_region *r, u32 node, u32 inc, bool memory_lost)
 	return 0;
 }
 
+/**
+ * gmm_node_info - what the region says of a node
+ * @r: the region handle
+ * @node: a node id
+ * @info: filled with its state and incarnation
+ *
+ * Return: 0, or -EINVAL for a node the region has no slot for.
+ */
 int gmm_node_info(struct gmm_region *r, u32 node, struct gmm_node_info *info)
 {
 	u64 w;

@@ -595,6 +595,13 @@ out:
 	return ret;
 }
 
+/**
+ * gmm_seg_ptr - where a segment lies in this node's mapping of the region
+ * @r: the region handle
+ * @info: the segment, as gmm_alloc(), gmm_acquire() or gmm_lookup() said
+ *
+ * Return: the address of its first byte.
+ */
 void *gmm_seg_ptr(struct gmm_region *r, const struct gmm_seg_info *info)
 {
 	return r->base + info->offset;
