@@ -49,6 +49,7 @@ int gns_lookup(struct gmm_region *r, const char *name, struct gns_info *info);
 int gns_seg_open(struct gmm_region *r, const char *name, u32 pid,
 		 struct gmm_seg_info *seg);
 int gns_unlink(struct gmm_region *r, const char *name);
+int gns_unlink_gid(struct gmm_region *r, const char *name, u64 gid);
 int gns_list(struct gmm_region *r, u32 *cursor, struct gns_info *info);
 
 struct gns_recovery_report {

@@ -17,6 +17,7 @@ EXPORT_SYMBOL_GPL(gns_seg_create);
 EXPORT_SYMBOL_GPL(gns_lookup);
 EXPORT_SYMBOL_GPL(gns_seg_open);
 EXPORT_SYMBOL_GPL(gns_unlink);
+EXPORT_SYMBOL_GPL(gns_unlink_gid);
 EXPORT_SYMBOL_GPL(gns_list);
 EXPORT_SYMBOL_GPL(gns_recover);
 EXPORT_SYMBOL_GPL(gns_check);

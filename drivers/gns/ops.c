@@ -330,6 +330,25 @@ static int gns_remove(struct gmm_region *r, u32 idx)
  */
 int gns_unlink(struct gmm_region *r, const char *name)
 {
+	return gns_unlink_gid(r, name, 0);
+}
+
+/**
+ * gns_unlink_gid - gns_unlink() if the name still names @gid
+ * @r: a joined handle
+ * @name: the name
+ * @gid: the GID the caller looked up and judged (0: whatever it names)
+ *
+ * For callers that decide whether a name may go by what it names (the
+ * owner of its segment): the check and the unlink are one step under the
+ * table lock, so a name unlinked and made again in between is not removed
+ * on the strength of the old object.
+ *
+ * Return: as gns_unlink(); -ESTALE if the name names another GID now
+ * (nothing changed: look it up again).
+ */
+int gns_unlink_gid(struct gmm_region *r, const char *name, u64 gid)
+{
 	struct gns_name nm;
 	u32 idx;
 	int ret;
@@ -341,6 +360,8 @@ int gns_unlink(struct gmm_region *r, const char *name)
 		return ret;
 	gns_lock(r);
 	ret = gns_find_live(r, &nm, &idx);
+	if (!ret && gid && mcs_rd64(&gns_entry(r, idx)->gid) != gid)
+		ret = -ESTALE;
 	if (!ret)
 		ret = gns_remove(r, idx);
 	gns_unlock(r);

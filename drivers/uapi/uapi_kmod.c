@@ -53,9 +53,10 @@
  *                      owner or CAP_SYS_ADMIN only (-EPERM); names of locks
  *                      and events (made by other services), and names whose
  *                      segment is already gone, CAP_SYS_ADMIN only. The
- *                      owner is read before the unlink: a name unlinked
- *                      and made again by another user in between is the
- *                      one race left (the new owner's name may go).
+ *                      unlink removes the name only if it still names
+ *                      the GID whose owner was judged (gns_unlink_gid()),
+ *                      else judges again; -EAGAIN if the name was made
+ *                      again MCS_UNLINK_TRIES times meanwhile.
  * MCS_IOC_NAME_LOOKUP      gns_lookup(): the type (MCS_NAME_T_*) and gid of
  *                      a name; anyone may ask.
  *
@@ -662,6 +663,9 @@ out_unlock:
 	return ret;
 }
 
+/* A name made again this often during one unlink: -EAGAIN. */
+#define MCS_UNLINK_TRIES 16
+
 static int mcs_name_unlink(void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
@@ -670,7 +674,7 @@ static int mcs_name_unlink(void __user *uarg)
 	struct gns_info ni;
 	struct gmm_region *r;
 	struct mcs_name a;
-	int ret;
+	int ret, tries;
 
 	ret = mcs_name_copy_in(&a, uarg, 0, false, name);
 	if (ret)
@@ -678,22 +682,27 @@ static int mcs_name_unlink(void __user *uarg)
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
-	ret = gns_lookup(r, name, &ni);
-	if (ret)
-		goto out_end;
-	ret = -EPERM;
-	if (ni.type == GNS_TYPE_SEGMENT && !gmm_lookup(r, ni.gid, &info)) {
-		mcs_owner_read(r, &info, &o);
-		if (mcs_is_owner(&o))
+	/* Judge what the name names, unlink only if it still names that. */
+	for (tries = 0; tries < MCS_UNLINK_TRIES; tries++) {
+		ret = gns_lookup(r, name, &ni);
+		if (ret)
+			break;
+		ret = -EPERM;
+		if (ni.type == GNS_TYPE_SEGMENT &&
+		    !gmm_lookup(r, ni.gid, &info)) {
+			mcs_owner_read(r, &info, &o);
+			if (mcs_is_owner(&o))
+				ret = 0;
+		} else if (capable(CAP_SYS_ADMIN)) {
 			ret = 0;
-	} else if (capable(CAP_SYS_ADMIN)) {
-		ret = 0;
+		}
+		if (!ret)
+			ret = gns_unlink_gid(r, name, ni.gid);
+		if (ret != -ESTALE)
+			break;
 	}
-	if (!ret)
-		ret = gns_unlink(r, name);
-out_end:
 	mcs_access_end();
-	return ret;
+	return ret == -ESTALE ? -EAGAIN : ret;
 }
 
 static int mcs_name_lookup(void __user *uarg)

@@ -207,8 +207,13 @@ static void test_create_lookup_unlink(void)
 	ASSERT_EQ(gns_recover(obs, NULL), -ENOTCONN);
 	ASSERT_EQ(gns_gid_alloc(h[0], &gid), 0);
 
+	/* Unlink of what a name named before: refused, nothing changes. */
+	ASSERT_EQ(gns_unlink_gid(h[1], "lock0", a.gid + 1), -ESTALE);
+	ASSERT_EQ(gns_lookup(h[0], "lock0", &b), 0);
+	CU_ASSERT_EQUAL(b.gid, a.gid);
+
 	/* Unlink is immediate, from any node; the name can come back. */
-	ASSERT_EQ(gns_unlink(h[1], "/lock0"), 0);
+	ASSERT_EQ(gns_unlink_gid(h[1], "/lock0", a.gid), 0);
 	ASSERT_EQ(gns_lookup(h[0], "lock0", NULL), -ENOENT);
 	ASSERT_EQ(gns_unlink(h[0], "lock0"), -ENOENT);
 	ASSERT_EQ(gns_create(h[3], "lock0", GNS_TYPE_EVENT, &b), 0);
