@@ -161,7 +161,7 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 	u64 me = glock_self(c), cur, deadline = 0, now, since, spun, wait;
 	u64 turn_since = 0;
 	u32 t, s, w, last_s;
-	unsigned int pauses = 1;
+	unsigned int pauses = GLOCK_BACKOFF_MIN;
 	int ret = 0, got;
 	bool in_turn, asked = false;
 

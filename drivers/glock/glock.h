@@ -69,14 +69,16 @@ struct glock_ctx {
 #define GLOCK_RECHECK_NS 2000000ULL
 /*
  * A waiter spins before it sleeps, looking at the lock line less and less
- * often (up to GLOCK_BACKOFF_MAX CPU pauses between looks) so that it does
- * not steal the line from the holder at every look. The waiter in turn lets
+ * often (from GLOCK_BACKOFF_MIN up to GLOCK_BACKOFF_MAX CPU pauses between
+ * looks) so that it does not steal the line from the holder at every look
+ * (and see it free for an instant and take it). The waiter in turn lets
  * newcomers (typically the holder, coming straight back) barge for
  * GLOCK_BARGE_NS before it asks for a handoff: bursts keep a contended
  * lock's line in one cache, the handoff bounds what the waiter loses.
  */
 #define GLOCK_BARGE_NS 20000ULL
 #define GLOCK_SPIN_NS 50000ULL
+#define GLOCK_BACKOFF_MIN 64
 #define GLOCK_BACKOFF_MAX 128
 /* A waiter that is not in turn and finds the lock free sleeps this long. */
 #define GLOCK_POLL_NS 1000000ULL
