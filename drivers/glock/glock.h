@@ -50,8 +50,11 @@ struct glock {
 	__le32 need_wake; /* a waiter sleeps: the next release wakes */
 	__le32 handoff;   /* the waiter in turn waited long: no barging */
 	__le32 reserved0;
-	__le64 reserved[4];
+	__le64 reserved[3];
 };
+
+/* The region format, and the ABI of a lock word mapped into user space. */
+_Static_assert(sizeof(struct glock) == 64, "a glock is one cache line");
 
 /* The per-node (user space: per-process) context every call takes. */
 struct glock_ctx {

@@ -47,18 +47,40 @@ static struct gsync_obj *gsync_get(struct gsync_table *t,
 }
 
 /**
- * gsync_create - make a global mutex or event
+ * gsync_create - make a global mutex or event, root's with mode 0600
  * @t: the table
  * @gid: its name (not 0)
  * @type: enum gsync_type
  * @signaled: events: start set
  * @h: filled with its handle
  *
- * Return: 0, -EINVAL, -EEXIST, -ENOSPC (table full), or an error of the
- * table lock.
+ * Return: as gsync_create_owned().
  */
 int gsync_create(struct gsync_table *t, u64 gid, u32 type, bool signaled,
 		 struct gsync_handle *h)
+{
+	static const struct gsync_owner root = {
+		.mode = GSYNC_OWNER_DEFAULT_MODE,
+	};
+
+	return gsync_create_owned(t, gid, type, signaled, &root, h);
+}
+
+/**
+ * gsync_create_owned - make a global mutex or event with an owner
+ * @t: the table
+ * @gid: its name (not 0)
+ * @type: enum gsync_type
+ * @signaled: events: start set
+ * @owner: recorded with it, before it can be found
+ * @h: filled with its handle
+ *
+ * Return: 0, -EINVAL, -EEXIST, -ENOSPC (table full), or an error of the
+ * table lock.
+ */
+int gsync_create_owned(struct gsync_table *t, u64 gid, u32 type,
+		       bool signaled, const struct gsync_owner *owner,
+		       struct gsync_handle *h)
 {
 	struct gsync_obj *o;
 	int ret, i, slot = -1;
@@ -87,12 +109,39 @@ int gsync_create(struct gsync_table *t, u64 gid, u32 type, bool signaled,
 	glock_init(&o->lock);
 	mcs_wr32(&o->type, type);
 	mcs_wr32(&o->signaled, signaled ? 1 : 0);
+	mcs_wr32(&o->uid, owner->uid);
+	mcs_wr32(&o->gid_owner, owner->gid);
+	mcs_wr32(&o->mode, owner->mode);
 	mcs_wr64_release(&o->gid, gid);
 	h->idx = (u32)slot;
 	h->gid = gid;
 out_unlock:
 	glock_unlock(t->ctx, &t->hdr->lock);
 	return ret;
+}
+
+/**
+ * gsync_owner - who owns an object, and its mode
+ * @t: the table
+ * @h: its handle
+ * @owner: filled in
+ *
+ * Return: 0, or -ENOENT if the object is gone (its slot reused).
+ */
+int gsync_owner(struct gsync_table *t, const struct gsync_handle *h,
+		struct gsync_owner *owner)
+{
+	struct gsync_obj *o;
+
+	if (!h->gid || h->idx >= t->nr)
+		return -ENOENT;
+	o = &t->objs[h->idx];
+	owner->uid = mcs_rd32(&o->uid);
+	owner->gid = mcs_rd32(&o->gid_owner);
+	owner->mode = mcs_rd32(&o->mode);
+	/* Read after: a slot reused meanwhile shows another GID. */
+	mcs_os_mb();
+	return mcs_rd64(&o->gid) == h->gid ? 0 : -ENOENT;
 }
 
 /**
@@ -125,6 +174,23 @@ int gsync_open(struct gsync_table *t, u64 gid, struct gsync_handle *h)
  */
 int gsync_destroy(struct gsync_table *t, u64 gid)
 {
+	return gsync_destroy_owned(t, gid, GSYNC_ANY_UID);
+}
+
+/**
+ * gsync_destroy_owned - gsync_destroy() if @uid owns the object
+ * @t: the table
+ * @gid: its name
+ * @uid: the owner it must have, or GSYNC_ANY_UID
+ *
+ * The owner is judged under the table lock, so an object destroyed and
+ * made again by another user meanwhile is not removed on the old
+ * owner's behalf.
+ *
+ * Return: as gsync_destroy(); -EPERM if another user owns it.
+ */
+int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid)
+{
 	struct gsync_obj *o;
 	u64 owner;
 	int ret, i;
@@ -138,6 +204,10 @@ int gsync_destroy(struct gsync_table *t, u64 gid)
 		goto out_unlock;
 	}
 	o = &t->objs[i];
+	if (uid != GSYNC_ANY_UID && mcs_rd32(&o->uid) != uid) {
+		ret = -EPERM;
+		goto out_unlock;
+	}
 	owner = glock_owner(&o->lock);
 	if (mcs_rd32(&o->type) == GSYNC_MUTEX && owner &&
 	    !glock_owner_is_dead(t->ctx, owner)) {

@@ -35,9 +35,30 @@ struct gsync_obj {
 	__le32 type;       /* enum gsync_type */
 	__le32 signaled;   /* events: 1 = set */
 	__le32 seq;        /* events: sleepers wait on it; bumped by set */
-	__le32 reserved0;
-	__le64 reserved[5];
+	__le32 mode;       /* struct gsync_owner, written before gid */
+	__le32 uid;
+	__le32 gid_owner;
+	__le64 reserved[4];
 };
+
+/* The region format: two cache lines an object. */
+_Static_assert(sizeof(struct gsync_obj) == 128, "gsync_obj is 128 bytes");
+
+/*
+ * Who made an object and what others may do with it (file-like rwx bits,
+ * judged by the host: the uapi driver). The core only keeps it, and lets
+ * gsync_destroy_owned() remove an object only for its owner.
+ */
+struct gsync_owner {
+	u32 uid;
+	u32 gid;
+	u32 mode;
+};
+
+/* What gsync_create() records: root's, 0600. */
+#define GSYNC_OWNER_DEFAULT_MODE 0600
+/* gsync_destroy_owned(): any owner will do. */
+#define GSYNC_ANY_UID (~0U)
 
 struct gsync_hdr {
 	struct glock lock; /* serialises create and destroy */
@@ -45,6 +66,8 @@ struct gsync_hdr {
 	__le32 reserved0;
 	__le64 reserved[7];
 };
+
+_Static_assert(sizeof(struct gsync_hdr) == 128, "gsync_hdr is 128 bytes");
 
 /* A node's view of the table (process-local, built by the region owner). */
 struct gsync_table {
@@ -67,8 +90,14 @@ static inline u64 gsync_area_size(u32 nr)
 
 int gsync_create(struct gsync_table *t, u64 gid, u32 type, bool signaled,
 		 struct gsync_handle *h);
+int gsync_create_owned(struct gsync_table *t, u64 gid, u32 type,
+		       bool signaled, const struct gsync_owner *owner,
+		       struct gsync_handle *h);
+int gsync_owner(struct gsync_table *t, const struct gsync_handle *h,
+		struct gsync_owner *owner);
 int gsync_open(struct gsync_table *t, u64 gid, struct gsync_handle *h);
 int gsync_destroy(struct gsync_table *t, u64 gid);
+int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid);
 
 int gsync_mutex_lock(struct gsync_table *t, const struct gsync_handle *h,
 		     u64 timeout_ns);

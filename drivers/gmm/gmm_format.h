@@ -38,7 +38,7 @@
 
 #define GMM_MAGIC 0x314d4d47534d434dULL /* "MCSGMM1" + 0x31, little-endian */
 /* 2: glock table locks, sync area; 3: and the gns area. */
-#define GMM_VERSION 3
+#define GMM_VERSION 4
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
 #define GMM_PAGE_SIZE MCS_PAGE_SIZE
 #define GMM_MAX_NODES MCS_MAX_NODES

@@ -27,7 +27,7 @@
 struct gns_header {
 	/* The table lock (Documentation/glock.md), padded to 128 bytes. */
 	struct glock lock;
-	__le64 lock_pad[7];
+	__le64 lock_pad[8];
 	/* GIDs issued so far: advanced by compare-and-swap, never lowered. */
 	__le64 gid_next;
 	/* Transaction sequence number, under the lock. */

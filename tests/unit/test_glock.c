@@ -606,6 +606,33 @@ static void test_events(void)
 	teardown();
 }
 
+/* Owners are kept with the object; destroy_owned judges under the lock. */
+static void test_owners(void)
+{
+	const struct gsync_owner alice = { .uid = 1000, .gid = 100,
+					   .mode = 0640 };
+	struct gsync_owner o;
+	struct gsync_handle h, d;
+
+	setup();
+	ASSERT_EQ(gsync_create_owned(&tab, ++gid_seq, GSYNC_MUTEX, false,
+				     &alice, &h), 0);
+	ASSERT_EQ(gsync_owner(&tab, &h, &o), 0);
+	CU_ASSERT(o.uid == 1000 && o.gid == 100 && o.mode == 0640);
+	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, 1001), -EPERM);
+	ASSERT_EQ(gsync_open(&tab, h.gid, &d), 0);
+	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, 1000), 0);
+	ASSERT_EQ(gsync_owner(&tab, &h, &o), -ENOENT);
+	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, 1000), -ENOENT);
+
+	/* The default owner: root, 0600; any owner will do for destroy. */
+	ASSERT_EQ(gsync_create(&tab, ++gid_seq, GSYNC_EVENT_AUTO, false, &h), 0);
+	ASSERT_EQ(gsync_owner(&tab, &h, &o), 0);
+	CU_ASSERT(o.uid == 0 && o.gid == 0 && o.mode == 0600);
+	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, GSYNC_ANY_UID), 0);
+	teardown();
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -617,6 +644,7 @@ int main(void)
 		{ "no lost wake-ups: 16 sleepers in 8 processes", test_no_lost_wakeups },
 		{ "FIFO order of queued processes", test_fifo },
 		{ "global events: manual and auto reset", test_events },
+		{ "owners and modes of sync objects", test_owners },
 	};
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
