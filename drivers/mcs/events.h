@@ -76,6 +76,7 @@ int mcs_event_dispatch(struct mcs_events *es);
 int mcs_event_wait(struct mcs_events *es, u64 timeout_ns);
 int mcs_event_ack(struct mcs_events *es, u64 seq);
 u64 mcs_event_seq(struct mcs_events *es);
+u64 mcs_event_seen(struct mcs_events *es);
 int mcs_event_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
 			   u32 *expected);
 

@@ -26,6 +26,7 @@ EXPORT_SYMBOL_GPL(mcs_event_dispatch);
 EXPORT_SYMBOL_GPL(mcs_event_wait);
 EXPORT_SYMBOL_GPL(mcs_event_ack);
 EXPORT_SYMBOL_GPL(mcs_event_seq);
+EXPORT_SYMBOL_GPL(mcs_event_seen);
 EXPORT_SYMBOL_GPL(mcs_event_leave_status);
 EXPORT_SYMBOL_GPL(mcs_node_crashed);
 EXPORT_SYMBOL_GPL(mcs_planned_leave);

@@ -354,13 +354,19 @@ MCS_ABI_SIZE(mcs_mutex, 72);
 /* mcs_notify_rec.flags of NODE_DOWN, RESOURCE_LOST, RECOVERY_DONE */
 #define MCS_EVF_PLANNED 0x1 /* the end of a planned leave, not a crash */
 
+/* What applications may subscribe to (LEAVING, which planned leave
+ * waits to be acknowledged, is not offered yet: -EOPNOTSUPP). */
+#define MCS_EV_APP_MASK                                                     \
+	(MCS_EV_MASK(MCS_EV_NODE_DOWN) | MCS_EV_MASK(MCS_EV_NODE_UP) |      \
+	 MCS_EV_MASK(MCS_EV_RESOURCE_LOST) | MCS_EV_MASK(MCS_EV_RECOVERY_DONE))
+
 /*
- * MCS_IOC_NOTIFY_SUBSCRIBE: in mask (MCS_EV_MASK() bits within
- * MCS_EV_ALL, at least one); out seq (the last record of the cluster log
- * before the subscription: later ones are delivered) and record_size
- * (sizeof(struct mcs_notify_rec)). Once per file.
- * MCS_IOC_NOTIFY_ACK: in seq, a MCS_EV_LEAVING record's; mask and
- * record_size 0.
+ * MCS_IOC_NOTIFY_SUBSCRIBE: in mask (MCS_EV_MASK() bits of
+ * MCS_EV_APP_MASK, at least one; MCS_EV_OVERRUN's may be set, it comes
+ * anyway); out seq (the last record of the
+ * cluster log before the subscription: exactly the later ones are
+ * delivered) and record_size (sizeof(struct mcs_notify_rec)). Once per
+ * file (-EALREADY); the subscription ends when the file is closed.
  */
 struct mcs_notify {
 	__u32 abi_version;
@@ -435,7 +441,6 @@ MCS_ABI_SIZE(mcs_gevent, 72);
 #define MCS_IOC_MUTEX_UNLOCK _IOW(MCS_IOC_TYPE, 0x34, struct mcs_mutex)
 #define MCS_IOC_MUTEX_CONSISTENT _IOW(MCS_IOC_TYPE, 0x35, struct mcs_mutex)
 #define MCS_IOC_NOTIFY_SUBSCRIBE _IOWR(MCS_IOC_TYPE, 0x40, struct mcs_notify)
-#define MCS_IOC_NOTIFY_ACK _IOW(MCS_IOC_TYPE, 0x41, struct mcs_notify)
 #define MCS_IOC_GEVENT_CREATE _IOWR(MCS_IOC_TYPE, 0x50, struct mcs_gevent)
 #define MCS_IOC_GEVENT_OPEN _IOWR(MCS_IOC_TYPE, 0x51, struct mcs_gevent)
 #define MCS_IOC_GEVENT_DESTROY _IOW(MCS_IOC_TYPE, 0x52, struct mcs_gevent)
