@@ -1110,11 +1110,12 @@ static int mcs_notify_subscribe(struct mcs_client *c, void __user *uarg)
 	ret = MCS_ABI_COPY_IN(a, uarg, 0);
 	if (ret)
 		return ret;
-	if (a.record_size || a.seq || !(a.mask & MCS_EV_APP_MASK) ||
-	    a.mask & ~MCS_EV_ALL)
+	if (a.record_size || a.seq || a.mask & ~MCS_EV_ALL)
 		return -EINVAL;
 	if (a.mask & MCS_EV_MASK(MCS_EV_LEAVING))
 		return -EOPNOTSUPP;
+	if (!(a.mask & MCS_EV_APP_MASK))
+		return -EINVAL;
 	n = kzalloc(sizeof(*n), GFP_KERNEL);
 	if (!n)
 		return -ENOMEM;
