@@ -15,6 +15,7 @@
 
 #include "events.h"
 #include "member.h"
+#include "notifyq.h"
 #include "mcs_base.h"
 
 EXPORT_SYMBOL_GPL(mcs_events_open);
@@ -32,6 +33,9 @@ EXPORT_SYMBOL_GPL(mcs_node_crashed);
 EXPORT_SYMBOL_GPL(mcs_planned_leave);
 EXPORT_SYMBOL_GPL(mcs_node_joined);
 EXPORT_SYMBOL_GPL(mcs_node_recovered);
+EXPORT_SYMBOL_GPL(mcs_notifyq_push);
+EXPORT_SYMBOL_GPL(mcs_notifyq_peek);
+EXPORT_SYMBOL_GPL(mcs_notifyq_pop);
 
 /* A membership change made here: post its events (inside the access). */
 static int mcs_events_member_change(struct notifier_block *nb,

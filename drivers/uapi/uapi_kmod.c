@@ -100,7 +100,7 @@
  *                      returns as many whole records as fit, oldest first
  *                      (a buffer smaller than one record: -EINVAL; none
  *                      pending: -EAGAIN with O_NONBLOCK, else it sleeps,
- *                      interruptibly). The file keeps MCS_NOTIFY_QUEUE
+ *                      interruptibly). The file keeps MCS_NOTIFYQ_LEN
  *                      records; what it cannot keep, and what the cluster
  *                      log overwrote before this node read it, comes as
  *                      one MCS_EV_OVERRUN record (seq: the first missed,
@@ -180,6 +180,7 @@
 #include "../gns/gns.h"
 #include "../mcs/events.h"
 #include "../mcs/mcs_base.h"
+#include "../mcs/notifyq.h"
 
 /* The descriptor page at the end of every segment made through /dev/mcs. */
 #define MCS_DESC_MAGIC 0x3143534544534d43ULL /* "CMSDESC1" */
@@ -224,21 +225,19 @@ struct mcs_held_mutex {
 /* A lock waits at most this long inside one mcs_access_begin/end. */
 #define MCS_MUTEX_SLICE_NS (500 * NSEC_PER_MSEC)
 
-/* Records a subscribed file keeps; more become one MCS_EV_OVERRUN. */
-#define MCS_NOTIFY_QUEUE 64
 /* How often the node's event service reads the cluster log. */
 #define MCS_NOTIFY_POLL_MS 50
 
-/* A file's subscription to cluster events. */
+/*
+ * A file's subscription to cluster events: MCS_NOTIFYQ_LEN records are
+ * kept, more become one MCS_EV_OVERRUN (notifyq.c).
+ */
 struct mcs_notifier {
 	struct mcs_event_sub *sub;	/* in mcs_notify_svc.es */
-	spinlock_t qlock;		/* q, head, count, missed* */
+	spinlock_t qlock;		/* q */
 	wait_queue_head_t wq;		/* readers and pollers */
 	struct mutex rlock;		/* one reader at a time */
-	u32 head, count;
-	u64 missed;			/* records lost since the queue filled */
-	u64 missed_seq;			/* the first of them */
-	struct mcs_notify_rec q[MCS_NOTIFY_QUEUE];
+	struct mcs_notifyq q;
 };
 
 struct mcs_client {
@@ -1025,63 +1024,19 @@ out_unlock:
 	return ret;
 }
 
-/* Queue one record; n->qlock held, room checked. */
-static void mcs_notify_push(struct mcs_notifier *n,
-			    const struct mcs_notify_rec *rec)
-{
-	n->q[(n->head + n->count) % MCS_NOTIFY_QUEUE] = *rec;
-	n->count++;
-}
-
-/* Queue what was missed as one OVERRUN record; n->qlock held, room. */
-static void mcs_notify_push_missed(struct mcs_notifier *n)
-{
-	struct mcs_notify_rec rec = {
-		.abi_version = MCS_ABI_VERSION,
-		.type = MCS_EV_OVERRUN,
-		.seq = n->missed_seq,
-		.arg = n->missed,
-	};
-
-	mcs_notify_push(n, &rec);
-	n->missed = 0;
-}
-
 /*
  * The subscriber callback, called by mcs_event_dispatch() in sequence
  * order with mcs_notify_svc.lock held: queue the record (or count it as
- * missed, behind the records already queued) and wake the file's readers.
+ * missed) and wake the file's readers and pollers.
  */
 static void mcs_notify_deliver(void *arg, const struct mcs_event *ev)
 {
 	struct mcs_notifier *n = arg;
-	struct mcs_notify_rec rec = {
-		.abi_version = MCS_ABI_VERSION,
-		.type = ev->type,
-		.seq = ev->seq,
-		.node = ev->node,
-		.incarnation = ev->incarnation,
-		.flags = ev->flags,
-		.arg = ev->arg,
-	};
 
 	spin_lock(&n->qlock);
-	if (n->missed && n->count < MCS_NOTIFY_QUEUE)
-		mcs_notify_push_missed(n);
-	if (!n->missed && n->count < MCS_NOTIFY_QUEUE) {
-		mcs_notify_push(n, &rec);
-	} else {
-		if (!n->missed)
-			n->missed_seq = ev->seq;
-		n->missed += ev->type == MCS_EV_OVERRUN ? ev->arg : 1;
-	}
+	mcs_notifyq_push(&n->q, ev);
 	spin_unlock(&n->qlock);
 	wake_up_interruptible(&n->wq);
-}
-
-static bool mcs_notify_pending(struct mcs_notifier *n)
-{
-	return READ_ONCE(n->count) || READ_ONCE(n->missed);
 }
 
 /* The node's reader of the cluster log, every MCS_NOTIFY_POLL_MS. */
@@ -1198,11 +1153,7 @@ static ssize_t mcs_uapi_read(struct file *file, char __user *buf, size_t len,
 		return -ERESTARTSYS;
 	while (len - done >= sizeof(rec)) {
 		spin_lock(&n->qlock);
-		if (!n->count && n->missed)
-			mcs_notify_push_missed(n);
-		have = n->count;
-		if (have)
-			rec = n->q[n->head];
+		have = mcs_notifyq_peek(&n->q, &rec);
 		spin_unlock(&n->qlock);
 		if (!have) {
 			if (done)
@@ -1211,7 +1162,7 @@ static ssize_t mcs_uapi_read(struct file *file, char __user *buf, size_t len,
 			if (file->f_flags & O_NONBLOCK)
 				goto out_unlock;
 			ret = wait_event_interruptible(n->wq,
-						       mcs_notify_pending(n));
+						       mcs_notifyq_pending(&n->q));
 			if (ret)
 				goto out_unlock;
 			continue;
@@ -1224,8 +1175,7 @@ static ssize_t mcs_uapi_read(struct file *file, char __user *buf, size_t len,
 			goto out_unlock;
 		}
 		spin_lock(&n->qlock);
-		n->head = (n->head + 1) % MCS_NOTIFY_QUEUE;
-		n->count--;
+		mcs_notifyq_pop(&n->q);
 		spin_unlock(&n->qlock);
 		done += sizeof(rec);
 	}
@@ -1243,7 +1193,7 @@ static __poll_t mcs_uapi_poll(struct file *file, poll_table *wait)
 	if (!n)
 		return EPOLLERR;
 	poll_wait(file, &n->wq, wait);
-	return mcs_notify_pending(n) ? EPOLLIN | EPOLLRDNORM : 0;
+	return mcs_notifyq_pending(&n->q) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /* Copy in a global event argument; as mcs_mutex_copy_in() for mutexes. */
