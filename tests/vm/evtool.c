@@ -12,9 +12,11 @@
  *                              increasing sequence numbers after S,
  *                              within SECS seconds. MODE "poll": libmcs
  *                              (mcs_notify_*), poll() on its fd must say
- *                              readable before each record is read, and
- *                              a read before the first event must be
- *                              EAGAIN; MODE "block": the raw device,
+ *                              readable before each record is read, a
+ *                              read before the first event must be
+ *                              EAGAIN, and a read of the first into a
+ *                              bad buffer EFAULT without losing it; MODE
+ *                              "block": the raw device,
  *                              blocking read().
  *   evtool ev-create NAME manual|auto [set]
  *                              create a global event by name, print GID
@@ -45,6 +47,8 @@
 #define APP_MASK MCS_EV_APP_MASK
 
 static int fails;
+/* An address no process maps (volatile: the compiler must not judge it). */
+static volatile uintptr_t bad_addr = 16;
 
 static uint64_t now_ms(void)
 {
@@ -158,6 +162,15 @@ static int notify_poll(int secs, char **spec, int nspec)
 			       spec[i], secs, ret);
 			return 1;
 		}
+		/* A bad buffer loses nothing: the record stays queued. */
+		if (!i && (read(mcs_notify_fd(nf), (void *)bad_addr,
+				sizeof(struct mcs_notify_rec)) != -1 ||
+			   errno != EFAULT)) {
+			printf("FAIL: read into a bad buffer: not EFAULT\n");
+			return 1;
+		}
+		if (!i)
+			printf("ok: read into a bad buffer: EFAULT\n");
 		/* Readable: the record must be there without waiting. */
 		ret = mcs_notify_read(nf, &ev, 0);
 		if (ret)
