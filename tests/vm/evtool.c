@@ -10,7 +10,9 @@
  *                              SPEC... (TYPE:NODE:INC, TYPE one of up,
  *                              down, lost, done), in that order, with
  *                              increasing sequence numbers after S,
- *                              within SECS seconds. MODE "poll": libmcs
+ *                              within SECS seconds; at each NODE_DOWN
+ *                              the node must be CLEAN (recovered) in the
+ *                              fabric already. MODE "poll": libmcs
  *                              (mcs_notify_*), poll() on its fd must say
  *                              readable before each record is read, a
  *                              read before the first event must be
@@ -83,11 +85,32 @@ static const char *type_name(uint32_t type)
 	return "?";
 }
 
+/* The state of @node in the fabric (MCS_NODE_*), or a negative errno. */
+static int node_state(uint32_t node)
+{
+	struct mcs_node_status st[MCS_MAX_NODES];
+	struct mcs_ctl_status a = {
+		.abi_version = MCS_ABI_VERSION,
+		.nodes = (uintptr_t)st,
+		.nodes_cap = MCS_MAX_NODES,
+	};
+	int fd = open("/dev/mcs-control", O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, MCS_CTL_STATUS, &a) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	return node < a.nr_nodes ? (int)st[node].state : -ENOENT;
+}
+
 /* Check one record against the next SPEC; 0 if it matches. */
 static int check_rec(const struct mcs_notice *ev, const char *spec,
 		     uint64_t *last_seq)
 {
 	char want[64];
+	int state;
 
 	printf("event seq %llu %s node %u inc %u flags %#x arg %llu\n",
 	       (unsigned long long)ev->seq, type_name(ev->type), ev->node,
@@ -105,6 +128,16 @@ static int check_rec(const struct mcs_notice *ev, const char *spec,
 		return 1;
 	}
 	*last_seq = ev->seq;
+	/* Recovered first, then told: the dead node is clean already. */
+	if (ev->type == MCS_EV_NODE_DOWN) {
+		state = node_state(ev->node);
+		if (state != MCS_NODE_CLEAN) {
+			printf("FAIL: node %u in state %d at NODE_DOWN\n",
+			       ev->node, state);
+			return 1;
+		}
+		printf("node %u clean at NODE_DOWN\n", ev->node);
+	}
 	return 0;
 }
 

@@ -9,8 +9,8 @@
 # blocking read(). Guest 2 is killed in the middle of an allocation storm
 # (while guest 1 storms too), declared down and recovered by guest 0: on
 # both survivors the file becomes readable and delivers exactly NODE_DOWN
-# then RECOVERY_DONE for node 2 incarnation 1, in sequence order, and
-# nothing before the recovery. Its memory declared lost afterwards and
+# then RECOVERY_DONE for node 2 incarnation 1, in sequence order, nothing
+# before the recovery, and at NODE_DOWN the fabric says node 2 is CLEAN. Its memory declared lost afterwards and
 # recovered again by guest 1, a new subscriber on guest 1 gets NODE_DOWN,
 # RESOURCE_LOST, RECOVERY_DONE.
 #
