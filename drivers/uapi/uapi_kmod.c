@@ -93,7 +93,9 @@
  *                      `mask` (bits of MCS_EV_APP_MASK, at least one, and
  *                      optionally MCS_EV_OVERRUN's, which comes anyway;
  *                      other bits -EINVAL; MCS_EV_LEAVING -EOPNOTSUPP).
- *                      Once per file (-EALREADY). Returns `seq`, the last event before the
+ *                      Once per file (-EALREADY); -ESTALE while files
+ *                      subscribed to a region attached before are open.
+ *                      Returns `seq`, the last event before the
  *                      subscription (exactly the later ones are delivered),
  *                      and `record_size`. From then on poll() reports
  *                      EPOLLIN while records are pending, and read()
