@@ -68,7 +68,7 @@ LIB_SRCS := $(filter-out %_kmod.c $(KBUILD_GENERATED), \
 LIB := $(BUILD)/libgmm.a
 
 LIBMCS_SRCS := $(wildcard libmcs/*.c)
-LIBMCS_VERSION := 1.1.0
+LIBMCS_VERSION := 1.2.0
 LIBMCS_SO := $(BUILD)/libmcs.so.1
 LIBMCS := $(if $(LIBMCS_SRCS),$(BUILD)/libmcs.so $(BUILD)/libmcs.pc)
 PREFIX ?= /usr/local

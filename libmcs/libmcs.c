@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,6 +507,196 @@ MCS_EXPORT int mcs_mutex_unlock(struct mcs_ctx *ctx, uint64_t gid)
 MCS_EXPORT int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid)
 {
 	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_CONSISTENT, gid, 0, 0);
+}
+
+/* Create or open a global event by name, or by *gid without one. */
+static int mcs_event_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
+				  const char *name, unsigned int flags,
+				  uint64_t *gid)
+{
+	struct mcs_gevent a = {
+		.abi_version = MCS_ABI_VERSION,
+		.flags = flags,
+	};
+	int ret;
+
+	if (!ctx || !gid)
+		return -EINVAL;
+	if (name) {
+		a.name = (uintptr_t)name;
+		a.name_len = (uint32_t)strnlen(name, MCS_NAME_MAX + 2);
+		if (!a.name_len)
+			return -EINVAL;
+	} else {
+		a.gid = *gid;
+	}
+	ret = mcs_ioctl(ctx, cmd, &a);
+	if (!ret)
+		*gid = a.gid;
+	return ret;
+}
+
+MCS_EXPORT int mcs_event_create(struct mcs_ctx *ctx, const char *name,
+				unsigned int flags, uint64_t *gid)
+{
+	if (flags & ~(MCS_GEVENT_AUTO | MCS_GEVENT_SIGNALED))
+		return -EINVAL;
+	return mcs_event_find_or_make(ctx, MCS_IOC_GEVENT_CREATE, name, flags,
+				      gid);
+}
+
+MCS_EXPORT int mcs_event_open(struct mcs_ctx *ctx, const char *name,
+			      uint64_t *gid)
+{
+	return mcs_event_find_or_make(ctx, MCS_IOC_GEVENT_OPEN, name, 0, gid);
+}
+
+static int mcs_event_cmd(struct mcs_ctx *ctx, unsigned long cmd, uint64_t gid,
+			 uint32_t flags, uint64_t timeout_ns)
+{
+	struct mcs_gevent a = {
+		.abi_version = MCS_ABI_VERSION,
+		.flags = flags,
+		.gid = gid,
+		.timeout_ns = timeout_ns,
+	};
+
+	if (!ctx)
+		return -EINVAL;
+	return mcs_ioctl(ctx, cmd, &a);
+}
+
+MCS_EXPORT int mcs_event_destroy(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_event_cmd(ctx, MCS_IOC_GEVENT_DESTROY, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_event_set(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_event_cmd(ctx, MCS_IOC_GEVENT_SET, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_event_reset(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_event_cmd(ctx, MCS_IOC_GEVENT_RESET, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_event_wait(struct mcs_ctx *ctx, uint64_t gid)
+{
+	return mcs_event_cmd(ctx, MCS_IOC_GEVENT_WAIT, gid, 0, 0);
+}
+
+MCS_EXPORT int mcs_event_timedwait(struct mcs_ctx *ctx, uint64_t gid,
+				   uint64_t timeout_ns)
+{
+	return mcs_event_cmd(ctx, MCS_IOC_GEVENT_WAIT, gid, MCS_GEVENT_TIMED,
+			     timeout_ns);
+}
+
+/*
+ * A notifier is an open file of /dev/mcs of its own, subscribed to
+ * cluster events and non-blocking: mcs_notify_read() waits with poll().
+ * It holds no other state, so it is thread-safe without a lock (the
+ * kernel hands each record to one reader).
+ */
+struct mcs_notifier {
+	int fd;
+};
+
+MCS_EXPORT int mcs_notify_open(struct mcs_notifier **nfp, const char *device,
+			       uint32_t mask, uint64_t *seq)
+{
+	struct mcs_info info = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_notify a = {
+		.abi_version = MCS_ABI_VERSION,
+		.mask = mask,
+	};
+	struct mcs_notifier *nf;
+	int ret;
+
+	if (!nfp)
+		return -EINVAL;
+	nf = calloc(1, sizeof(*nf));
+	if (!nf)
+		return -ENOMEM;
+	nf->fd = open(device ? device : MCS_DEVICE,
+		      O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (nf->fd < 0) {
+		ret = -errno;
+		goto out_free;
+	}
+	/* -EPROTO: the driver speaks another ABI version. */
+	ret = ioctl(nf->fd, MCS_IOC_INFO, &info) ? -errno : 0;
+	if (!ret)
+		ret = ioctl(nf->fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a) ? -errno : 0;
+	if (!ret && a.record_size != sizeof(struct mcs_notify_rec))
+		ret = -EPROTO;
+	if (ret)
+		goto out_close;
+	if (seq)
+		*seq = a.seq;
+	*nfp = nf;
+	return 0;
+
+out_close:
+	close(nf->fd);
+out_free:
+	free(nf);
+	return ret;
+}
+
+MCS_EXPORT void mcs_notify_close(struct mcs_notifier *nf)
+{
+	if (!nf)
+		return;
+	close(nf->fd);
+	free(nf);
+}
+
+MCS_EXPORT int mcs_notify_fd(struct mcs_notifier *nf)
+{
+	return nf ? nf->fd : -EINVAL;
+}
+
+MCS_EXPORT int mcs_notify_read(struct mcs_notifier *nf, struct mcs_notice *ev,
+			       int timeout_ms)
+{
+	struct mcs_notify_rec rec;
+	struct pollfd pfd;
+	ssize_t n;
+	int ret;
+
+	if (!nf || !ev)
+		return -EINVAL;
+	for (;;) {
+		n = read(nf->fd, &rec, sizeof(rec));
+		if (n == (ssize_t)sizeof(rec))
+			break;
+		if (n >= 0)
+			return -EIO; /* the kernel writes whole records */
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || !timeout_ms)
+			return -errno;
+		pfd.fd = nf->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		/* Waits are restarted whole after a signal: fine for an event. */
+		ret = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		if (!ret)
+			return -ETIMEDOUT;
+		if (pfd.revents & (POLLERR | POLLNVAL))
+			return -EIO;
+	}
+	ev->seq = rec.seq;
+	ev->type = rec.type;
+	ev->node = rec.node;
+	ev->incarnation = rec.incarnation;
+	ev->flags = rec.flags;
+	ev->arg = rec.arg;
+	return 0;
 }
 
 static struct mcs_range *mcs_range_at(struct mcs_range *list, uintptr_t addr)

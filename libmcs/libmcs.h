@@ -17,7 +17,10 @@
  *   - mcs_name_seg_create/open, mcs_name_unlink, mcs_name_lookup: global
  *     names of segments (like shm_open()/shm_unlink()), the same on every
  *     node;
- *   - mcs_mutex_*: global mutexes with robust (owner-dead) semantics.
+ *   - mcs_mutex_*: global mutexes with robust (owner-dead) semantics;
+ *   - mcs_event_*: global events, manual-reset or auto-reset (Win32-like);
+ *   - mcs_notify_*: cluster events (node down, node up, resource lost,
+ *     recovery done) on a file descriptor one can poll.
  */
 #ifndef LIBMCS_H
 #define LIBMCS_H
@@ -25,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <linux/mcs.h> /* MCS_PLACE_*, MCS_SEG_RDONLY, MCS_SEG_S_* */
+#include <linux/mcs.h> /* MCS_PLACE_*, MCS_SEG_*, MCS_EV_*, MCS_GEVENT_* */
 
 #ifdef __cplusplus
 extern "C" {
@@ -76,6 +79,37 @@ int mcs_mutex_timedlock(struct mcs_ctx *ctx, uint64_t gid,
 			uint64_t timeout_ns);
 int mcs_mutex_unlock(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid);
+
+/* Global events: by name, or by *gid when name is NULL */
+int mcs_event_create(struct mcs_ctx *ctx, const char *name,
+		     unsigned int flags, uint64_t *gid);
+int mcs_event_open(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
+int mcs_event_destroy(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_event_set(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_event_reset(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_event_wait(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_event_timedwait(struct mcs_ctx *ctx, uint64_t gid,
+			uint64_t timeout_ns);
+
+/* Cluster events */
+struct mcs_notifier;
+
+struct mcs_notice {
+	uint64_t seq;	      /* cluster-wide, increasing */
+	uint32_t type;	      /* MCS_EV_* */
+	uint32_t node;	      /* the node it is about */
+	uint32_t incarnation; /* of that node */
+	uint32_t flags;	      /* MCS_EVF_* */
+	uint64_t arg;	      /* RESOURCE_LOST: segments revoked;
+				 OVERRUN: records missed */
+};
+
+int mcs_notify_open(struct mcs_notifier **nf, const char *device,
+		    uint32_t mask, uint64_t *seq);
+void mcs_notify_close(struct mcs_notifier *nf);
+int mcs_notify_fd(struct mcs_notifier *nf);
+int mcs_notify_read(struct mcs_notifier *nf, struct mcs_notice *ev,
+		    int timeout_ms);
 
 /* Mappings */
 int mcs_seg_map(struct mcs_ctx *ctx, uint64_t gid, uint64_t offset,

@@ -27,6 +27,7 @@
  *                  one: -EBADMSG torn, -EPROTONOSUPPORT another version,
  *                  ...), -EALREADY if joined, -EBUSY if that node is
  *                  alive, -EAGAIN if its recovery is not finished.
+ *                  Once joined, mcs_events.ko posts NODE_UP.
  *
  * MCS_CTL_NODE_DOWN  membership saw incarnation `incarnation` of `node`
  *                  die; MCS_DOWN_MEMORY_LOST if its partition died too
@@ -42,7 +43,12 @@
  *                  repeats it; MCS_RECOVER_NOTHING in `result` if the node
  *                  was clean already. -ENOTCONN before JOIN, -EBUSY if the node
  *                  is alive (not declared down), -EINPROGRESS if another
- *                  live node is recovering it.
+ *                  live node is recovering it. Once recovered, and only
+ *                  then, the drivers registered with
+ *                  mcs_member_notifier_register() are told: mcs_events.ko
+ *                  posts NODE_DOWN, RESOURCE_LOST (memory lost) and
+ *                  RECOVERY_DONE to the cluster event log. A recoverer
+ *                  that finds nothing to do tells nobody.
  *
  * MCS_CTL_FREEZE   stop touching shared state: waits until every mcs user
  *                  inside mcs_access_begin() has left; from then on they,
@@ -75,6 +81,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/notifier.h>
 #include <linux/uaccess.h>
 #include <linux/uuid.h>
 
@@ -83,6 +90,44 @@
 #include "base_internal.h"
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
+
+static BLOCKING_NOTIFIER_HEAD(mcs_member_chain);
+
+/**
+ * mcs_member_notifier_register - be told of the membership changes made here
+ * @nb: its notifier_call gets MCS_MEMBER_JOINED or MCS_MEMBER_RECOVERED and
+ *	a struct mcs_member_change
+ *
+ * Called after a JOIN and after a RECOVER that recovered an incarnation
+ * (not one that found nothing to do), inside mcs_access_begin()/end().
+ * A callback may touch the fabric; its errors are its own (the command
+ * has succeeded).
+ *
+ * Return: 0.
+ */
+int mcs_member_notifier_register(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&mcs_member_chain, nb);
+}
+EXPORT_SYMBOL_GPL(mcs_member_notifier_register);
+
+/**
+ * mcs_member_notifier_unregister - stop being told; waits for a running call
+ * @nb: as registered
+ *
+ * Return: 0, or -ENOENT if @nb was not registered.
+ */
+int mcs_member_notifier_unregister(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_unregister(&mcs_member_chain, nb);
+}
+EXPORT_SYMBOL_GPL(mcs_member_notifier_unregister);
+
+static void mcs_member_tell(unsigned long what, struct mcs_member_change *c)
+{
+	c->region = mcs_state.region;
+	blocking_notifier_call_chain(&mcs_member_chain, what, c);
+}
 
 static int mcs_ctl_format(void __user *uarg)
 {
@@ -179,6 +224,16 @@ static int mcs_ctl_join(void __user *uarg)
 		 a.incarnation);
 out_unlock_all:
 	mcs_state_unlock_all();
+	/* Told outside state_lock: posting can spin on a fabric lock. */
+	if (!ret && !mcs_access_begin()) {
+		struct mcs_member_change c = {
+			.node = a.node, .incarnation = a.incarnation,
+		};
+
+		if (mcs_state.joined)
+			mcs_member_tell(MCS_MEMBER_JOINED, &c);
+		mcs_access_end();
+	}
 	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
 		ret = -EFAULT;
 	return ret;
@@ -251,6 +306,18 @@ static int mcs_ctl_recover(void __user *uarg)
 	ret = gmm_recover(mcs_state.region, a.node, &rep);
 	if (!ret)
 		ret = gns_recover(mcs_state.region, &grep);
+	/* Recovered first, then told (events.md): the cluster events. */
+	if (!ret && rep.incarnation) {
+		struct gmm_node_info ni = { 0 };
+		struct mcs_member_change c = {
+			.node = a.node, .incarnation = rep.incarnation,
+			.revoked = rep.sections_revoked,
+		};
+
+		gmm_node_info(mcs_state.region, a.node, &ni);
+		c.memory_lost = ni.memory_lost || rep.sections_revoked;
+		mcs_member_tell(MCS_MEMBER_RECOVERED, &c);
+	}
 	mcs_access_end();
 	if (ret)
 		return ret;

@@ -285,6 +285,18 @@ u64 mcs_event_seq(struct mcs_events *es)
 	return mcs_rd64_acquire(&es->log->seq);
 }
 
+/**
+ * mcs_event_seen - the sequence number of the last event dispatched here
+ * @es: the service
+ *
+ * A subscription added now receives exactly the events after it (and
+ * OVERRUN if it is lapped).
+ */
+u64 mcs_event_seen(struct mcs_events *es)
+{
+	return es->seen;
+}
+
 static struct mcs_event_rec *mcs_leave_rec(struct mcs_events *es, u64 seq)
 {
 	struct mcs_event_rec *rec =

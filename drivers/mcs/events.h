@@ -19,20 +19,10 @@
 #include "../glock/glock.h"
 #include "../../include/uapi/linux/mcs.h"
 
-enum mcs_event_type {
-	MCS_EV_NODE_DOWN = 1,     /* a node incarnation died or left */
-	MCS_EV_NODE_UP = 2,       /* a node joined in a new incarnation */
-	MCS_EV_RESOURCE_LOST = 3, /* a node's partition memory is gone */
-	MCS_EV_RECOVERY_DONE = 4, /* the tables are consistent again */
-	MCS_EV_LEAVING = 5,       /* planned removal: grace period starts */
-	MCS_EV_OVERRUN = 6,       /* local only: records were missed */
-};
-
-#define MCS_EV_MASK(type) (1U << (type))
-#define MCS_EV_ALL 0x7eU
-
-/* MCS_EV_NODE_DOWN flags */
-#define MCS_EVF_PLANNED 0x1 /* the end of a planned leave, not a crash */
+/*
+ * The event types (MCS_EV_*), MCS_EV_MASK(), MCS_EV_ALL and
+ * MCS_EVF_PLANNED are part of the ABI: include/uapi/linux/mcs.h.
+ */
 
 #define MCS_EVENT_LOG_LEN 64 /* power of two */
 
@@ -86,6 +76,7 @@ int mcs_event_dispatch(struct mcs_events *es);
 int mcs_event_wait(struct mcs_events *es, u64 timeout_ns);
 int mcs_event_ack(struct mcs_events *es, u64 seq);
 u64 mcs_event_seq(struct mcs_events *es);
+u64 mcs_event_seen(struct mcs_events *es);
 int mcs_event_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
 			   u32 *expected);
 

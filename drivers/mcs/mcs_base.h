@@ -30,6 +30,28 @@ int mcs_fabric_phys(phys_addr_t *phys);
 int mcs_node_identity(u32 *node, u32 *incarnation);
 struct gmm_region *mcs_region(void);
 
+/*
+ * Membership changes made through this node's control device, for the
+ * drivers that tell others (mcs_events.ko posts the cluster events).
+ * Notifier callbacks run inside mcs_access_begin()/end(), in the thread
+ * of the command, after the change is complete; @data is a
+ * struct mcs_member_change.
+ */
+#define MCS_MEMBER_JOINED 1    /* this node joined (node, incarnation) */
+#define MCS_MEMBER_RECOVERED 2 /* this node recovered a dead incarnation */
+
+struct mcs_member_change {
+	struct gmm_region *region;
+	u32 node;
+	u32 incarnation;
+	bool memory_lost; /* RECOVERED: its partition's memory died */
+	u32 revoked;	  /* RECOVERED: segments revoked with it */
+};
+
+struct notifier_block;
+int mcs_member_notifier_register(struct notifier_block *nb);
+int mcs_member_notifier_unregister(struct notifier_block *nb);
+
 static inline bool mcs_zero(const void *p, size_t len)
 {
 	return !memchr_inv(p, 0, len);

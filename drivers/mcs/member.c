@@ -39,12 +39,40 @@ static int mcs_recover_and_tell(struct gmm_region *r, struct mcs_events *es,
 	/* Nothing done here: its recoverer posted (or will post) the news. */
 	if (!rep.incarnation)
 		return 0;
-	ret = mcs_post(es, MCS_EV_NODE_DOWN, node, inc, flags, 0);
-	if (!ret && lost)
-		ret = mcs_post(es, MCS_EV_RESOURCE_LOST, node, inc, flags,
-			       rep.sections_revoked);
+	return mcs_node_recovered(es, node, inc, lost, flags,
+				  rep.sections_revoked);
+}
+
+/**
+ * mcs_node_recovered - tell the cluster a dead node has been recovered
+ * @es: the recovering node's event service
+ * @node: the recovered node
+ * @incarnation: its dead incarnation
+ * @memory_lost: its partition's memory died with it
+ * @flags: MCS_EVF_PLANNED at the end of a planned leave, else 0
+ * @revoked: segments revoked with its partition (RESOURCE_LOST's arg)
+ *
+ * Posts NODE_DOWN, RESOURCE_LOST (when @memory_lost) and RECOVERY_DONE,
+ * consecutively. Call it only after gmm_recover() and gns_recover() have
+ * completed for this incarnation, and only if this node did the recovery
+ * (a recoverer that found nothing to do does not post): the order of
+ * Documentation/events.md is then kept. mcs_node_crashed() calls it; so
+ * does the control device's RECOVER, through mcs_events.ko.
+ *
+ * Return: 0 or an error of mcs_event_post().
+ */
+int mcs_node_recovered(struct mcs_events *es, u32 node, u32 incarnation,
+		       bool memory_lost, u32 flags, u32 revoked)
+{
+	int ret;
+
+	ret = mcs_post(es, MCS_EV_NODE_DOWN, node, incarnation, flags, 0);
+	if (!ret && memory_lost)
+		ret = mcs_post(es, MCS_EV_RESOURCE_LOST, node, incarnation,
+			       flags, revoked);
 	if (!ret)
-		ret = mcs_post(es, MCS_EV_RECOVERY_DONE, node, inc, flags, 0);
+		ret = mcs_post(es, MCS_EV_RECOVERY_DONE, node, incarnation,
+			       flags, 0);
 	return ret;
 }
 

@@ -38,5 +38,7 @@ int mcs_node_crashed(struct gmm_region *r, struct mcs_events *es, u32 node,
 int mcs_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
 		      u64 grace_ns, struct mcs_leave_report *report);
 int mcs_node_joined(struct gmm_region *r, struct mcs_events *es);
+int mcs_node_recovered(struct mcs_events *es, u32 node, u32 incarnation,
+		       bool memory_lost, u32 flags, u32 revoked);
 
 #endif /* MCS_MEMBER_H */

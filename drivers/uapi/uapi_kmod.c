@@ -97,6 +97,58 @@
  * mmap of a mutex: MAP_SHARED, offset = its mmap_offset, one page,
  * readable and writable (the page holds 32 sync objects).
  *
+ * Cluster events (struct mcs_notify; records struct mcs_notify_rec):
+ *
+ * MCS_IOC_NOTIFY_SUBSCRIBE  subscribe this file to the cluster events of
+ *                      `mask` (bits of MCS_EV_APP_MASK, at least one, and
+ *                      optionally MCS_EV_OVERRUN's, which comes anyway;
+ *                      other bits -EINVAL; MCS_EV_LEAVING -EOPNOTSUPP).
+ *                      Once per file (-EALREADY); -ESTALE while files
+ *                      subscribed to a region attached before are open.
+ *                      Returns `seq`, the last event before the
+ *                      subscription (exactly the later ones are delivered),
+ *                      and `record_size`. From then on poll() reports
+ *                      EPOLLIN while records are pending, and read()
+ *                      returns as many whole records as fit, oldest first
+ *                      (a buffer smaller than one record: -EINVAL; none
+ *                      pending: -EAGAIN with O_NONBLOCK, else it sleeps,
+ *                      interruptibly). The file keeps MCS_NOTIFYQ_LEN
+ *                      records; what it cannot keep, and what the cluster
+ *                      log overwrote before this node read it, comes as
+ *                      one MCS_EV_OVERRUN record (seq: the first missed,
+ *                      arg: how many) in its place. read() or poll() on a
+ *                      file that has not subscribed: -EINVAL, EPOLLERR.
+ *                      A node-wide service (one struct mcs_events) reads
+ *                      the cluster log every MCS_NOTIFY_POLL_MS while
+ *                      subscriptions exist, inside mcs_access_begin/end
+ *                      (not while frozen: the records wait in the log), and
+ *                      its subscriber callbacks queue the records and wake
+ *                      the readers and pollers.
+ *
+ * Global events (struct mcs_gevent; gsync events in the region's sync area):
+ *
+ * MCS_IOC_GEVENT_CREATE gsync_create() an event, manual-reset or
+ *                      MCS_GEVENT_AUTO, initially set with
+ *                      MCS_GEVENT_SIGNALED; by GID or by name (gns type
+ *                      event), with the rules of MUTEX_CREATE. -EEXIST,
+ *                      -ENFILE (table full). Returns the GID.
+ * MCS_IOC_GEVENT_OPEN  the GID of an existing event, by name or by GID;
+ *                      -ENOENT, -EMEDIUMTYPE (the name is not an event's,
+ *                      or the GID is a mutex's).
+ * MCS_IOC_GEVENT_DESTROY gsync_destroy() by GID; its waiters return
+ *                      -ENOENT. -EMEDIUMTYPE for a mutex's GID.
+ * MCS_IOC_GEVENT_SET   gsync_event_set(): a manual-reset event releases
+ *                      every waiter until reset; an auto-reset event one
+ *                      waiter (waiting or the next to wait), then resets.
+ * MCS_IOC_GEVENT_RESET gsync_event_reset().
+ * MCS_IOC_GEVENT_WAIT  gsync_event_wait(): 0 once the event is set (an
+ *                      auto-reset event is consumed); for ever, or at most
+ *                      timeout_ns with MCS_GEVENT_TIMED (0: a poll),
+ *                      -ETIMEDOUT. The wait is cut in slices of at most
+ *                      MCS_MUTEX_SLICE_NS, each inside mcs_access_begin/end;
+ *                      between slices a signal ends it with -EINTR.
+ *                      -ENOENT if the event is (or gets) destroyed.
+ *
  * mmap: MAP_SHARED, offset = mmap_offset + a page-aligned offset into the
  * segment, length within it; the file must hold a share of the segment
  * (-ENXIO), writable for PROT_WRITE (-EACCES). The fabric pages are
@@ -114,7 +166,7 @@
  * /dev/mcs, or its creator died before writing it) is root's, mode 0600.
  *
  * Release: when the file is closed (the process exits or is killed), every
- * share it holds is given back. Its mappings hold the file open, so they
+ * share it holds is given back and its subscription ends. Its mappings hold the file open, so they
  * are gone by then. The gmm work is done by a worker thread: the closing
  * task may have a fatal signal pending and must not spin on fabric locks.
  */
@@ -123,10 +175,14 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include <uapi/linux/mcs.h>
@@ -134,7 +190,9 @@
 #include "../glock/gsync.h"
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
+#include "../mcs/events.h"
 #include "../mcs/mcs_base.h"
+#include "../mcs/notifyq.h"
 
 /* The descriptor page at the end of every segment made through /dev/mcs. */
 #define MCS_DESC_MAGIC 0x3143534544534d43ULL /* "CMSDESC1" */
@@ -185,13 +243,42 @@ struct mcs_file_mutex {
 /* A lock waits at most this long inside one mcs_access_begin/end. */
 #define MCS_MUTEX_SLICE_NS (500 * NSEC_PER_MSEC)
 
+/* How often the node's event service reads the cluster log. */
+#define MCS_NOTIFY_POLL_MS 50
+
+/*
+ * A file's subscription to cluster events: MCS_NOTIFYQ_LEN records are
+ * kept, more become one MCS_EV_OVERRUN (notifyq.c).
+ */
+struct mcs_notifier {
+	struct mcs_event_sub *sub;	/* in mcs_notify_svc.es */
+	spinlock_t qlock;		/* q */
+	wait_queue_head_t wq;		/* readers and pollers */
+	struct mutex rlock;		/* one reader at a time */
+	struct mcs_notifyq q;
+};
+
 struct mcs_client {
-	struct mutex lock;	/* shares, mutexes */
+	struct mutex lock;	/* shares, mutexes, notify */
 	struct list_head shares;
 	struct list_head mutexes;
 	u32 pid;		/* tgid of the opener: the gmm sharer owner */
 	struct work_struct release_work;
+	struct mcs_notifier *notify; /* set once, by NOTIFY_SUBSCRIBE */
 };
+
+/*
+ * The node's cluster event service for subscribed files: one reader of
+ * the cluster log, started by the first subscription. @lock is taken
+ * before mcs_access_begin() and orders dispatch against (un)subscribe.
+ */
+static struct {
+	struct mutex lock;
+	struct mcs_events *es;
+	struct gmm_region *region; /* whose log es reads */
+	unsigned int nr_subs;
+	struct delayed_work work;
+} mcs_notify_svc;
 
 static struct workqueue_struct *mcs_uapi_wq;
 
@@ -1041,6 +1128,361 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * The subscriber callback, called by mcs_event_dispatch() in sequence
+ * order with mcs_notify_svc.lock held: queue the record (or count it as
+ * missed) and wake the file's readers and pollers.
+ */
+static void mcs_notify_deliver(void *arg, const struct mcs_event *ev)
+{
+	struct mcs_notifier *n = arg;
+
+	spin_lock(&n->qlock);
+	mcs_notifyq_push(&n->q, ev);
+	spin_unlock(&n->qlock);
+	wake_up_interruptible(&n->wq);
+}
+
+/* The node's reader of the cluster log, every MCS_NOTIFY_POLL_MS. */
+static void mcs_notify_work(struct work_struct *work)
+{
+	mutex_lock(&mcs_notify_svc.lock);
+	if (mcs_notify_svc.es && !mcs_access_begin()) {
+		/* Not a log of a region this node no longer has mapped. */
+		if (mcs_region() == mcs_notify_svc.region)
+			mcs_event_dispatch(mcs_notify_svc.es);
+		mcs_access_end();
+	}
+	if (mcs_notify_svc.nr_subs)
+		queue_delayed_work(mcs_uapi_wq, &mcs_notify_svc.work,
+				   msecs_to_jiffies(MCS_NOTIFY_POLL_MS));
+	mutex_unlock(&mcs_notify_svc.lock);
+}
+
+static int mcs_notify_subscribe(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_notifier *n;
+	struct gmm_region *r;
+	struct mcs_notify a;
+	int ret;
+
+	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	if (ret)
+		return ret;
+	if (a.record_size || a.seq || a.mask & ~MCS_EV_ALL)
+		return -EINVAL;
+	if (a.mask & MCS_EV_MASK(MCS_EV_LEAVING))
+		return -EOPNOTSUPP;
+	if (!(a.mask & MCS_EV_APP_MASK))
+		return -EINVAL;
+	n = kzalloc(sizeof(*n), GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	spin_lock_init(&n->qlock);
+	init_waitqueue_head(&n->wq);
+	mutex_init(&n->rlock);
+
+	mutex_lock(&c->lock);
+	ret = -EALREADY;
+	if (c->notify)
+		goto out_unlock;
+	mutex_lock(&mcs_notify_svc.lock);
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_svc;
+	/* A region attached anew: start again once its subscribers left. */
+	if (mcs_notify_svc.es && mcs_notify_svc.region != r) {
+		ret = -ESTALE;
+		if (mcs_notify_svc.nr_subs)
+			goto out_end;
+		mcs_events_close(mcs_notify_svc.es);
+		mcs_notify_svc.es = NULL;
+	}
+	if (!mcs_notify_svc.es) {
+		ret = mcs_events_open(gmm_event_log(r), gmm_glock_ctx(r),
+				      &mcs_notify_svc.es);
+		if (ret)
+			goto out_end;
+		mcs_notify_svc.region = r;
+	}
+	/* What was posted before this call goes to earlier subscribers. */
+	mcs_event_dispatch(mcs_notify_svc.es);
+	ret = mcs_event_subscribe(mcs_notify_svc.es, a.mask, mcs_notify_deliver,
+				  n, &n->sub);
+	if (ret)
+		goto out_end;
+	a.seq = mcs_event_seen(mcs_notify_svc.es);
+	if (!mcs_notify_svc.nr_subs++)
+		queue_delayed_work(mcs_uapi_wq, &mcs_notify_svc.work,
+				   msecs_to_jiffies(MCS_NOTIFY_POLL_MS));
+	smp_store_release(&c->notify, n);
+	n = NULL;
+out_end:
+	mcs_access_end();
+out_svc:
+	mutex_unlock(&mcs_notify_svc.lock);
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(n);
+	if (ret)
+		return ret;
+	/* The subscription stays: it ends with the file. */
+	a.record_size = sizeof(struct mcs_notify_rec);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+/* End a closed file's subscription (no fabric access: no LEAVING). */
+static void mcs_notify_unsubscribe(struct mcs_notifier *n)
+{
+	mutex_lock(&mcs_notify_svc.lock);
+	mcs_event_unsubscribe(mcs_notify_svc.es, n->sub);
+	mcs_notify_svc.nr_subs--;
+	mutex_unlock(&mcs_notify_svc.lock);
+	kfree(n);
+}
+
+static ssize_t mcs_uapi_read(struct file *file, char __user *buf, size_t len,
+			     loff_t *ppos)
+{
+	struct mcs_client *c = file->private_data;
+	struct mcs_notifier *n = smp_load_acquire(&c->notify);
+	struct mcs_notify_rec rec;
+	size_t done = 0;
+	bool have;
+	int ret;
+
+	if (!n || len < sizeof(rec))
+		return -EINVAL;
+	if (mutex_lock_interruptible(&n->rlock))
+		return -ERESTARTSYS;
+	while (len - done >= sizeof(rec)) {
+		spin_lock(&n->qlock);
+		have = mcs_notifyq_peek(&n->q, &rec);
+		spin_unlock(&n->qlock);
+		if (!have) {
+			if (done)
+				break;
+			ret = -EAGAIN;
+			if (file->f_flags & O_NONBLOCK)
+				goto out_unlock;
+			ret = wait_event_interruptible(n->wq,
+						       mcs_notifyq_pending(&n->q));
+			if (ret)
+				goto out_unlock;
+			continue;
+		}
+		/* Only this reader takes records: the head is still rec. */
+		ret = -EFAULT;
+		if (copy_to_user(buf + done, &rec, sizeof(rec))) {
+			if (done)
+				break;
+			goto out_unlock;
+		}
+		spin_lock(&n->qlock);
+		mcs_notifyq_pop(&n->q);
+		spin_unlock(&n->qlock);
+		done += sizeof(rec);
+	}
+	ret = 0;
+out_unlock:
+	mutex_unlock(&n->rlock);
+	return ret ? ret : (ssize_t)done;
+}
+
+static __poll_t mcs_uapi_poll(struct file *file, poll_table *wait)
+{
+	struct mcs_client *c = file->private_data;
+	struct mcs_notifier *n = smp_load_acquire(&c->notify);
+
+	if (!n)
+		return EPOLLERR;
+	poll_wait(file, &n->wq, wait);
+	return mcs_notifyq_pending(&n->q) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/* Copy in a global event argument; as mcs_mutex_copy_in() for mutexes. */
+static int mcs_gevent_copy_in(struct mcs_gevent *a, void __user *uarg,
+			      u32 flags, bool by_name, char *name)
+{
+	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->reserved0 || (a->timeout_ns && !(a->flags & MCS_GEVENT_TIMED)))
+		return -EINVAL;
+	name[0] = '\0';
+	if (!a->name && !a->name_len) {
+		if (a->gid == MCS_GID_NONE || a->gid == MCS_GID_INVALID)
+			return -EINVAL;
+		return 0;
+	}
+	if (!by_name || a->gid || !a->name_len)
+		return -EINVAL;
+	if (a->name_len > MCS_NAME_MAX + 1)
+		return -ENAMETOOLONG;
+	if (copy_from_user(name, u64_to_user_ptr(a->name), a->name_len))
+		return -EFAULT;
+	name[a->name_len] = '\0';
+	if (strlen(name) != a->name_len)
+		return -EINVAL;
+	return gns_name_check(name);
+}
+
+/* The handle of event @gid; -EMEDIUMTYPE if @gid is a mutex's. */
+static int mcs_gevent_get(struct gsync_table *t, u64 gid,
+			  struct gsync_handle *h)
+{
+	int ret = gsync_open(t, gid, h);
+
+	if (ret)
+		return ret;
+	if (mcs_rd32(&t->objs[h->idx].type) == GSYNC_MUTEX)
+		return -EMEDIUMTYPE;
+	return 0;
+}
+
+static int mcs_gevent_create(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_gevent a;
+	int ret;
+
+	ret = mcs_gevent_copy_in(&a, uarg,
+				 MCS_GEVENT_AUTO | MCS_GEVENT_SIGNALED, true,
+				 name);
+	if (ret)
+		return ret;
+	if (!name[0] && (a.gid & GNS_GID_BASE))
+		return -EINVAL;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	if (name[0]) {
+		ret = gns_create(r, name, GNS_TYPE_EVENT, &ni);
+		if (ret)
+			goto out_end;
+		a.gid = ni.gid;
+	}
+	ret = gsync_create(&t, a.gid,
+			   a.flags & MCS_GEVENT_AUTO ? GSYNC_EVENT_AUTO :
+						      GSYNC_EVENT_MANUAL,
+			   a.flags & MCS_GEVENT_SIGNALED, &h);
+	if (ret && name[0] && gns_unlink(r, name))
+		pr_warn("mcs_uapi: name of event %#llx left behind\n", a.gid);
+out_end:
+	mcs_access_end();
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+static int mcs_gevent_open(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_gevent a;
+	int ret;
+
+	ret = mcs_gevent_copy_in(&a, uarg, 0, true, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	if (name[0]) {
+		ret = gns_lookup(r, name, &ni);
+		if (!ret && ni.type != GNS_TYPE_EVENT)
+			ret = -EMEDIUMTYPE;
+		if (!ret)
+			a.gid = ni.gid;
+	}
+	if (!ret)
+		ret = mcs_gevent_get(&t, a.gid, &h);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+/* DESTROY, SET, RESET: by GID, no waiting. */
+static int mcs_gevent_cmd(void __user *uarg, unsigned int cmd)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_gevent a;
+	int ret;
+
+	ret = mcs_gevent_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	ret = mcs_gevent_get(&t, a.gid, &h);
+	if (!ret) {
+		if (cmd == MCS_IOC_GEVENT_DESTROY)
+			ret = gsync_destroy(&t, a.gid);
+		else if (cmd == MCS_IOC_GEVENT_SET)
+			ret = gsync_event_set(&t, &h);
+		else
+			ret = gsync_event_reset(&t, &h);
+	}
+	mcs_access_end();
+	return ret;
+}
+
+static int mcs_gevent_wait(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_gevent a;
+	u64 deadline = U64_MAX, now, slice;
+	int ret;
+
+	ret = mcs_gevent_copy_in(&a, uarg, MCS_GEVENT_TIMED, false, name);
+	if (ret)
+		return ret;
+	if (a.flags & MCS_GEVENT_TIMED)
+		deadline = ktime_get_ns() + min_t(u64, a.timeout_ns,
+						  U64_MAX / 2);
+	for (;;) {
+		ret = mcs_enter(&r);
+		if (ret)
+			break;
+		gmm_sync_table(r, &t);
+		ret = mcs_gevent_get(&t, a.gid, &h);
+		if (!ret) {
+			now = ktime_get_ns();
+			/* 0 is a poll: -ETIMEDOUT unless set. */
+			slice = now >= deadline ? 0 :
+				min_t(u64, deadline - now, MCS_MUTEX_SLICE_NS);
+			ret = gsync_event_wait(&t, &h, slice);
+		}
+		mcs_access_end();
+		if (ret != -ETIMEDOUT || ktime_get_ns() >= deadline)
+			break;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	return ret;
+}
+
 static int mcs_get_info(void __user *uarg)
 {
 	struct mcs_info a;
@@ -1100,6 +1542,18 @@ static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
 		return mcs_mutex_unlock(c, uarg, false);
 	case MCS_IOC_MUTEX_CONSISTENT:
 		return mcs_mutex_unlock(c, uarg, true);
+	case MCS_IOC_NOTIFY_SUBSCRIBE:
+		return mcs_notify_subscribe(c, uarg);
+	case MCS_IOC_GEVENT_CREATE:
+		return mcs_gevent_create(uarg);
+	case MCS_IOC_GEVENT_OPEN:
+		return mcs_gevent_open(uarg);
+	case MCS_IOC_GEVENT_DESTROY:
+	case MCS_IOC_GEVENT_SET:
+	case MCS_IOC_GEVENT_RESET:
+		return mcs_gevent_cmd(uarg, cmd);
+	case MCS_IOC_GEVENT_WAIT:
+		return mcs_gevent_wait(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -1252,6 +1706,8 @@ static void mcs_client_release_work(struct work_struct *work)
 	}
 	if (entered)
 		mcs_access_end();
+	if (c->notify)
+		mcs_notify_unsubscribe(c->notify);
 	kfree(c);
 }
 
@@ -1268,6 +1724,8 @@ static const struct file_operations mcs_uapi_fops = {
 	.owner = THIS_MODULE,
 	.open = mcs_uapi_open,
 	.release = mcs_uapi_release,
+	.read = mcs_uapi_read,
+	.poll = mcs_uapi_poll,
 	.unlocked_ioctl = mcs_uapi_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = mcs_uapi_mmap,
@@ -1291,6 +1749,8 @@ static int __init mcs_uapi_init(void)
 	BUILD_BUG_ON(MCS_NAME_T_SEGMENT != GNS_TYPE_SEGMENT ||
 		     MCS_NAME_T_LOCK != GNS_TYPE_LOCK ||
 		     MCS_NAME_T_EVENT != GNS_TYPE_EVENT);
+	mutex_init(&mcs_notify_svc.lock);
+	INIT_DELAYED_WORK(&mcs_notify_svc.work, mcs_notify_work);
 	mcs_uapi_wq = alloc_workqueue("mcs_uapi", WQ_UNBOUND, 0);
 	if (!mcs_uapi_wq)
 		return -ENOMEM;
@@ -1307,7 +1767,12 @@ out_destroy_wq:
 static void __exit mcs_uapi_exit(void)
 {
 	misc_deregister(&mcs_uapi_dev);
-	/* Drains the releases of files closed just before the unload. */
+	/* The releases of files closed just before the unload, then the
+	 * event service they subscribed to. */
+	flush_workqueue(mcs_uapi_wq);
+	cancel_delayed_work_sync(&mcs_notify_svc.work);
+	if (mcs_notify_svc.es)
+		mcs_events_close(mcs_notify_svc.es);
 	destroy_workqueue(mcs_uapi_wq);
 }
 

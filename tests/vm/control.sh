@@ -50,7 +50,7 @@ vm_expect p0 0 'formatted' 'mcsctl format --nodes 2'
 vm_expect p0 0 'joined as node 1 incarnation 1' 'mcsctl join 1'
 vm_expect p0 0 '^1 +alive +1 +online .*replica \(self\)' 'mcsctl status'
 vm_expect p0 0 '0 violations' 'mcsctl check'
-vm_expect p0 0 '' 'rmmod mcs_uapi && rmmod mcs_base'
+vm_expect p0 0 '' 'rmmod mcs_uapi && rmmod mcs_events && rmmod mcs_base'
 vm_kill p0
 
 vm_finish

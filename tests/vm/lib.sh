@@ -93,7 +93,8 @@ vm_kernel_deps()
 }
 
 # Our modules, in load order: mcs_glock, mcs_gmm (uses it), mcs_gns (uses
-# both), then the rest (mcs_events uses all three).
+# both), then the rest by path: mcs_base, mcs_events (uses all four),
+# mcs_uapi (uses them all).
 vm_our_modules()
 {
 	echo "$VM_ROOT/drivers/glock/mcs_glock.ko"

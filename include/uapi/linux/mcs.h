@@ -345,6 +345,98 @@ struct mcs_mutex {
 };
 MCS_ABI_SIZE(mcs_mutex, 72);
 
+/*
+ * Cluster events (Documentation/events.md): a /dev/mcs file subscribes
+ * with MCS_IOC_NOTIFY_SUBSCRIBE to a mask of event types; from then on
+ * poll() reports POLLIN while records are pending and read() returns
+ * whole struct mcs_notify_rec, in sequence order. Records the file could
+ * not keep (its queue was full, or the cluster log lapped this node) are
+ * reported as one MCS_EV_OVERRUN record, never dropped silently.
+ */
+#define MCS_EV_NODE_DOWN 1     /* a node incarnation died or left */
+#define MCS_EV_NODE_UP 2       /* a node joined in a new incarnation */
+#define MCS_EV_RESOURCE_LOST 3 /* a node's partition memory is gone */
+#define MCS_EV_RECOVERY_DONE 4 /* the tables are consistent again */
+#define MCS_EV_LEAVING 5       /* planned removal: grace period starts */
+#define MCS_EV_OVERRUN 6       /* records were missed (always delivered) */
+
+#define MCS_EV_MASK(type) (1U << (type))
+/* Every type one may subscribe to (OVERRUN comes unasked). */
+#define MCS_EV_ALL 0x7eU
+
+/* mcs_notify_rec.flags of NODE_DOWN, RESOURCE_LOST, RECOVERY_DONE */
+#define MCS_EVF_PLANNED 0x1 /* the end of a planned leave, not a crash */
+
+/* What applications may subscribe to (LEAVING, which planned leave
+ * waits to be acknowledged, is not offered yet: -EOPNOTSUPP). */
+#define MCS_EV_APP_MASK                                                     \
+	(MCS_EV_MASK(MCS_EV_NODE_DOWN) | MCS_EV_MASK(MCS_EV_NODE_UP) |      \
+	 MCS_EV_MASK(MCS_EV_RESOURCE_LOST) | MCS_EV_MASK(MCS_EV_RECOVERY_DONE))
+
+/*
+ * MCS_IOC_NOTIFY_SUBSCRIBE: in mask (MCS_EV_MASK() bits of
+ * MCS_EV_APP_MASK, at least one; MCS_EV_OVERRUN's may be set, it comes
+ * anyway); out seq (the last record of the
+ * cluster log before the subscription: exactly the later ones are
+ * delivered) and record_size (sizeof(struct mcs_notify_rec)). Once per
+ * file (-EALREADY); the subscription ends when the file is closed.
+ */
+struct mcs_notify {
+	__u32 abi_version;
+	__u32 flags;
+	__u32 mask;
+	__u32 record_size;
+	__u64 seq;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_notify, 56);
+
+/* One record, as read() returns it. */
+struct mcs_notify_rec {
+	__u32 abi_version; /* MCS_ABI_VERSION of the kernel that wrote it */
+	__u32 type;	   /* MCS_EV_* */
+	__u64 seq;	   /* cluster-wide, increasing; OVERRUN: the first missed */
+	__u32 node;	   /* the node it is about */
+	__u32 incarnation; /* of that node */
+	__u32 flags;	   /* MCS_EVF_* */
+	__u32 reserved0;
+	__u64 arg;	   /* LEAVING: grace ns; RESOURCE_LOST: segments revoked;
+			      OVERRUN: records missed */
+	__u64 reserved[3];
+};
+MCS_ABI_SIZE(mcs_notify_rec, 64);
+
+/*
+ * Global events (the region's sync area, Documentation/events.md),
+ * Win32-like: a manual-reset event releases every waiter while it is set;
+ * an auto-reset event releases one waiter per set and resets itself.
+ * Named by a GID (chosen by the caller, without bit 62) or by a name (gns
+ * type event, which then issues the GID), as global mutexes are.
+ */
+
+/* mcs_gevent.flags */
+#define MCS_GEVENT_AUTO (1U << 0)     /* CREATE: auto-reset */
+#define MCS_GEVENT_SIGNALED (1U << 1) /* CREATE: start set */
+#define MCS_GEVENT_TIMED (1U << 2)    /* WAIT: wait timeout_ns at most */
+
+/*
+ * One argument for every global event command. CREATE and OPEN: by name
+ * (name, name_len as for struct mcs_name; gid is output and must be 0)
+ * or by GID (name and name_len 0). DESTROY, SET, RESET, WAIT: by GID
+ * only. timeout_ns: WAIT with MCS_GEVENT_TIMED only, else 0.
+ */
+struct mcs_gevent {
+	__u32 abi_version;
+	__u32 flags;
+	__u64 name;	   /* user pointer to name_len bytes, or 0 */
+	__u32 name_len;
+	__u32 reserved0;
+	__u64 gid;
+	__u64 timeout_ns;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_gevent, 72);
+
 #define MCS_IOC_INFO _IOWR(MCS_IOC_TYPE, 0x01, struct mcs_info)
 #define MCS_IOC_SEG_CREATE _IOWR(MCS_IOC_TYPE, 0x10, struct mcs_seg)
 #define MCS_IOC_SEG_OPEN _IOWR(MCS_IOC_TYPE, 0x11, struct mcs_seg)
@@ -361,5 +453,12 @@ MCS_ABI_SIZE(mcs_mutex, 72);
 #define MCS_IOC_MUTEX_LOCK _IOW(MCS_IOC_TYPE, 0x33, struct mcs_mutex)
 #define MCS_IOC_MUTEX_UNLOCK _IOW(MCS_IOC_TYPE, 0x34, struct mcs_mutex)
 #define MCS_IOC_MUTEX_CONSISTENT _IOW(MCS_IOC_TYPE, 0x35, struct mcs_mutex)
+#define MCS_IOC_NOTIFY_SUBSCRIBE _IOWR(MCS_IOC_TYPE, 0x40, struct mcs_notify)
+#define MCS_IOC_GEVENT_CREATE _IOWR(MCS_IOC_TYPE, 0x50, struct mcs_gevent)
+#define MCS_IOC_GEVENT_OPEN _IOWR(MCS_IOC_TYPE, 0x51, struct mcs_gevent)
+#define MCS_IOC_GEVENT_DESTROY _IOW(MCS_IOC_TYPE, 0x52, struct mcs_gevent)
+#define MCS_IOC_GEVENT_SET _IOW(MCS_IOC_TYPE, 0x53, struct mcs_gevent)
+#define MCS_IOC_GEVENT_RESET _IOW(MCS_IOC_TYPE, 0x54, struct mcs_gevent)
+#define MCS_IOC_GEVENT_WAIT _IOW(MCS_IOC_TYPE, 0x55, struct mcs_gevent)
 
 #endif /* _UAPI_LINUX_MCS_H */
