@@ -413,9 +413,10 @@ MCS_EXPORT int mcs_name_lookup(struct mcs_ctx *ctx, const char *name,
 
 /* Create or open a mutex by name, or by *gid without one. */
 static int mcs_mutex_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
-				  const char *name, uint64_t *gid)
+				  const char *name, unsigned int mode,
+				  uint64_t *gid)
 {
-	struct mcs_mutex a = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_mutex a = { .abi_version = MCS_ABI_VERSION, .mode = mode };
 	int ret;
 
 	if (!ctx || !gid)
@@ -443,13 +444,21 @@ static int mcs_mutex_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
 MCS_EXPORT int mcs_mutex_create(struct mcs_ctx *ctx, const char *name,
 				uint64_t *gid)
 {
-	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_CREATE, name, gid);
+	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_CREATE, name, 0600,
+				      gid);
+}
+
+MCS_EXPORT int mcs_mutex_create_mode(struct mcs_ctx *ctx, const char *name,
+				     unsigned int mode, uint64_t *gid)
+{
+	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_CREATE, name, mode,
+				      gid);
 }
 
 MCS_EXPORT int mcs_mutex_open(struct mcs_ctx *ctx, const char *name,
 			      uint64_t *gid)
 {
-	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_OPEN, name, gid);
+	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_OPEN, name, 0, gid);
 }
 
 static int mcs_mutex_cmd(struct mcs_ctx *ctx, unsigned long cmd, uint64_t gid,
@@ -512,11 +521,12 @@ MCS_EXPORT int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid)
 /* Create or open a global event by name, or by *gid without one. */
 static int mcs_event_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
 				  const char *name, unsigned int flags,
-				  uint64_t *gid)
+				  unsigned int mode, uint64_t *gid)
 {
 	struct mcs_gevent a = {
 		.abi_version = MCS_ABI_VERSION,
 		.flags = flags,
+		.mode = mode,
 	};
 	int ret;
 
@@ -537,18 +547,20 @@ static int mcs_event_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
 }
 
 MCS_EXPORT int mcs_event_create(struct mcs_ctx *ctx, const char *name,
-				unsigned int flags, uint64_t *gid)
+				unsigned int flags, unsigned int mode,
+				uint64_t *gid)
 {
 	if (flags & ~(MCS_GEVENT_AUTO | MCS_GEVENT_SIGNALED))
 		return -EINVAL;
 	return mcs_event_find_or_make(ctx, MCS_IOC_GEVENT_CREATE, name, flags,
-				      gid);
+				      mode, gid);
 }
 
 MCS_EXPORT int mcs_event_open(struct mcs_ctx *ctx, const char *name,
 			      uint64_t *gid)
 {
-	return mcs_event_find_or_make(ctx, MCS_IOC_GEVENT_OPEN, name, 0, gid);
+	return mcs_event_find_or_make(ctx, MCS_IOC_GEVENT_OPEN, name, 0, 0,
+				      gid);
 }
 
 static int mcs_event_cmd(struct mcs_ctx *ctx, unsigned long cmd, uint64_t gid,

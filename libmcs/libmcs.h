@@ -71,6 +71,8 @@ int mcs_name_lookup(struct mcs_ctx *ctx, const char *name, uint64_t *gid,
 
 /* Global mutexes: by name, or by *gid when name is NULL */
 int mcs_mutex_create(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
+int mcs_mutex_create_mode(struct mcs_ctx *ctx, const char *name,
+			  unsigned int mode, uint64_t *gid);
 int mcs_mutex_open(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
 int mcs_mutex_destroy(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_mutex_lock(struct mcs_ctx *ctx, uint64_t gid);
@@ -82,7 +84,7 @@ int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid);
 
 /* Global events: by name, or by *gid when name is NULL */
 int mcs_event_create(struct mcs_ctx *ctx, const char *name,
-		     unsigned int flags, uint64_t *gid);
+		     unsigned int flags, unsigned int mode, uint64_t *gid);
 int mcs_event_open(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
 int mcs_event_destroy(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_event_set(struct mcs_ctx *ctx, uint64_t gid);

@@ -51,8 +51,9 @@
  *                      its segment are gone at once (as SEG_DESTROY); the
  *                      memory is freed with the last share. The segment's
  *                      owner or CAP_SYS_ADMIN only (-EPERM); names of locks
- *                      and events (made by other services), and names whose
- *                      segment is already gone, CAP_SYS_ADMIN only. The
+ *                      and events: their object's owner or CAP_SYS_ADMIN;
+ *                      names whose object is already gone, CAP_SYS_ADMIN
+ *                      only. The
  *                      unlink removes the name only if it still names
  *                      the GID whose owner was judged (gns_unlink_gid()),
  *                      else judges again; -EAGAIN if the name was made
@@ -750,6 +751,18 @@ out_unlock:
 	return ret;
 }
 
+/* Does the caller own the mutex or event @gid? Inside mcs_enter(). */
+static bool mcs_sync_is_owner(struct gmm_region *r, u64 gid)
+{
+	struct gsync_owner so;
+	struct gsync_handle h;
+	struct gsync_table t;
+
+	gmm_sync_table(r, &t);
+	return !gsync_open(&t, gid, &h) && !gsync_owner(&t, &h, &so) &&
+	       uid_eq(current_fsuid(), make_kuid(&init_user_ns, so.uid));
+}
+
 /* A name made again this often during one unlink: -EAGAIN. */
 #define MCS_UNLINK_TRIES 16
 
@@ -780,7 +793,9 @@ static int mcs_name_unlink(void __user *uarg)
 			mcs_owner_read(r, &info, &o);
 			if (mcs_is_owner(&o))
 				ret = 0;
-		} else if (capable(CAP_SYS_ADMIN)) {
+		} else if (capable(CAP_SYS_ADMIN) ||
+			   (ni.type != GNS_TYPE_SEGMENT &&
+			    mcs_sync_is_owner(r, ni.gid))) {
 			ret = 0;
 		}
 		if (!ret)
@@ -815,35 +830,105 @@ static int mcs_name_lookup(void __user *uarg)
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
-/* Copy in a mutex argument; @name gets the name if @by_name allows one. */
+/* What a sync object argument may carry (mcs_mutex, mcs_gevent). */
+#define MCS_SYNC_BY_NAME 0x1 /* a name instead of a GID */
+#define MCS_SYNC_CREATE 0x2  /* a mode */
+
+/*
+ * The name or GID of a sync object argument: by GID (no name) or, with
+ * MCS_SYNC_BY_NAME, by name (no GID), copied into @name ("" for a GID).
+ */
+static int mcs_sync_name_in(u64 uname, u32 name_len, u64 gid,
+			    unsigned int how, char *name)
+{
+	name[0] = '\0';
+	if (!uname && !name_len) {
+		if (gid == MCS_GID_NONE || gid == MCS_GID_INVALID)
+			return -EINVAL;
+		return 0;
+	}
+	if (!(how & MCS_SYNC_BY_NAME) || gid || !name_len)
+		return -EINVAL;
+	if (name_len > MCS_NAME_MAX + 1)
+		return -ENAMETOOLONG;
+	if (copy_from_user(name, u64_to_user_ptr(uname), name_len))
+		return -EFAULT;
+	name[name_len] = '\0';
+	if (strlen(name) != name_len)
+		return -EINVAL;
+	return gns_name_check(name);
+}
+
+/* The mode a CREATE may give (@how), or none. */
+static int mcs_sync_mode_in(u32 mode, unsigned int how)
+{
+	return mode & ~(how & MCS_SYNC_CREATE ? MCS_SEG_MODE_MASK : 0) ?
+	       -EINVAL : 0;
+}
+
+/* The caller, as the owner of a sync object it creates with @mode. */
+static void mcs_sync_owner_new(struct gsync_owner *o, u32 mode)
+{
+	o->uid = from_kuid_munged(&init_user_ns, current_fsuid());
+	o->gid = from_kgid_munged(&init_user_ns, current_fsgid());
+	o->mode = mode;
+}
+
+/* What mcs_sync_permit() asks: bits of a mode, or either of two. */
+#define MCS_SYNC_READ 4
+#define MCS_SYNC_WRITE 2
+#define MCS_SYNC_EITHER 0x10 /* read or write will do */
+
+/*
+ * May the caller do @want (MCS_SYNC_*; 0: nothing to judge) with sync
+ * object @h? -ENOENT if it is gone. Inside mcs_enter().
+ */
+static int mcs_sync_permit(struct gsync_table *t,
+			   const struct gsync_handle *h, u32 want)
+{
+	struct mcs_seg_owner o = { 0 };
+	struct gsync_owner so;
+	int ret;
+
+	ret = gsync_owner(t, h, &so);
+	if (ret || !want)
+		return ret;
+	o.uid = so.uid;
+	o.gid = so.gid;
+	o.mode = so.mode;
+	if (!(want & MCS_SYNC_EITHER))
+		return mcs_permit(&o, want);
+	return mcs_permit(&o, MCS_SYNC_READ) &&
+	       mcs_permit(&o, MCS_SYNC_WRITE) ? -EACCES : 0;
+}
+
+/* Destroy a sync object: its owner or CAP_SYS_ADMIN (-EPERM). */
+static int mcs_sync_destroy(struct gsync_table *t, u64 gid)
+{
+	u32 uid = capable(CAP_SYS_ADMIN) ?
+		  GSYNC_ANY_UID :
+		  from_kuid_munged(&init_user_ns, current_fsuid());
+
+	return gsync_destroy_owned(t, gid, uid);
+}
+
+/* Copy in a mutex argument; @how says what it may carry. */
 static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
-			     u32 flags, bool by_name, char *name)
+			     u32 flags, unsigned int how, char *name)
 {
 	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
 
 	if (ret)
 		return ret;
-	if (a->reserved0 || a->mmap_offset || a->lock_offset || a->reserved1 ||
+	if (a->mmap_offset || a->lock_offset || a->reserved1 ||
 	    (a->timeout_ns && !(a->flags & MCS_MUTEX_TIMED)))
 		return -EINVAL;
 	if ((a->flags & MCS_MUTEX_TRY) && (a->flags & MCS_MUTEX_TIMED))
 		return -EINVAL;
-	name[0] = '\0';
-	if (!a->name && !a->name_len) {
-		if (a->gid == MCS_GID_NONE || a->gid == MCS_GID_INVALID)
-			return -EINVAL;
-		return 0;
-	}
-	if (!by_name || a->gid || !a->name_len)
-		return -EINVAL;
-	if (a->name_len > MCS_NAME_MAX + 1)
-		return -ENAMETOOLONG;
-	if (copy_from_user(name, u64_to_user_ptr(a->name), a->name_len))
-		return -EFAULT;
-	name[a->name_len] = '\0';
-	if (strlen(name) != a->name_len)
-		return -EINVAL;
-	return gns_name_check(name);
+	ret = mcs_sync_mode_in(a->mode, how);
+	if (ret)
+		return ret;
+	return mcs_sync_name_in(a->name, a->name_len, a->gid, how, name);
 }
 
 static struct mcs_file_mutex *mcs_mutex_find(struct mcs_client *c, u64 gid)
@@ -930,6 +1015,7 @@ static int mcs_mutex_opened(struct mcs_client *c, void __user *uarg,
 static int mcs_mutex_create(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_file_mutex d, *spare;
+	struct gsync_owner owner;
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;
 	struct gsync_table t;
@@ -938,11 +1024,13 @@ static int mcs_mutex_create(struct mcs_client *c, void __user *uarg)
 	struct mcs_mutex a;
 	int ret;
 
-	ret = mcs_mutex_copy_in(&a, uarg, 0, true, name);
+	ret = mcs_mutex_copy_in(&a, uarg, 0,
+				MCS_SYNC_BY_NAME | MCS_SYNC_CREATE, name);
 	if (ret)
 		return ret;
 	if (!name[0] && (a.gid & GNS_GID_BASE))
 		return -EINVAL;
+	mcs_sync_owner_new(&owner, a.mode);
 	/* Allocated first: a mutex made must not be lost to -ENOMEM. */
 	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
 	if (!spare)
@@ -957,7 +1045,7 @@ static int mcs_mutex_create(struct mcs_client *c, void __user *uarg)
 			goto out_end;
 		a.gid = ni.gid;
 	}
-	ret = gsync_create(&t, a.gid, GSYNC_MUTEX, false, &h);
+	ret = gsync_create_owned(&t, a.gid, GSYNC_MUTEX, false, &owner, &h);
 	if (!ret)
 		ret = mcs_mutex_describe(&t, &h, &d);
 	if (ret && name[0] && gns_unlink(r, name))
@@ -982,7 +1070,7 @@ static int mcs_mutex_open(struct mcs_client *c, void __user *uarg)
 	struct mcs_mutex a;
 	int ret;
 
-	ret = mcs_mutex_copy_in(&a, uarg, 0, true, name);
+	ret = mcs_mutex_copy_in(&a, uarg, 0, MCS_SYNC_BY_NAME, name);
 	if (ret)
 		return ret;
 	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
@@ -1002,6 +1090,8 @@ static int mcs_mutex_open(struct mcs_client *c, void __user *uarg)
 	if (!ret)
 		ret = gsync_open(&t, a.gid, &h);
 	if (!ret)
+		ret = mcs_sync_permit(&t, &h, MCS_SYNC_READ | MCS_SYNC_WRITE);
+	if (!ret)
 		ret = mcs_mutex_describe(&t, &h, &d);
 	mcs_access_end();
 	if (!ret)
@@ -1019,14 +1109,14 @@ static int mcs_mutex_destroy(void __user *uarg)
 	struct mcs_mutex a;
 	int ret;
 
-	ret = mcs_mutex_copy_in(&a, uarg, 0, false, name);
+	ret = mcs_mutex_copy_in(&a, uarg, 0, 0, name);
 	if (ret)
 		return ret;
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
 	gmm_sync_table(r, &t);
-	ret = gsync_destroy(&t, a.gid);
+	ret = mcs_sync_destroy(&t, a.gid);
 	mcs_access_end();
 	return ret;
 }
@@ -1042,8 +1132,8 @@ static int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 	u64 deadline = U64_MAX, now, slice;
 	int ret;
 
-	ret = mcs_mutex_copy_in(&a, uarg, MCS_MUTEX_TRY | MCS_MUTEX_TIMED,
-				false, name);
+	ret = mcs_mutex_copy_in(&a, uarg, MCS_MUTEX_TRY | MCS_MUTEX_TIMED, 0,
+				name);
 	if (ret)
 		return ret;
 	/* Allocated first: a lock taken must be recorded. */
@@ -1059,6 +1149,8 @@ static int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 			break;
 		gmm_sync_table(r, &t);
 		ret = gsync_open(&t, a.gid, &h);
+		if (!ret)
+			ret = mcs_sync_permit(&t, &h, MCS_SYNC_READ | MCS_SYNC_WRITE);
 		if (!ret) {
 			now = ktime_get_ns();
 			/* 0 is a trylock: -EBUSY. */
@@ -1104,7 +1196,7 @@ static int mcs_mutex_unlock(struct mcs_client *c, void __user *uarg,
 	struct mcs_mutex a;
 	int ret;
 
-	ret = mcs_mutex_copy_in(&a, uarg, 0, false, name);
+	ret = mcs_mutex_copy_in(&a, uarg, 0, 0, name);
 	if (ret)
 		return ret;
 	mutex_lock(&c->lock);
@@ -1302,34 +1394,25 @@ static __poll_t mcs_uapi_poll(struct file *file, poll_table *wait)
 
 /* Copy in a global event argument; as mcs_mutex_copy_in() for mutexes. */
 static int mcs_gevent_copy_in(struct mcs_gevent *a, void __user *uarg,
-			      u32 flags, bool by_name, char *name)
+			      u32 flags, unsigned int how, char *name)
 {
 	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
 
 	if (ret)
 		return ret;
-	if (a->reserved0 || (a->timeout_ns && !(a->flags & MCS_GEVENT_TIMED)))
+	if (a->timeout_ns && !(a->flags & MCS_GEVENT_TIMED))
 		return -EINVAL;
-	name[0] = '\0';
-	if (!a->name && !a->name_len) {
-		if (a->gid == MCS_GID_NONE || a->gid == MCS_GID_INVALID)
-			return -EINVAL;
-		return 0;
-	}
-	if (!by_name || a->gid || !a->name_len)
-		return -EINVAL;
-	if (a->name_len > MCS_NAME_MAX + 1)
-		return -ENAMETOOLONG;
-	if (copy_from_user(name, u64_to_user_ptr(a->name), a->name_len))
-		return -EFAULT;
-	name[a->name_len] = '\0';
-	if (strlen(name) != a->name_len)
-		return -EINVAL;
-	return gns_name_check(name);
+	ret = mcs_sync_mode_in(a->mode, how);
+	if (ret)
+		return ret;
+	return mcs_sync_name_in(a->name, a->name_len, a->gid, how, name);
 }
 
-/* The handle of event @gid; -EMEDIUMTYPE if @gid is a mutex's. */
-static int mcs_gevent_get(struct gsync_table *t, u64 gid,
+/*
+ * The handle of event @gid, if the caller may @want it (as
+ * mcs_sync_permit()); -EMEDIUMTYPE if @gid is a mutex's.
+ */
+static int mcs_gevent_get(struct gsync_table *t, u64 gid, u32 want,
 			  struct gsync_handle *h)
 {
 	int ret = gsync_open(t, gid, h);
@@ -1338,12 +1421,13 @@ static int mcs_gevent_get(struct gsync_table *t, u64 gid,
 		return ret;
 	if (mcs_rd32(&t->objs[h->idx].type) == GSYNC_MUTEX)
 		return -EMEDIUMTYPE;
-	return 0;
+	return mcs_sync_permit(t, h, want);
 }
 
 static int mcs_gevent_create(void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
+	struct gsync_owner owner;
 	struct gsync_handle h;
 	struct gsync_table t;
 	struct gns_info ni;
@@ -1352,12 +1436,13 @@ static int mcs_gevent_create(void __user *uarg)
 	int ret;
 
 	ret = mcs_gevent_copy_in(&a, uarg,
-				 MCS_GEVENT_AUTO | MCS_GEVENT_SIGNALED, true,
-				 name);
+				 MCS_GEVENT_AUTO | MCS_GEVENT_SIGNALED,
+				 MCS_SYNC_BY_NAME | MCS_SYNC_CREATE, name);
 	if (ret)
 		return ret;
 	if (!name[0] && (a.gid & GNS_GID_BASE))
 		return -EINVAL;
+	mcs_sync_owner_new(&owner, a.mode);
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
@@ -1368,10 +1453,10 @@ static int mcs_gevent_create(void __user *uarg)
 			goto out_end;
 		a.gid = ni.gid;
 	}
-	ret = gsync_create(&t, a.gid,
-			   a.flags & MCS_GEVENT_AUTO ? GSYNC_EVENT_AUTO :
-						      GSYNC_EVENT_MANUAL,
-			   a.flags & MCS_GEVENT_SIGNALED, &h);
+	ret = gsync_create_owned(&t, a.gid,
+				 a.flags & MCS_GEVENT_AUTO ? GSYNC_EVENT_AUTO :
+							    GSYNC_EVENT_MANUAL,
+				 a.flags & MCS_GEVENT_SIGNALED, &owner, &h);
 	if (ret && name[0] && gns_unlink(r, name))
 		pr_warn("mcs_uapi: name of event %#llx left behind\n", a.gid);
 out_end:
@@ -1391,7 +1476,7 @@ static int mcs_gevent_open(void __user *uarg)
 	struct mcs_gevent a;
 	int ret;
 
-	ret = mcs_gevent_copy_in(&a, uarg, 0, true, name);
+	ret = mcs_gevent_copy_in(&a, uarg, 0, MCS_SYNC_BY_NAME, name);
 	if (ret)
 		return ret;
 	ret = mcs_enter(&r);
@@ -1406,7 +1491,7 @@ static int mcs_gevent_open(void __user *uarg)
 			a.gid = ni.gid;
 	}
 	if (!ret)
-		ret = mcs_gevent_get(&t, a.gid, &h);
+		ret = mcs_gevent_get(&t, a.gid, MCS_SYNC_EITHER, &h);
 	mcs_access_end();
 	if (ret)
 		return ret;
@@ -1423,17 +1508,20 @@ static int mcs_gevent_cmd(void __user *uarg, unsigned int cmd)
 	struct mcs_gevent a;
 	int ret;
 
-	ret = mcs_gevent_copy_in(&a, uarg, 0, false, name);
+	ret = mcs_gevent_copy_in(&a, uarg, 0, 0, name);
 	if (ret)
 		return ret;
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
 	gmm_sync_table(r, &t);
-	ret = mcs_gevent_get(&t, a.gid, &h);
+	/* Destroy is the owner's (judged by gsync), set and reset writers'. */
+	ret = mcs_gevent_get(&t, a.gid,
+			     cmd == MCS_IOC_GEVENT_DESTROY ? 0 : MCS_SYNC_WRITE,
+			     &h);
 	if (!ret) {
 		if (cmd == MCS_IOC_GEVENT_DESTROY)
-			ret = gsync_destroy(&t, a.gid);
+			ret = mcs_sync_destroy(&t, a.gid);
 		else if (cmd == MCS_IOC_GEVENT_SET)
 			ret = gsync_event_set(&t, &h);
 		else
@@ -1453,7 +1541,7 @@ static int mcs_gevent_wait(void __user *uarg)
 	u64 deadline = U64_MAX, now, slice;
 	int ret;
 
-	ret = mcs_gevent_copy_in(&a, uarg, MCS_GEVENT_TIMED, false, name);
+	ret = mcs_gevent_copy_in(&a, uarg, MCS_GEVENT_TIMED, 0, name);
 	if (ret)
 		return ret;
 	if (a.flags & MCS_GEVENT_TIMED)
@@ -1464,7 +1552,7 @@ static int mcs_gevent_wait(void __user *uarg)
 		if (ret)
 			break;
 		gmm_sync_table(r, &t);
-		ret = mcs_gevent_get(&t, a.gid, &h);
+		ret = mcs_gevent_get(&t, a.gid, MCS_SYNC_READ, &h);
 		if (!ret) {
 			now = ktime_get_ns();
 			/* 0 is a poll: -ETIMEDOUT unless set. */

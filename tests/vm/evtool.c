@@ -487,9 +487,12 @@ static void bad_gevent(void)
 	expect("create: unknown flag", xioctl(fd, MCS_IOC_GEVENT_CREATE, &a),
 	       -EINVAL);
 	a = gevent_arg(gid);
-	a.reserved0 = 1;
-	expect("create: reserved0 set", xioctl(fd, MCS_IOC_GEVENT_CREATE, &a),
+	a.mode = 01000;
+	expect("create: mode beyond 0777", xioctl(fd, MCS_IOC_GEVENT_CREATE, &a),
 	       -EINVAL);
+	a = gevent_arg(gid);
+	a.mode = 0600;
+	expect("set: a mode", xioctl(fd, MCS_IOC_GEVENT_SET, &a), -EINVAL);
 	a = gevent_arg(gid);
 	a.reserved[0] = 1;
 	expect("create: reserved set", xioctl(fd, MCS_IOC_GEVENT_CREATE, &a),
@@ -624,9 +627,9 @@ static void bad_gevent(void)
 
 	/* libmcs refuses what it can see is wrong. */
 	expect("mcs_event_create: unknown flag",
-	       mcs_event_create(ctx, "x", MCS_GEVENT_TIMED, &g), -EINVAL);
+	       mcs_event_create(ctx, "x", MCS_GEVENT_TIMED, 0600, &g), -EINVAL);
 	expect("mcs_event_create: no gid",
-	       mcs_event_create(ctx, "x", 0, NULL), -EINVAL);
+	       mcs_event_create(ctx, "x", 0, 0600, NULL), -EINVAL);
 	expect("mcs_event_open: empty name", mcs_event_open(ctx, "", &g),
 	       -EINVAL);
 
@@ -658,7 +661,7 @@ int main(int argc, char **argv)
 
 		if (argc > 4 && !strcmp(argv[4], "set"))
 			flags |= MCS_GEVENT_SIGNALED;
-		ret = mcs_event_create(ctx, argv[2], flags, &gid);
+		ret = mcs_event_create(ctx, argv[2], flags, 0600, &gid);
 		if (ret)
 			return fail("create", ret);
 		printf("event %s gid %#llx\n", argv[2],

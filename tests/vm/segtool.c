@@ -61,6 +61,9 @@
  *   segtool mutex-fast-held NAME     the same filter, the mutex held by
  *                                    another process: trylock must reach
  *                                    the kernel (ENOSYS from the filter)
+ *   segtool sync-modes               owners and modes of mutexes and
+ *                                    events: root makes some, user nobody
+ *                                    may do exactly what their modes say
  *
  * Exit 0 on success, 1 on a failed check or error (message on stdout).
  */
@@ -77,6 +80,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libmcs.h>
@@ -557,12 +561,106 @@ static int mutex_cmd(const char *cmd, const char *name)
 	return fail("mutex: command", -EINVAL);
 }
 
+/* As user nobody, with a context of its own: what the modes allow. */
+static int sync_modes_nobody(uint64_t m600, uint64_t m666, uint64_t e604,
+			     uint64_t e602)
+{
+	struct mcs_ctx *c;
+	uint64_t g;
+	int bad = 0;
+
+	if (setgid(65534) || setuid(65534))
+		return fail("setuid nobody", -errno);
+	bad |= mcs_open(&c, NULL) ? 1 : 0;
+	if (bad)
+		return fail("mcs_open as nobody", -EIO);
+	bad |= expect_err("open a 0600 mutex", mcs_mutex_open(c, "mode-m600", &g),
+			  EACCES);
+	bad |= expect_err("lock a 0600 mutex by GID", mcs_mutex_lock(c, m600),
+			  EACCES);
+	bad |= mcs_mutex_open(c, "mode-m666", &g) || g != m666 ||
+	       mcs_mutex_lock(c, m666) || mcs_mutex_unlock(c, m666);
+	if (bad)
+		return fail("open, lock, unlock a 0666 mutex", -EIO);
+	printf("0666 mutex: used\n");
+	bad |= expect_err("destroy another's mutex",
+			  mcs_mutex_destroy(c, m666), EPERM);
+	bad |= expect_err("unlink another's mutex name",
+			  mcs_name_unlink(c, "mode-m666"), EPERM);
+	/* Others may read 0604: wait, not set; 0602 the other way round. */
+	bad |= mcs_event_open(c, "mode-e604", &g) || g != e604;
+	bad |= expect_err("wait for a 0604 event",
+			  mcs_event_timedwait(c, e604, 0), ETIMEDOUT);
+	bad |= expect_err("set a 0604 event", mcs_event_set(c, e604), EACCES);
+	bad |= mcs_event_open(c, "mode-e602", &g) || g != e602 ||
+	       mcs_event_set(c, e602);
+	bad |= expect_err("wait for a 0602 event",
+			  mcs_event_timedwait(c, e602, 0), EACCES);
+	bad |= expect_err("destroy another's event",
+			  mcs_event_destroy(c, e604), EPERM);
+	/* Its own, even at mode 0: the owner unlinks and destroys. */
+	bad |= mcs_mutex_create_mode(c, "mode-own", 0, &g) ||
+	       mcs_name_unlink(c, "mode-own") || mcs_mutex_destroy(c, g);
+	if (bad)
+		return fail("nobody's checks", -EIO);
+	printf("own mutex: unlinked and destroyed\n");
+	mcs_close(c);
+	return 0;
+}
+
+static int sync_modes(void)
+{
+	static const char *const names[] = { "mode-m600", "mode-m666",
+					     "mode-e604", "mode-e602" };
+	uint64_t g[4];
+	int status, ret, i;
+	pid_t pid;
+
+	ret = mcs_mutex_create_mode(ctx, names[0], 0600, &g[0]);
+	if (!ret)
+		ret = mcs_mutex_create_mode(ctx, names[1], 0666, &g[1]);
+	if (!ret)
+		ret = mcs_event_create(ctx, names[2], 0, 0604, &g[2]);
+	if (!ret)
+		ret = mcs_event_create(ctx, names[3], 0, 0602, &g[3]);
+	if (ret)
+		return fail("create as root", ret);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return fail("fork", -errno);
+	if (!pid)
+		_exit(sync_modes_nobody(g[0], g[1], g[2], g[3]));
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return fail("nobody's part", -EIO);
+	/* CAP_SYS_ADMIN may remove anyone's. */
+	for (i = 0; i < 4; i++) {
+		ret = i < 2 ? mcs_mutex_destroy(ctx, g[i]) :
+			      mcs_event_destroy(ctx, g[i]);
+		if (!ret)
+			ret = mcs_name_unlink(ctx, names[i]);
+		if (ret)
+			return fail(names[i], ret);
+	}
+	printf("sync modes ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 	uint64_t *p, size;
 	int ret, i;
 
+	if (argc == 2 && !strcmp(cmd, "sync-modes")) {
+		ret = mcs_open(&ctx, NULL);
+		if (ret)
+			return fail("mcs_open", ret);
+		ret = sync_modes();
+		mcs_close(ctx);
+		return ret;
+	}
 	if (argc < 3) {
 		fprintf(stderr, "usage: segtool COMMAND ARGS (see the source)\n");
 		return 2;

@@ -11,7 +11,8 @@
 # (ENOTRECOVERABLE on both guests). A process waiting for a held mutex
 # dies at once on kill -9. A free mutex is taken and released in user
 # space (the lock and unlock ioctls forbidden by seccomp, 1000 pairs still
-# work); a held one goes to the kernel. The checker agrees on both guests
+# work); a held one goes to the kernel. Owners and modes of mutexes and
+# events are enforced for user nobody. The checker agrees on both guests
 # after each step.
 source "$(dirname "$0")/lib.sh"
 
@@ -50,6 +51,10 @@ vm_expect g1 0 'lock: Success' 'segtool mutex-lock m1'
 vm_expect g0 0 'lock: Success' 'segtool mutex-lock /m1'
 vm_expect g1 1 'Wrong medium type' 'segtool name-verify m1'
 check_both
+
+# Owners and modes: nobody may do what the modes of root's mutexes and
+# events allow, and nothing more; its own objects are its to remove.
+vm_expect g1 0 'sync modes ok' 'segtool sync-modes'
 
 # The fast path: no ioctl for a free mutex, the kernel for a held one.
 vm_expect g1 0 'fast path: 1000 lock/unlock pairs without the kernel' 'segtool mutex-fast m1'

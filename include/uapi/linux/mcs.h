@@ -308,6 +308,13 @@ MCS_ABI_SIZE(mcs_name, 112);
  * node dies, every mutex its processes held: the next acquirer gets it
  * with -EOWNERDEAD and must call MCS_IOC_MUTEX_CONSISTENT before unlocking,
  * or the mutex becomes not recoverable (-ENOTRECOVERABLE for good).
+ *
+ * Mutexes and global events have an owner (the creator's fsuid and fsgid)
+ * and a mode given at CREATE (file-like bits, MCS_SEG_MODE_MASK): a mutex
+ * is opened and locked by who may read and write it, an event is waited
+ * for by who may read it and set or reset by who may write it (opened by
+ * who may do either); only its owner (or CAP_SYS_ADMIN) destroys one or
+ * unlinks its name (-EPERM); -EACCES otherwise.
  */
 
 /* mcs_mutex.flags */
@@ -335,7 +342,7 @@ struct mcs_mutex {
 	__u32 flags;
 	__u64 name;	   /* user pointer to name_len bytes, or 0 */
 	__u32 name_len;
-	__u32 reserved0;
+	__u32 mode;	   /* CREATE: MCS_SEG_MODE_MASK bits, else 0 */
 	__u64 gid;
 	__u64 timeout_ns;
 	__u64 mmap_offset; /* out (CREATE, OPEN): the lock word's page */
@@ -430,7 +437,7 @@ struct mcs_gevent {
 	__u32 flags;
 	__u64 name;	   /* user pointer to name_len bytes, or 0 */
 	__u32 name_len;
-	__u32 reserved0;
+	__u32 mode;	   /* CREATE: MCS_SEG_MODE_MASK bits, else 0 */
 	__u64 gid;
 	__u64 timeout_ns;
 	__u64 reserved[4];
