@@ -18,6 +18,7 @@ vm_wait_ready g0
 
 vm_expect g0 0 '' 'mcs-load'
 vm_expect g0 0 'crw-rw-rw-' 'ls -l /dev/mcs'
+vm_expect_fabric_wb g0
 vm_expect g0 0 'formatted' 'mcsctl format --nodes 2'
 vm_expect g0 0 'prejoin: 0 failures' 'uapi_errors prejoin'
 vm_expect g0 0 'joined as node 0 incarnation 1' 'mcsctl join 0'
