@@ -62,8 +62,29 @@
  *                  returned, every violation logged by the kernel.
  *                  -ENOMEDIUM without a region, -ESHUTDOWN when frozen.
  *
+ * MCS_CTL_LIST     list what the region holds, `what` at a time: the
+ *                  names (MCS_LIST_NAMES: GID, type, name, and for a
+ *                  segment name its size, home partition and sharers),
+ *                  the segments (MCS_LIST_SEGMENTS: GID, size, home
+ *                  partition, sharers) or the sync objects (MCS_LIST_SYNC:
+ *                  GID, mutex or event, and its lock word: holder's node,
+ *                  incarnation and pid, and state). Fills at most
+ *                  entries_cap (1..MCS_LIST_MAX) entries of the user array
+ *                  `entries` from `cursor` (0 to start) and returns the
+ *                  cursor to continue from; fewer entries than asked mean
+ *                  the end. Names and segments are read under their table
+ *                  locks, a stripe or a name at a time; a sync object's
+ *                  lock word is read without taking it. A listing is
+ *                  therefore no atomic snapshot: what changes meanwhile
+ *                  may or may not be seen, what exists throughout is seen
+ *                  once. Works before JOIN (as an observer: -EOWNERDEAD
+ *                  if a dead node holds a table lock). -EINVAL for an
+ *                  unknown `what`, a cap of 0 or above MCS_LIST_MAX, or
+ *                  non-zero output fields; -ENOMEDIUM without a region,
+ *                  -ESHUTDOWN when frozen.
+ *
  * Order: FORMAT (first node only), JOIN, then NODE_DOWN/RECOVER as
- * membership changes. STATUS and CHECK work at any time.
+ * membership changes. STATUS, CHECK and LIST work at any time.
  *
  * Concurrency: commands may run in parallel (mcsd may poll STATUS while
  * it declares a death). FORMAT, JOIN and FREEZE wait for the commands and
@@ -81,6 +102,7 @@
 #include <uapi/linux/mcs.h>
 
 #include "base_internal.h"
+#include "../glock/gsync.h"
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
 
@@ -415,6 +437,93 @@ static int mcs_ctl_check(void __user *uarg)
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+/* The next entry of what @a lists from @a->cursor; -ENOENT at the end. */
+static int mcs_ctl_list_next(struct gmm_region *r, struct mcs_ctl_list *a,
+			     struct mcs_list_entry *e)
+{
+	struct gmm_seg_info si;
+	struct gsync_table t;
+	struct gns_info ni;
+	u64 tag;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	switch (a->what) {
+	case MCS_LIST_NAMES:
+		ret = gns_list(r, &a->cursor, &ni);
+		if (ret)
+			return ret;
+		e->gid = ni.gid;
+		e->type = ni.type;
+		e->name_len = strnlen(ni.name, sizeof(ni.name));
+		memcpy(e->name, ni.name, e->name_len);
+		if (ni.type == GNS_TYPE_SEGMENT && !gmm_lookup(r, ni.gid, &si)) {
+			e->size = si.size;
+			e->part = si.part;
+			e->nr_sharers = si.nr_sharers;
+		}
+		return 0;
+	case MCS_LIST_SEGMENTS:
+		ret = gmm_seg_list(r, &a->cursor, &si);
+		if (ret)
+			return ret;
+		e->gid = si.gid;
+		e->size = si.size;
+		e->part = si.part;
+		e->nr_sharers = si.nr_sharers;
+		return 0;
+	default: /* MCS_LIST_SYNC */
+		gmm_sync_table(r, &t);
+		for (; a->cursor < t.nr; a->cursor++) {
+			struct gsync_obj *o = &t.objs[a->cursor];
+
+			e->gid = mcs_rd64_acquire(&o->gid);
+			if (!e->gid)
+				continue;
+			e->type = mcs_rd32(&o->type);
+			tag = mcs_rd64(&o->lock.owner);
+			e->owner_node = tag ? GLOCK_TAG_NODE(tag) : MCS_NODE_NONE;
+			e->owner_incarnation = GLOCK_TAG_INC(tag);
+			e->owner_pid = GLOCK_TAG_PID(tag);
+			e->lock_state = mcs_rd32(&o->lock.state);
+			a->cursor++;
+			return 0;
+		}
+		return -ENOENT;
+	}
+}
+
+static int mcs_ctl_list(void __user *uarg)
+{
+	struct mcs_list_entry __user *uent;
+	struct mcs_list_entry e;
+	struct mcs_ctl_list a;
+	int ret;
+
+	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	if (ret)
+		return ret;
+	if (a.what < MCS_LIST_NAMES || a.what > MCS_LIST_SYNC ||
+	    !a.entries_cap || a.entries_cap > MCS_LIST_MAX || a.nr ||
+	    a.entry_size || a.reserved0)
+		return -EINVAL;
+	uent = u64_to_user_ptr(a.entries);
+	ret = mcs_access_begin();
+	if (ret)
+		return ret;
+	ret = mcs_state.region ? 0 : -ENOMEDIUM;
+	while (!ret && a.nr < a.entries_cap) {
+		ret = mcs_ctl_list_next(mcs_state.region, &a, &e);
+		if (!ret && copy_to_user(&uent[a.nr++], &e, sizeof(e)))
+			ret = -EFAULT;
+	}
+	mcs_access_end();
+	if (ret && ret != -ENOENT)
+		return ret;
+	a.entry_size = sizeof(e);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -445,6 +554,9 @@ static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case MCS_CTL_CHECK:
 		ret = mcs_ctl_check(uarg);
+		break;
+	case MCS_CTL_LIST:
+		ret = mcs_ctl_list(uarg);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -483,6 +595,18 @@ int mcs_control_init(void)
 	BUILD_BUG_ON(MCS_NODE_DOWN != GMM_NODE_DOWN);
 	BUILD_BUG_ON(MCS_NODE_RECOVERING != GMM_NODE_RECOVERING);
 	BUILD_BUG_ON(MCS_NODE_CLEAN != GMM_NODE_CLEAN);
+	/* So are the types and lock states LIST reports. */
+	BUILD_BUG_ON(MCS_NAME_T_SEGMENT != GNS_TYPE_SEGMENT);
+	BUILD_BUG_ON(MCS_NAME_T_LOCK != GNS_TYPE_LOCK);
+	BUILD_BUG_ON(MCS_NAME_T_EVENT != GNS_TYPE_EVENT);
+	BUILD_BUG_ON(MCS_SYNC_T_MUTEX != GSYNC_MUTEX);
+	BUILD_BUG_ON(MCS_SYNC_T_EVENT_MANUAL != GSYNC_EVENT_MANUAL);
+	BUILD_BUG_ON(MCS_SYNC_T_EVENT_AUTO != GSYNC_EVENT_AUTO);
+	BUILD_BUG_ON(MCS_LOCK_CONSISTENT != GLOCK_CONSISTENT);
+	BUILD_BUG_ON(MCS_LOCK_OWNERDEAD != GLOCK_OWNERDEAD);
+	BUILD_BUG_ON(MCS_LOCK_NOTRECOVERABLE != GLOCK_NOTRECOVERABLE);
+	BUILD_BUG_ON(MCS_OWNER_ABANDONED != GLOCK_NODE_ABANDONED);
+	BUILD_BUG_ON(sizeof(((struct mcs_list_entry *)0)->name) <= GNS_NAME_MAX);
 	return misc_register(&mcs_ctl_dev);
 }
 

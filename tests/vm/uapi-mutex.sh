@@ -9,8 +9,12 @@
 # mutex works again. Killed again holding it, the next acquirer (guest 0)
 # unlocks without consistent: the mutex is not recoverable after that
 # (ENOTRECOVERABLE on both guests). A process waiting for a held mutex
-# dies at once on kill -9. The checker agrees on both guests after each
-# step.
+# dies at once on kill -9. While it is held, "mcsctl ls" on guest 1 shows
+# the live fabric: the names (with a named segment's size and sharers),
+# every segment, and the mutex with its holder's node, incarnation and
+# pid; after the holder is killed, the mutex as abandoned by that pid,
+# and once recovered as free. The checker agrees on both guests after
+# each step.
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-uapi-mutex
@@ -43,19 +47,57 @@ hold()
 }
 
 vm_expect g0 0 '^mutex m1 gid 0x' 'segtool mutex-create m1'
+m1=$(grep -oE 'gid 0x[0-9a-f]+' <<<"$VM_OUT" | head -n 1 | cut -c7-)
 vm_expect g1 1 'File exists' 'segtool mutex-create m1'
 vm_expect g1 0 'lock: Success' 'segtool mutex-lock m1'
 vm_expect g0 0 'lock: Success' 'segtool mutex-lock /m1'
 vm_expect g1 1 'Wrong medium type' 'segtool name-verify m1'
 check_both
 
+# ls_expect PATTERN...: each PATTERN (ERE) matches a line of the last
+# vm_expect's output (mcsctl ls), carriage returns of the console removed.
+ls_expect()
+{
+	local out pat
+
+	out=$(tr -d '\r' <<<"$VM_OUT")
+	for pat in "$@"; do
+		if grep -qE -- "$pat" <<<"$out"; then
+			vm_log "ok: ls shows /$pat/"
+		else
+			vm_fail "mcsctl ls has no line /$pat/ in:"
+			sed 's/^/    /' <<<"$out"
+		fi
+	done
+}
+
 # Held on guest 0: busy for guest 1. Killed: owner-dead, then recovered.
 hold g0 m1
+holder=$(vm_cmd g0 'cat /tmp/hold.pid' | tr -d '\r')
+
+# mcsctl ls on the live fabric, on the other guest: a named segment
+# (made on guest 0, held and mapped by a process on guest 1), a segment
+# made by GID, and the mutex held by that process of guest 0. Sizes are
+# the fabric's: /dev/mcs adds a descriptor page to every segment.
+vm_expect g0 0 'created db gid 0x' 'segtool name-create db 1M'
+db=$(grep -oE 'gid 0x[0-9a-f]+' <<<"$VM_OUT" | head -n 1 | cut -c7-)
+vm_expect g0 0 '' 'segtool create 0x900 64K'
+vm_expect g1 0 '' "segtool hold 0x$db >/tmp/segs.log 2>&1 & echo \$! >/tmp/segs.pid"
+vm_expect g1 0 'holding' 'for i in $(seq 100); do grep -q holding /tmp/segs.log && break; sleep 0.1; done; cat /tmp/segs.log'
+vm_expect g1 0 '^1 sync objects' 'mcsctl ls'
+ls_expect "^$db +segment +1052672 +0 +1  /db\$" \
+	"^$m1 +lock +- +- +-  /m1\$" "^2 names\$" \
+	"^$db +1052672 +0 +1\$" "^900 +69632 +0 +0\$" "^2 segments\$" \
+	"^$m1 +mutex +consistent +node 0 incarnation 1 pid $holder\$"
 vm_expect g1 0 'timedlock 100 ms: Connection timed out' 'segtool mutex-try m1'
 # A waiter dies at once on kill -9 (the wait is cut by fatal signals).
 vm_expect g1 0 'waited 137' 'segtool mutex-lock m1 & p=$!; sleep 1; kill -9 $p; wait $p; echo waited $?'
 vm_expect g0 0 '' 'kill -9 $(cat /tmp/hold.pid)'
+# The holder's file gives the mutex up (abandoned) a moment after its death.
+vm_expect g1 0 "abandoned by pid $holder" 'for i in $(seq 100); do mcsctl ls | grep -q abandoned && break; sleep 0.1; done; mcsctl ls'
 vm_expect g1 0 'recovered m1' 'segtool mutex-recover m1'
+vm_expect g1 0 "^$m1 +mutex +consistent +free" 'mcsctl ls'
+vm_expect g1 0 '' 'kill -9 $(cat /tmp/segs.pid)'
 vm_expect g0 0 'lock: Success' 'segtool mutex-lock m1'
 check_both
 

@@ -11,7 +11,9 @@
  *   mcsctl format [FILE] --size SIZE --nodes N [--force]
  *   mcsctl status [FILE]
  *   mcsctl check [FILE]      gmm tables and the gns name table
- *   mcsctl ls FILE           the names in the gns name table
+ *   mcsctl ls [FILE]         the names in the gns name table; on the
+ *                            live fabric also every segment and every
+ *                            mutex and event with its lock's holder
  *   mcsctl [--device DEV] join NODE | down NODE INCARNATION [--memory-lost]
  *          | recover NODE | freeze | thaw
  *
@@ -46,7 +48,7 @@ static void usage(FILE *f)
 		"              (on the fabric, --size is optional: all of it)\n"
 		"       status [FILE]\n"
 		"       check [FILE]\n"
-		"       ls FILE\n"
+		"       ls [FILE]  (on the fabric: names, segments, locks)\n"
 		"  membership, on the live fabric (DEV: /dev/mcs-control):\n"
 		"       join NODE\n"
 		"       down NODE INCARNATION [--memory-lost]\n"
@@ -373,6 +375,8 @@ static int cmd_ls(int argc, char **argv)
 	uint32_t cursor = 0, n = 0;
 	int ret;
 
+	if (argc == 1)
+		return dev_ls(device);
 	if (argc != 2) {
 		usage(stderr);
 		return 2;

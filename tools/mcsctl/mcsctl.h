@@ -23,5 +23,6 @@ int dev_recover(const char *dev, int argc, char **argv);
 int dev_freeze(const char *dev, int argc, char **argv, int freeze);
 int dev_status(const char *dev);
 int dev_check(const char *dev);
+int dev_ls(const char *dev);
 
 #endif /* MCSCTL_H */
