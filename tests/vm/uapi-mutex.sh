@@ -13,8 +13,9 @@
 # the live fabric: the names (with a named segment's size and sharers),
 # every segment, and the mutex with its holder's node, incarnation and
 # pid; after the holder is killed, the mutex as abandoned by that pid,
-# and once recovered as free. The checker agrees on both guests after
-# each step.
+# and once recovered as free; with more objects than one batch of the
+# list ioctl holds, each exactly once. The checker agrees on both guests
+# after each step.
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-uapi-mutex
@@ -107,5 +108,13 @@ vm_expect g1 0 '' 'kill -9 $(cat /tmp/hold.pid)'
 vm_expect g0 0 'lock after unlock without consistent: State not recoverable' 'segtool mutex-unrecovered m1'
 vm_expect g1 1 'lock: State not recoverable' 'segtool mutex-lock m1'
 vm_expect g0 1 'lock: State not recoverable' 'segtool mutex-lock m1'
+vm_expect g1 0 "^$m1 +mutex +not-recoverable +free" 'mcsctl ls'
 check_both
+
+# More than one batch of MCS_CTL_LIST (64): 70 more mutexes by name, each
+# listed exactly once, as a name and as a sync object.
+vm_expect g0 0 'made 70' 'n=0; for i in $(seq 100 169); do segtool mutex-create x$i >/dev/null && n=$((n + 1)); done; echo made $n'
+vm_expect g1 0 '^71 sync objects' 'mcsctl ls'
+ls_expect '^72 names$' ' /x100$' ' /x169$'
+vm_expect g1 0 '^70 70 70[^0-9]*$' 'mcsctl ls >/tmp/ls; echo $(grep -cE " /x1[0-9]{2}$" /tmp/ls) $(grep -E " /x1[0-9]{2}$" /tmp/ls | sort -u | wc -l) $(grep -cE "^40+[0-9a-f]+ +mutex +consistent +free$" /tmp/ls)'
 vm_finish

@@ -22,6 +22,8 @@ vm_expect g0 0 'crw-rw-rw-' 'ls -l /dev/mcs'
 vm_expect_fabric_wb g0
 vm_expect g0 0 'formatted' 'mcsctl format --nodes 2'
 vm_expect g0 0 'prejoin: 0 failures' 'uapi_errors prejoin'
+# ls works before join too (the kernel reads the region as an observer).
+vm_expect g0 0 '^0 names' 'mcsctl ls'
 vm_expect g0 0 'joined as node 0 incarnation 1' 'mcsctl join 0'
 vm_expect g0 0 'uapi_errors: 0 failures' 'uapi_errors'
 # Nothing it made is left: no name, segment or mutex.
