@@ -72,9 +72,11 @@
  *                  entries_cap (1..MCS_LIST_MAX) entries of the user array
  *                  `entries` from `cursor` (0 to start) and returns the
  *                  cursor to continue from; fewer entries than asked mean
- *                  the end. Names and segments are read under their table
- *                  locks, a stripe or a name at a time; a sync object's
- *                  lock word is read without taking it. A listing is
+ *                  the end (mcs_list_next() of list.c, which mcsctl
+ *                  also runs on a region in a file). Names and segments
+ *                  are read under their table locks, a stripe or a name
+ *                  at a time; a sync object's lock word is read without
+ *                  taking it. A listing is
  *                  therefore no atomic snapshot: what changes meanwhile
  *                  may or may not be seen, what exists throughout is seen
  *                  once. Works before JOIN (as an observer: -EOWNERDEAD
@@ -102,6 +104,7 @@
 #include <uapi/linux/mcs.h>
 
 #include "base_internal.h"
+#include "list.h"
 #include "../glock/gsync.h"
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
@@ -437,62 +440,6 @@ static int mcs_ctl_check(void __user *uarg)
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
-/* The next entry of what @a lists from @a->cursor; -ENOENT at the end. */
-static int mcs_ctl_list_next(struct gmm_region *r, struct mcs_ctl_list *a,
-			     struct mcs_list_entry *e)
-{
-	struct gmm_seg_info si;
-	struct gsync_table t;
-	struct gns_info ni;
-	u64 tag;
-	int ret;
-
-	memset(e, 0, sizeof(*e));
-	switch (a->what) {
-	case MCS_LIST_NAMES:
-		ret = gns_list(r, &a->cursor, &ni);
-		if (ret)
-			return ret;
-		e->gid = ni.gid;
-		e->type = ni.type;
-		e->name_len = strnlen(ni.name, sizeof(ni.name));
-		memcpy(e->name, ni.name, e->name_len);
-		if (ni.type == GNS_TYPE_SEGMENT && !gmm_lookup(r, ni.gid, &si)) {
-			e->size = si.size;
-			e->part = si.part;
-			e->nr_sharers = si.nr_sharers;
-		}
-		return 0;
-	case MCS_LIST_SEGMENTS:
-		ret = gmm_seg_list(r, &a->cursor, &si);
-		if (ret)
-			return ret;
-		e->gid = si.gid;
-		e->size = si.size;
-		e->part = si.part;
-		e->nr_sharers = si.nr_sharers;
-		return 0;
-	default: /* MCS_LIST_SYNC */
-		gmm_sync_table(r, &t);
-		for (; a->cursor < t.nr; a->cursor++) {
-			struct gsync_obj *o = &t.objs[a->cursor];
-
-			e->gid = mcs_rd64_acquire(&o->gid);
-			if (!e->gid)
-				continue;
-			e->type = mcs_rd32(&o->type);
-			tag = mcs_rd64(&o->lock.owner);
-			e->owner_node = tag ? GLOCK_TAG_NODE(tag) : MCS_NODE_NONE;
-			e->owner_incarnation = GLOCK_TAG_INC(tag);
-			e->owner_pid = GLOCK_TAG_PID(tag);
-			e->lock_state = mcs_rd32(&o->lock.state);
-			a->cursor++;
-			return 0;
-		}
-		return -ENOENT;
-	}
-}
-
 static int mcs_ctl_list(void __user *uarg)
 {
 	struct mcs_list_entry __user *uent;
@@ -513,7 +460,7 @@ static int mcs_ctl_list(void __user *uarg)
 		return ret;
 	ret = mcs_state.region ? 0 : -ENOMEDIUM;
 	while (!ret && a.nr < a.entries_cap) {
-		ret = mcs_ctl_list_next(mcs_state.region, &a, &e);
+		ret = mcs_list_next(mcs_state.region, a.what, &a.cursor, &e);
 		if (!ret && copy_to_user(&uent[a.nr++], &e, sizeof(e)))
 			ret = -EFAULT;
 	}

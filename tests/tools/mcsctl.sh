@@ -36,6 +36,8 @@ expect 0 "^1 +absent .*replica" $mcsctl status "$f"
 expect 0 "check: 0 segments, 0 sharers, .* 0 names, 0 violations" $mcsctl check "$f"
 expect 0 "^names +256 entries" $mcsctl status "$f"
 expect 0 "^0 names" $mcsctl ls "$f"
+expect 0 "^0 segments" $mcsctl ls "$f"
+expect 0 "^0 sync objects" $mcsctl ls "$f"
 expect 2 "usage" $mcsctl ls "$f" extra
 sum=$(cksum <"$f")
 
