@@ -25,6 +25,7 @@ EXPORT_SYMBOL_GPL(gmm_acquire);
 EXPORT_SYMBOL_GPL(gmm_release);
 EXPORT_SYMBOL_GPL(gmm_destroy);
 EXPORT_SYMBOL_GPL(gmm_lookup);
+EXPORT_SYMBOL_GPL(gmm_seg_list);
 EXPORT_SYMBOL_GPL(gmm_seg_ptr);
 EXPORT_SYMBOL_GPL(gmm_part_info);
 EXPORT_SYMBOL_GPL(gmm_check);

@@ -546,6 +546,64 @@ int gmm_destroy(struct gmm_region *r, u64 gid)
 }
 
 /**
+ * gmm_seg_list - iterate over the segments
+ * @r: a handle (observers too)
+ * @cursor: 0 to start; advanced past the segment returned
+ * @info: the next segment (sharer: GMM_SHARER_ANY)
+ *
+ * Walks the master table a stripe at a time, each under its stripe lock.
+ * Segments created or destroyed during an iteration may or may not be
+ * seen; every segment that exists throughout is seen exactly once.
+ * Destroyed segments still shared, and segments of lost partitions, are
+ * skipped (gmm_lookup() does not find them either).
+ *
+ * Return: 0; -ENOENT at the end; -EOWNERDEAD for an observer when a dead
+ * node holds a stripe lock; -EIO if no copy of the master table is readable.
+ */
+int gmm_seg_list(struct gmm_region *r, u32 *cursor, struct gmm_seg_info *info)
+{
+	u32 per = r->g.per_stripe, n = per * GMM_NR_STRIPES, s, i, p, sec;
+	struct gmm_master_entry *m;
+	int ret;
+
+	while (*cursor < n) {
+		s = *cursor / per;
+		if (gmm_joined(r)) {
+			gmm_lock_stripe(r, s);
+		} else {
+			ret = gmm_lock_observe(r, &r->ctl->stripe_lock[s]);
+			if (ret)
+				return ret;
+		}
+		m = gmm_master_read_copy(r);
+		ret = m ? -ENOENT : -EIO;
+		for (i = *cursor; m && i < (s + 1) * per; i++) {
+			u32 st = mcs_rd32(&m[i].st);
+
+			if (GMM_ST_STATE(st) != GMM_E_LIVE ||
+			    (GMM_ST_FLAGS(st) & GMM_F_DESTROYED))
+				continue;
+			p = mcs_rd16(&m[i].part);
+			sec = mcs_rd32(&m[i].section);
+			if (p >= r->g.nr_parts || sec >= r->g.sections ||
+			    gmm_part_state(r, p) != GMM_PART_ONLINE)
+				continue;
+			gmm_fill_info(r, p, sec, GMM_SHARER_ANY, info);
+			ret = 0;
+			break;
+		}
+		gmm_unlock_stripe(r, s);
+		if (ret != -ENOENT) {
+			if (!ret)
+				*cursor = i + 1;
+			return ret;
+		}
+		*cursor = (s + 1) * per;
+	}
+	return -ENOENT;
+}
+
+/**
  * gmm_lookup - describe a segment by GID
  * @r: a handle (observers too)
  * @gid: the segment

@@ -68,8 +68,31 @@
  *                  returned, every violation logged by the kernel.
  *                  -ENOMEDIUM without a region, -ESHUTDOWN when frozen.
  *
+ * MCS_CTL_LIST     list what the region holds, `what` at a time: the
+ *                  names (MCS_LIST_NAMES: GID, type, name, and for a
+ *                  segment name its size, home partition and sharers),
+ *                  the segments (MCS_LIST_SEGMENTS: GID, size, home
+ *                  partition, sharers) or the sync objects (MCS_LIST_SYNC:
+ *                  GID, mutex or event, and its lock word: holder's node,
+ *                  incarnation and pid, and state). Fills at most
+ *                  entries_cap (1..MCS_LIST_MAX) entries of the user array
+ *                  `entries` from `cursor` (0 to start) and returns the
+ *                  cursor to continue from; fewer entries than asked mean
+ *                  the end (mcs_list_next() of list.c, which mcsctl
+ *                  also runs on a region in a file). Names and segments
+ *                  are read under their table locks, a stripe or a name
+ *                  at a time; a sync object's lock word is read without
+ *                  taking it. A listing is
+ *                  therefore no atomic snapshot: what changes meanwhile
+ *                  may or may not be seen, what exists throughout is seen
+ *                  once. Works before JOIN (as an observer: -EOWNERDEAD
+ *                  if a dead node holds a table lock). -EINVAL for an
+ *                  unknown `what`, a cap of 0 or above MCS_LIST_MAX, or
+ *                  non-zero output fields; -ENOMEDIUM without a region,
+ *                  -ESHUTDOWN when frozen.
+ *
  * Order: FORMAT (first node only), JOIN, then NODE_DOWN/RECOVER as
- * membership changes. STATUS and CHECK work at any time.
+ * membership changes. STATUS, CHECK and LIST work at any time.
  *
  * Concurrency: commands may run in parallel (mcsd may poll STATUS while
  * it declares a death). FORMAT, JOIN and FREEZE wait for the commands and
@@ -88,6 +111,8 @@
 #include <uapi/linux/mcs.h>
 
 #include "base_internal.h"
+#include "list.h"
+#include "../glock/gsync.h"
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
 
@@ -482,6 +507,37 @@ static int mcs_ctl_check(void __user *uarg)
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+static int mcs_ctl_list(void __user *uarg)
+{
+	struct mcs_list_entry __user *uent;
+	struct mcs_list_entry e;
+	struct mcs_ctl_list a;
+	int ret;
+
+	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	if (ret)
+		return ret;
+	if (a.what < MCS_LIST_NAMES || a.what > MCS_LIST_SYNC ||
+	    !a.entries_cap || a.entries_cap > MCS_LIST_MAX || a.nr ||
+	    a.entry_size || a.reserved0)
+		return -EINVAL;
+	uent = u64_to_user_ptr(a.entries);
+	ret = mcs_access_begin();
+	if (ret)
+		return ret;
+	ret = mcs_state.region ? 0 : -ENOMEDIUM;
+	while (!ret && a.nr < a.entries_cap) {
+		ret = mcs_list_next(mcs_state.region, a.what, &a.cursor, &e);
+		if (!ret && copy_to_user(&uent[a.nr++], &e, sizeof(e)))
+			ret = -EFAULT;
+	}
+	mcs_access_end();
+	if (ret && ret != -ENOENT)
+		return ret;
+	a.entry_size = sizeof(e);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -512,6 +568,9 @@ static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case MCS_CTL_CHECK:
 		ret = mcs_ctl_check(uarg);
+		break;
+	case MCS_CTL_LIST:
+		ret = mcs_ctl_list(uarg);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -550,6 +609,18 @@ int mcs_control_init(void)
 	BUILD_BUG_ON(MCS_NODE_DOWN != GMM_NODE_DOWN);
 	BUILD_BUG_ON(MCS_NODE_RECOVERING != GMM_NODE_RECOVERING);
 	BUILD_BUG_ON(MCS_NODE_CLEAN != GMM_NODE_CLEAN);
+	/* So are the types and lock states LIST reports. */
+	BUILD_BUG_ON(MCS_NAME_T_SEGMENT != GNS_TYPE_SEGMENT);
+	BUILD_BUG_ON(MCS_NAME_T_LOCK != GNS_TYPE_LOCK);
+	BUILD_BUG_ON(MCS_NAME_T_EVENT != GNS_TYPE_EVENT);
+	BUILD_BUG_ON(MCS_SYNC_T_MUTEX != GSYNC_MUTEX);
+	BUILD_BUG_ON(MCS_SYNC_T_EVENT_MANUAL != GSYNC_EVENT_MANUAL);
+	BUILD_BUG_ON(MCS_SYNC_T_EVENT_AUTO != GSYNC_EVENT_AUTO);
+	BUILD_BUG_ON(MCS_LOCK_CONSISTENT != GLOCK_CONSISTENT);
+	BUILD_BUG_ON(MCS_LOCK_OWNERDEAD != GLOCK_OWNERDEAD);
+	BUILD_BUG_ON(MCS_LOCK_NOTRECOVERABLE != GLOCK_NOTRECOVERABLE);
+	BUILD_BUG_ON(MCS_OWNER_ABANDONED != GLOCK_NODE_ABANDONED);
+	BUILD_BUG_ON(sizeof(((struct mcs_list_entry *)0)->name) <= GNS_NAME_MAX);
 	return misc_register(&mcs_ctl_dev);
 }
 

@@ -12,9 +12,14 @@
  *     set, the PCI device is not looked for.
  *
  * The mapping is write-back cacheable: the code assumes a cache-coherent
- * fabric (CXL 3.x, ivshmem on one host); see drivers/mcs/mcs_os.h.
+ * fabric (CXL 3.x, ivshmem on one host); see drivers/mcs/mcs_os.h. On x86
+ * an MTRR that makes the range uncachable turns the write-back request
+ * into uncached-minus without failing it (SeaBIOS does that to the 32-bit
+ * PCI hole, where it puts the ivshmem BAR: Documentation/testbed.md); the
+ * driver looks at the mapping it got and says so.
  */
 #include <linux/io.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
@@ -22,6 +27,28 @@
 #include "base_internal.h"
 
 #define IVSHMEM_BAR 2
+
+#ifdef CONFIG_X86
+/*
+ * Is the kernel mapping at @base write-back? Linux programs PAT entry 0
+ * as write-back, so a page whose PAT, PCD and PWT bits are all clear is.
+ */
+static void mcs_fabric_check_wb(struct device *dev, void *base)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)base, &level);
+	pteval_t mask = level == PG_LEVEL_4K ? _PAGE_CACHE_MASK :
+					       _PAGE_LARGE_CACHE_MASK;
+
+	if (pte && (pte_flags(*pte) & mask))
+		dev_warn(dev, "fabric not mapped write-back (cache bits %#llx): an MTRR makes it uncachable; correct, but every access is uncached\n",
+			 (unsigned long long)(pte_flags(*pte) & mask));
+}
+#else
+static void mcs_fabric_check_wb(struct device *dev, void *base)
+{
+}
+#endif
 
 static unsigned long long fabric_phys;
 module_param(fabric_phys, ullong, 0444);
@@ -54,6 +81,7 @@ static int mcs_ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *i
 		ret = -ENOMEM;
 		goto out_release;
 	}
+	mcs_fabric_check_wb(&pdev->dev, base);
 	ret = mcs_fabric_register(&pdev->dev, base, start, len);
 	if (ret)
 		goto out_unmap;
@@ -111,6 +139,7 @@ static int mcs_phys_init(void)
 		ret = -ENOMEM;
 		goto out_unregister_pdev;
 	}
+	mcs_fabric_check_wb(&mcs_phys_pdev->dev, mcs_phys_base);
 	ret = mcs_fabric_register(&mcs_phys_pdev->dev, mcs_phys_base,
 				  fabric_phys, fabric_size);
 	if (ret)

@@ -36,7 +36,9 @@ expect 0 "^1 +absent .*replica" $mcsctl status "$f"
 expect 0 "check: 0 segments, 0 sharers, .* 0 names, 0 violations" $mcsctl check "$f"
 expect 0 "^names +256 entries" $mcsctl status "$f"
 expect 0 "^0 names" $mcsctl ls "$f"
-expect 2 "usage" $mcsctl ls
+expect 0 "^0 segments" $mcsctl ls "$f"
+expect 0 "^0 sync objects" $mcsctl ls "$f"
+expect 2 "usage" $mcsctl ls "$f" extra
 sum=$(cksum <"$f")
 
 # Bad input: clear errors, the region untouched.
@@ -48,6 +50,7 @@ expect 2 "unknown command" $mcsctl frobnicate "$f"
 # Without FILE, the live fabric: no control device on this host.
 expect 2 "missing-dev: No such file" $mcsctl --device "$dir/missing-dev" status
 expect 2 "missing-dev: No such file" $mcsctl --device "$dir/missing-dev" join 0
+expect 2 "missing-dev: No such file" $mcsctl --device "$dir/missing-dev" ls
 expect 2 "bad number" $mcsctl --device "$dir/missing-dev" join x
 expect 2 "usage" $mcsctl down 1
 [ "$(cksum <"$f")" = "$sum" ] || { echo "FAIL: bad input changed the region"; fails=$((fails + 1)); }

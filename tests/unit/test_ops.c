@@ -20,7 +20,10 @@
  *     another node's mapping (every node maps the fabric at a different
  *     address), and segments of 4 KiB up to a whole partition never
  *     overlap;
- *   - a random sequence of operations agrees with a simple model.
+ *   - a random sequence of operations agrees with a simple model, and
+ *     gmm_seg_list() lists exactly the model's undestroyed segments,
+ *     each once, to an observer and to a joined node; so it does over a
+ *     crowded master table with tombstones and destroyed shared segments.
  *
  * Every test ends with gmm_check() finding no violation.
  */
@@ -926,6 +929,33 @@ static void test_random_model(void)
 				 m->size, m->seed), 0);
 	}
 	used_pages = pages;
+
+	/* The iterator lists the undestroyed segments, each exactly once. */
+	for (k = 0; k < 2; k++) {
+		struct gmm_region *r = k ? h[2] : obs;
+		u32 cursor = 0, listed = 0, live = 0, seen[M_GIDS + 1] = { 0 };
+
+		while ((ret = gmm_seg_list(r, &cursor, &si)) == 0) {
+			listed++;
+			ASSERT_EQ(si.gid >= 1 && si.gid <= M_GIDS, true);
+			if (si.gid < 1 || si.gid > M_GIDS)
+				continue;
+			m = &model[si.gid];
+			seen[si.gid]++;
+			ASSERT_EQ(m->exists && !m->destroyed, true);
+			ASSERT_EQ(si.size, m->size);
+			ASSERT_EQ(si.part, m->part);
+			ASSERT_EQ(si.offset, m->offset);
+			ASSERT_EQ(si.nr_sharers, m->nshares);
+		}
+		ASSERT_EQ(ret, -ENOENT);
+		ASSERT_EQ(gmm_seg_list(r, &cursor, &si), -ENOENT);
+		for (gid = 1; gid <= M_GIDS; gid++) {
+			live += model[gid].exists && !model[gid].destroyed;
+			ASSERT_EQ(seen[gid], model[gid].exists && !model[gid].destroyed);
+		}
+		ASSERT_EQ(listed, live);
+	}
 	{
 		struct gmm_check_report rep = unit_check(obs, &ret);
 
@@ -936,6 +966,67 @@ static void test_random_model(void)
 		ASSERT_EQ(rep.free_pages,
 			  (u64)NODES * geo.part_data_pages - used_pages);
 	}
+	finish();
+}
+
+/*
+ * gmm_seg_list() over a crowded master table (stripes with many entries,
+ * neighbours in one stripe, tombstones of destroyed segments): every
+ * undestroyed segment exactly once with its size, home and sharers; a
+ * destroyed segment still shared is not listed.
+ */
+static void test_seg_list(void)
+{
+	enum { N = 240 };
+	static u32 seen[N + 1];
+	struct gmm_seg_info si;
+	u32 cursor, listed, live, gid, k;
+	int ret;
+
+	setup();
+	memset(seen, 0, sizeof(seen));
+	for (gid = 1; gid <= N; gid++)
+		ASSERT_EQ(gmm_alloc(h[gid % NODES], gid, (1 + gid % 3) * PG,
+				    GMM_PLACE_NEAREST, 1, NULL), 0);
+	for (gid = 5; gid <= N; gid += 5)
+		ASSERT_EQ(gmm_acquire(h[(gid + 1) % NODES], gid, 2, NULL), 0);
+	/* Every third destroyed; those also shared by a second node stay
+	 * in the tables until released, but are not listed. */
+	for (gid = 3; gid <= N; gid += 3)
+		ASSERT_EQ(gmm_destroy(h[0], gid), 0);
+	for (gid = 3; gid <= N; gid += 3)
+		if (gid % 5)
+			ASSERT_EQ(gmm_release(h[gid % NODES], gid, 1, GMM_SHARER_ANY), 0);
+	for (k = 0; k < 2; k++) {
+		cursor = listed = live = 0;
+		memset(seen, 0, sizeof(seen));
+		while ((ret = gmm_seg_list(k ? h[1] : obs, &cursor, &si)) == 0) {
+			listed++;
+			if (si.gid < 1 || si.gid > N) {
+				ASSERT_EQ(si.gid, 0);
+				continue;
+			}
+			seen[si.gid]++;
+			ASSERT_EQ(si.size, (1 + si.gid % 3) * PG);
+			ASSERT_EQ(si.part, si.gid % NODES);
+			ASSERT_EQ(si.nr_sharers, si.gid % 5 ? 1 : 2);
+		}
+		ASSERT_EQ(ret, -ENOENT);
+		for (gid = 1; gid <= N; gid++) {
+			live += gid % 3 != 0;
+			ASSERT_EQ(seen[gid], gid % 3 != 0);
+		}
+		ASSERT_EQ(listed, live);
+	}
+	/* Release the destroyed shared ones: nothing else changes. */
+	for (gid = 15; gid <= N; gid += 15) {
+		ASSERT_EQ(gmm_release(h[gid % NODES], gid, 1, GMM_SHARER_ANY), 0);
+		ASSERT_EQ(gmm_release(h[(gid + 1) % NODES], gid, 2, GMM_SHARER_ANY), 0);
+	}
+	cursor = listed = 0;
+	while (gmm_seg_list(obs, &cursor, &si) == 0)
+		listed++;
+	ASSERT_EQ(listed, live);
 	finish();
 }
 
@@ -957,6 +1048,7 @@ int main(void)
 		{ "placement policies", test_placement },
 		{ "sizes, overlap and content", test_sizes_and_content },
 		{ "random operations against a model", test_random_model },
+		{ "the segment iterator", test_seg_list },
 	};
 
 	return unit_run("ops", tests, ARRAY_SIZE(tests));

@@ -7,8 +7,10 @@
 # reserved fields, unknown commands, wrong order) gets a clean errno
 # (ctl_errors); mcsctl formats, joins, reports status and checks the live
 # fabric; the modules unload; and the fabric can also be a physical range
-# (a second boot with memmap= and fabric_phys=/fabric_size=). No oops, no
-# warning in the guest's kernel log.
+# (a second boot with memmap= and fabric_phys=/fabric_size=). The fabric
+# is mapped write-back both ways; booted with the firmware's uncachable
+# MTRR kept (mcs.fabric_wb=0), the driver says the BAR is not. No oops,
+# no warning in the guest's kernel log.
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-control
@@ -18,6 +20,7 @@ vm_start g0
 vm_wait_ready g0
 vm_expect g0 0 '' 'mcs-load'
 vm_expect g0 0 'crw-------.*mcs-control' 'ls -l /dev/mcs-control'
+vm_expect g0 0 '^0' 'dmesg | grep -c "not mapped write-back"; true'
 vm_expect g0 0 'fabric  16777216 bytes' 'mcsctl status'
 vm_expect g0 0 'region  none' 'mcsctl status'
 vm_expect g0 0 'ctl_errors: 0 failures' 'ctl_errors'
@@ -41,8 +44,8 @@ vm_expect g0 0 '0 violations' 'mcsctl check'
 vm_kill g0
 
 # A physical range as the fabric: 16 MiB of guest RAM at 512 MiB, kept
-# from the kernel with memmap=.
-VM_MEM=1G VM_APPEND='memmap=16M$512M' vm_start p0
+# from the kernel with memmap=. This guest keeps the firmware's MTRRs.
+VM_MEM=1G VM_APPEND='memmap=16M$512M mcs.fabric_wb=0' vm_start p0
 vm_wait_ready p0
 vm_expect p0 0 '' 'mcs-load fabric_phys=0x20000000 fabric_size=0x1000000'
 vm_expect p0 0 'fabric  16777216 bytes' 'mcsctl status'
@@ -51,6 +54,12 @@ vm_expect p0 0 'joined as node 1 incarnation 1' 'mcsctl join 1'
 vm_expect p0 0 '^1 +alive +1 +online .*replica \(self\)' 'mcsctl status'
 vm_expect p0 0 '0 violations' 'mcsctl check'
 vm_expect p0 0 '' 'rmmod mcs_uapi && rmmod mcs_events && rmmod mcs_base'
+# Its RAM range is write-back; the ivshmem BAR, under the uncachable MTRR,
+# is not, and the driver says so.
+vm_expect p0 0 '^0' 'dmesg | grep -c "not mapped write-back"; true'
+vm_expect p0 0 '' 'insmod /mcs/modules/*-mcs_base.ko'
+vm_expect p0 0 'fabric  16777216 bytes' 'mcsctl status'
+vm_expect p0 0 'fabric not mapped write-back' 'dmesg | grep "not mapped write-back"'
 vm_kill p0
 
 vm_finish

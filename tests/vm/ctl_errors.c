@@ -62,6 +62,52 @@ static void check(int cond, const char *what)
 		expect(EINVAL, cmd, &a, name " reserved field set");       \
 	} while (0)
 
+static struct mcs_list_entry ents[MCS_LIST_MAX + 1];
+
+/* A list argument for @what into ents, @cap entries. */
+static struct mcs_ctl_list list_arg(unsigned int what, unsigned int cap)
+{
+	struct mcs_ctl_list a = {
+		.abi_version = V,
+		.what = what,
+		.entries = (unsigned long)ents,
+		.entries_cap = cap,
+	};
+
+	return a;
+}
+
+/* LIST: bad arguments, then each list of the empty region. */
+static void list_checks(void)
+{
+	struct mcs_ctl_list a;
+	unsigned int w;
+
+	a = list_arg(0, 4);
+	expect(EINVAL, MCS_CTL_LIST, &a, "list what 0");
+	a = list_arg(MCS_LIST_SYNC + 1, 4);
+	expect(EINVAL, MCS_CTL_LIST, &a, "list an unknown what");
+	a = list_arg(MCS_LIST_NAMES, 0);
+	expect(EINVAL, MCS_CTL_LIST, &a, "list into 0 entries");
+	a = list_arg(MCS_LIST_NAMES, MCS_LIST_MAX + 1);
+	expect(EINVAL, MCS_CTL_LIST, &a, "list into more than MCS_LIST_MAX");
+	a = list_arg(MCS_LIST_NAMES, 4);
+	a.nr = 1;
+	expect(EINVAL, MCS_CTL_LIST, &a, "list with nr set");
+	a = list_arg(MCS_LIST_NAMES, 4);
+	a.entry_size = 1;
+	expect(EINVAL, MCS_CTL_LIST, &a, "list with entry_size set");
+	a = list_arg(MCS_LIST_NAMES, 4);
+	a.reserved0 = 1;
+	expect(EINVAL, MCS_CTL_LIST, &a, "list with reserved0 set");
+	for (w = MCS_LIST_NAMES; w <= MCS_LIST_SYNC; w++) {
+		a = list_arg(w, MCS_LIST_MAX);
+		expect(0, MCS_CTL_LIST, &a, "list of an empty region");
+		check(a.nr == 0 && a.entry_size == sizeof(struct mcs_list_entry),
+		      "list: nothing, entries of the ABI size");
+	}
+}
+
 static void not_admin(const char *dev)
 {
 	pid_t pid = fork();
@@ -106,6 +152,7 @@ int main(int argc, char **argv)
 	HEADER_CHECKS(MCS_CTL_THAW, struct mcs_ctl_freeze, "thaw");
 	HEADER_CHECKS(MCS_CTL_STATUS, struct mcs_ctl_status, "status");
 	HEADER_CHECKS(MCS_CTL_CHECK, struct mcs_ctl_check, "check");
+	HEADER_CHECKS(MCS_CTL_LIST, struct mcs_ctl_list, "list");
 
 	/* Before format: a fabric, no region. */
 	expect(0, MCS_CTL_STATUS, &st, "status before format");
@@ -114,6 +161,11 @@ int main(int argc, char **argv)
 	      "status: fabric found, no region, not joined");
 	expect(ENOMEDIUM, MCS_CTL_JOIN, &join, "join before format");
 	expect(ENOMEDIUM, MCS_CTL_CHECK, &chk, "check before format");
+	{
+		struct mcs_ctl_list l = list_arg(MCS_LIST_NAMES, 4);
+
+		expect(ENOMEDIUM, MCS_CTL_LIST, &l, "list before format");
+	}
 	expect(ENOTCONN, MCS_CTL_NODE_DOWN, &down, "down before join");
 	expect(ENOTCONN, MCS_CTL_RECOVER, &rec, "recover before join");
 
@@ -202,6 +254,7 @@ int main(int argc, char **argv)
 	check(chk.violations == 0, "check: no violations");
 	chk.segments = 1;
 	expect(EINVAL, MCS_CTL_CHECK, &chk, "check with output fields set");
+	list_checks();
 
 	/* Freeze: nothing touches the fabric until thaw. */
 	expect(0, MCS_CTL_FREEZE, &frz, "freeze");
@@ -209,6 +262,11 @@ int main(int argc, char **argv)
 	memset(&chk, 0, sizeof(chk));
 	chk.abi_version = V;
 	expect(ESHUTDOWN, MCS_CTL_CHECK, &chk, "check while frozen");
+	{
+		struct mcs_ctl_list l = list_arg(MCS_LIST_SEGMENTS, 4);
+
+		expect(ESHUTDOWN, MCS_CTL_LIST, &l, "list while frozen");
+	}
 	down.node = 1;
 	expect(ESHUTDOWN, MCS_CTL_NODE_DOWN, &down, "down while frozen");
 	rec.result = 0;

@@ -16,6 +16,7 @@
 #   vm_cmd NAME CMD       run CMD in it, print its output, return its status
 #   vm_send, vm_collect   the same in two halves, to run guests in parallel
 #   vm_expect NAME RC PATTERN CMD   the same, as a checked expectation
+#   vm_expect_fabric_wb NAME   the fabric's BAR is mapped write-back
 #   vm_kill NAME          kill its QEMU (the node dies at once)
 #   vm_finish             judge the logs and report; every exit cleans up
 #
@@ -311,6 +312,14 @@ vm_expect()
 	vm_log "ok: $name: $cmd -> $rc"
 	VM_OUT=$out
 	return 0
+}
+
+# vm_expect_fabric_wb NAME: the kernel's memory type of the fabric's BAR
+# (the PAT table, once a driver has mapped it) is write-back; the guest's
+# init has taken it out of the firmware's uncachable MTRR (testbed.md).
+vm_expect_fabric_wb()
+{
+	vm_expect "$1" 0 'PAT: .* write-back' 'grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs none /sys/kernel/debug; bar=$(sed -n 3p $(dirname $(fabric-resource))/resource | cut -d" " -f1); grep -i "${bar#0x0000000}" /sys/kernel/debug/x86/pat_memtype_list; cat /proc/mtrr'
 }
 
 vm_kill()

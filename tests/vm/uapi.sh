@@ -5,7 +5,8 @@
 # before the node joins, segment commands fail with ENOTCONN; after, every
 # ioctl and mmap case of uapi_errors gets its documented result (bad
 # input of every kind, wrong order, read-only shares, an unprivileged
-# caller against the owner/mode rule). Then a process that holds two
+# caller against the owner/mode rule; the name and mutex ioctls too), and
+# "mcsctl ls" shows nothing it made left behind. Then a process that holds two
 # segments, both mapped, is killed with SIGKILL: its shares are given
 # back (sharer counts return to what they were), the segments stay, and
 # the checker finds the region consistent. The module unloads cleanly.
@@ -18,10 +19,15 @@ vm_wait_ready g0
 
 vm_expect g0 0 '' 'mcs-load'
 vm_expect g0 0 'crw-rw-rw-' 'ls -l /dev/mcs'
+vm_expect_fabric_wb g0
 vm_expect g0 0 'formatted' 'mcsctl format --nodes 2'
 vm_expect g0 0 'prejoin: 0 failures' 'uapi_errors prejoin'
+# ls works before join too (the kernel reads the region as an observer).
+vm_expect g0 0 '^0 names' 'mcsctl ls'
 vm_expect g0 0 'joined as node 0 incarnation 1' 'mcsctl join 0'
 vm_expect g0 0 'uapi_errors: 0 failures' 'uapi_errors'
+# Nothing it made is left: no name, segment or mutex.
+vm_expect g0 0 '^3' 'mcsctl ls | grep -cE "^0 (names|segments|sync objects)"'
 vm_expect g0 0 '0 violations' 'mcsctl check'
 
 # A process killed while it holds and maps segments gives its shares back.

@@ -5,8 +5,15 @@
  * commands, bad sizes, GIDs, modes and placements, wrong order (release
  * while mapped, twice, open after destroy), mappings out of range or
  * private or writable on a read-only share, and an unprivileged caller
- * against the owner/mode rule. Each fails with the documented errno and
- * the good calls do what they say; nothing is left held at the end.
+ * against the owner/mode rule. The name commands (MCS_IOC_NAME_*) and the
+ * mutex commands (MCS_IOC_MUTEX_*) the same way: bad name pointers (NULL,
+ * unmapped, running into an unmapped page), name lengths 0 and beyond
+ * MCS_NAME_MAX, bad name bytes, a name and a GID at once, bad GIDs, wrong
+ * order (unlock of a mutex not held, consistent when not owner-dead,
+ * lock twice, destroy while held, destroy of an unknown GID) and an
+ * unprivileged caller (unlink of root's names, unlock of root's mutex).
+ * Each fails with the documented errno and the good calls do what they
+ * say; nothing is left held or named at the end.
  *
  * Usage: uapi_errors prejoin    node not joined yet: commands -ENOTCONN
  *        uapi_errors            node joined (run as root)
@@ -89,6 +96,47 @@ static struct mcs_seg seg_new(uint64_t gid, uint64_t size, unsigned int mode)
 	return a;
 }
 
+static struct mcs_name nm(const char *name)
+{
+	struct mcs_name a = {
+		.abi_version = V,
+		.name = (uintptr_t)name,
+		.name_len = (uint32_t)strlen(name),
+	};
+
+	return a;
+}
+
+static struct mcs_name nm_new(const char *name, uint64_t size, unsigned int mode)
+{
+	struct mcs_name a = nm(name);
+
+	a.size = size;
+	a.place = MCS_PLACE_NEAREST;
+	a.mode = mode;
+	return a;
+}
+
+static struct mcs_mutex mx_gid(uint64_t gid)
+{
+	struct mcs_mutex a = { .abi_version = V, .gid = gid };
+
+	return a;
+}
+
+static struct mcs_mutex mx_name(const char *name)
+{
+	struct mcs_mutex a = {
+		.abi_version = V,
+		.name = (uintptr_t)name,
+		.name_len = (uint32_t)strlen(name),
+	};
+
+	return a;
+}
+
+#define ARRAY_LEN(x) (sizeof(x) / sizeof((x)[0]))
+
 #define HEADER_CHECKS(cmd, a, name)                                        \
 	do {                                                               \
 		typeof(a) __b = (a);                                       \
@@ -100,7 +148,7 @@ static struct mcs_seg seg_new(uint64_t gid, uint64_t size, unsigned int mode)
 		__b.flags = 0x80000000U;                                   \
 		expect(EINVAL, cmd, &__b, name " unknown flag");           \
 		__b = (a);                                                 \
-		__b.reserved[3] = 1;                                       \
+		__b.reserved[ARRAY_LEN(__b.reserved) - 1] = 1;            \
 		expect(EINVAL, cmd, &__b, name " reserved field set");     \
 	} while (0)
 
@@ -142,6 +190,361 @@ static void unprivileged(void)
 	      !WEXITSTATUS(status), "unprivileged caller: the mode rules");
 }
 
+/* A page whose next page is unmapped: a name at its end runs into it. */
+static char *edge_page(void)
+{
+	char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || munmap(p + PG, PG))
+		return NULL;
+	return p;
+}
+
+/* Every name command gets @want for name pointer @name of @len bytes. */
+static void names_expect(int want, const void *name, uint32_t len,
+			 const char *what)
+{
+	char buf[160];
+	struct mcs_name a;
+
+	a = nm_new("x", PG, 0600);
+	a.name = (uintptr_t)name;
+	a.name_len = len;
+	snprintf(buf, sizeof(buf), "name create: %s", what);
+	expect(want, MCS_IOC_NAME_SEG_CREATE, &a, buf);
+	a = nm("x");
+	a.name = (uintptr_t)name;
+	a.name_len = len;
+	snprintf(buf, sizeof(buf), "name open: %s", what);
+	expect(want, MCS_IOC_NAME_SEG_OPEN, &a, buf);
+	snprintf(buf, sizeof(buf), "name unlink: %s", what);
+	expect(want, MCS_IOC_NAME_UNLINK, &a, buf);
+	snprintf(buf, sizeof(buf), "name lookup: %s", what);
+	expect(want, MCS_IOC_NAME_LOOKUP, &a, buf);
+}
+
+/* Set one output field of a name argument: @cmd must refuse it. */
+#define NAME_OUTPUT_CHECK(cmd, init, field, what)                          \
+	do {                                                               \
+		struct mcs_name __b = (init);                              \
+		__b.field = 1;                                             \
+		expect(EINVAL, cmd, &__b, what " with " #field " set");    \
+	} while (0)
+
+/* The name commands: bad input of every kind, then wrong order. */
+static void name_errors(uint64_t *seg_gid)
+{
+	static const char *const bad[] = { ".", "..", "/", "//", "/.", "/..",
+					   "a/b", "a b", "tab\t", "del\x7f",
+					   "caf\xc3\xa9", "nl\n" };
+	char longname[MCS_NAME_MAX + 3], *edge;
+	struct mcs_name a, b;
+	unsigned int i;
+
+	a = nm("ue-seg");
+	expect(ENOTTY, _IOWR(MCS_IOC_TYPE, 0x24, struct mcs_name), &a,
+	       "name: unknown command");
+	expect(ENOTTY, _IOWR(MCS_IOC_TYPE, 0x23, struct mcs_seg), &a,
+	       "name lookup: known number, wrong size");
+	HEADER_CHECKS(MCS_IOC_NAME_SEG_CREATE, nm_new("ue-seg", PG, 0600),
+		      "name create");
+	HEADER_CHECKS(MCS_IOC_NAME_SEG_OPEN, nm("ue-seg"), "name open");
+	HEADER_CHECKS(MCS_IOC_NAME_UNLINK, nm("ue-seg"), "name unlink");
+	HEADER_CHECKS(MCS_IOC_NAME_LOOKUP, nm("ue-seg"), "name lookup");
+
+	/* Flags: only NAME_SEG_OPEN takes one (read-only). */
+	a = nm_new("ue-seg", PG, 0600);
+	a.flags = MCS_SEG_RDONLY;
+	expect(EINVAL, MCS_IOC_NAME_SEG_CREATE, &a, "name create read-only");
+	a = nm("ue-seg");
+	a.flags = MCS_SEG_RDONLY;
+	expect(EINVAL, MCS_IOC_NAME_LOOKUP, &a, "name lookup read-only");
+	expect(EINVAL, MCS_IOC_NAME_UNLINK, &a, "name unlink read-only");
+
+	/* Output fields must come in zero; size, place, mode only to create. */
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_SEG_CREATE, nm_new("ue-seg", PG, 0600),
+			  type, "name create");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_SEG_CREATE, nm_new("ue-seg", PG, 0600),
+			  gid, "name create");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_SEG_CREATE, nm_new("ue-seg", PG, 0600),
+			  mmap_offset, "name create");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_SEG_CREATE, nm_new("ue-seg", PG, 0600),
+			  owner_uid, "name create");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_SEG_CREATE, nm_new("ue-seg", PG, 0600),
+			  nr_sharers, "name create");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_SEG_CREATE, nm_new("ue-seg", PG, 0600),
+			  reserved0, "name create");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_SEG_OPEN, nm("ue-seg"), home, "name open");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_SEG_OPEN, nm("ue-seg"), state, "name open");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_SEG_OPEN, nm("ue-seg"), size, "name open");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_LOOKUP, nm("ue-seg"), gid, "name lookup");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_LOOKUP, nm("ue-seg"), mode, "name lookup");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_UNLINK, nm("ue-seg"), place, "name unlink");
+	NAME_OUTPUT_CHECK(MCS_IOC_NAME_UNLINK, nm("ue-seg"), owner_gid, "name unlink");
+
+	/* The segment part of create, as SEG_CREATE. */
+	a = nm_new("ue-seg", 0, 0600);
+	expect(EINVAL, MCS_IOC_NAME_SEG_CREATE, &a, "name create size 0");
+	a = nm_new("ue-seg", 100, 0600);
+	expect(EINVAL, MCS_IOC_NAME_SEG_CREATE, &a, "name create size not page-aligned");
+	a = nm_new("ue-seg", PG, 01777);
+	expect(EINVAL, MCS_IOC_NAME_SEG_CREATE, &a, "name create mode with sticky bit");
+	a = nm_new("ue-seg", PG, 0600);
+	a.place = -3;
+	expect(EINVAL, MCS_IOC_NAME_SEG_CREATE, &a, "name create place -3");
+
+	/* Name pointers and lengths. */
+	names_expect(EFAULT, NULL, 5, "NULL name");
+	names_expect(EFAULT, (void *)8, 5, "unmapped name");
+	edge = edge_page();
+	check(edge != NULL, "a page before a hole");
+	if (edge) {
+		memcpy(edge + PG - 3, "abc", 3);
+		names_expect(EFAULT, edge + PG - 3, 5, "name running into an unmapped page");
+		munmap(edge, PG);
+	}
+	names_expect(EINVAL, "ue-seg", 0, "name_len 0");
+	names_expect(EINVAL, NULL, 0, "NULL name of length 0");
+	memset(longname, 'n', sizeof(longname));
+	a = nm("x");
+	a.name = (uintptr_t)longname;
+	a.name_len = MCS_NAME_MAX;
+	expect(ENOENT, MCS_IOC_NAME_LOOKUP, &a, "name lookup: 255 bytes, no such name");
+	longname[0] = '/';
+	a.name_len = MCS_NAME_MAX + 1;
+	expect(ENOENT, MCS_IOC_NAME_LOOKUP, &a, "name lookup: '/' and 255 bytes");
+	longname[0] = 'n';
+	names_expect(ENAMETOOLONG, longname, MCS_NAME_MAX + 1, "256 bytes");
+	names_expect(ENAMETOOLONG, longname, MCS_NAME_MAX + 2, "257 bytes");
+	names_expect(ENAMETOOLONG, longname, ~0U, "name_len ~0");
+	names_expect(EINVAL, "ab\0cd", 5, "an embedded NUL");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "bad name %u", i);
+		names_expect(EINVAL, bad[i], (uint32_t)strlen(bad[i]), what);
+	}
+
+	/* Good, then wrong order. */
+	a = nm("ue-seg");
+	expect(ENOENT, MCS_IOC_NAME_LOOKUP, &a, "name lookup: no such name");
+	expect(ENOENT, MCS_IOC_NAME_SEG_OPEN, &a, "name open: no such name");
+	expect(ENOENT, MCS_IOC_NAME_UNLINK, &a, "name unlink: no such name");
+	a = nm_new("ue-seg", 2 * PG, 0600);
+	expect(0, MCS_IOC_NAME_SEG_CREATE, &a, "name create ue-seg");
+	check(a.type == MCS_NAME_T_SEGMENT && (a.gid >> 62) == 1 &&
+	      a.size == 2 * PG && a.mmap_offset && a.nr_sharers == 1 &&
+	      a.state == MCS_SEG_S_WRITABLE && a.mode == 0600,
+	      "name create: a segment with a gns GID, one writable share");
+	*seg_gid = a.gid;
+	b = nm_new("ue-seg", PG, 0600);
+	expect(EEXIST, MCS_IOC_NAME_SEG_CREATE, &b, "name create it again");
+	b = nm_new("/ue-seg", PG, 0600);
+	expect(EEXIST, MCS_IOC_NAME_SEG_CREATE, &b, "name create it again as /ue-seg");
+	b = nm("/ue-seg");
+	expect(0, MCS_IOC_NAME_LOOKUP, &b, "name lookup /ue-seg");
+	check(b.type == MCS_NAME_T_SEGMENT && b.gid == a.gid,
+	      "name lookup: the segment and its GID");
+	b = nm("ue-seg");
+	expect(EALREADY, MCS_IOC_NAME_SEG_OPEN, &b, "name open a segment held already");
+}
+
+/* The mutex commands: bad input, then wrong order. */
+static void mutex_errors(uint64_t seg_gid)
+{
+	char longname[MCS_NAME_MAX + 2], *edge;
+	struct mcs_mutex a, b;
+	struct mcs_name n;
+	struct mcs_seg sg;
+
+	a = mx_gid(0x800);
+	expect(ENOTTY, _IOW(MCS_IOC_TYPE, 0x36, struct mcs_mutex), &a,
+	       "mutex: unknown command");
+	expect(ENOTTY, _IOW(MCS_IOC_TYPE, 0x33, struct mcs_seg), &a,
+	       "mutex lock: known number, wrong size");
+	HEADER_CHECKS(MCS_IOC_MUTEX_CREATE, mx_gid(0x800), "mutex create");
+	HEADER_CHECKS(MCS_IOC_MUTEX_OPEN, mx_gid(0x800), "mutex open");
+	HEADER_CHECKS(MCS_IOC_MUTEX_DESTROY, mx_gid(0x800), "mutex destroy");
+	HEADER_CHECKS(MCS_IOC_MUTEX_LOCK, mx_gid(0x800), "mutex lock");
+	HEADER_CHECKS(MCS_IOC_MUTEX_UNLOCK, mx_gid(0x800), "mutex unlock");
+	HEADER_CHECKS(MCS_IOC_MUTEX_CONSISTENT, mx_gid(0x800), "mutex consistent");
+	a = mx_gid(0x800);
+	a.mode = 01000;
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create: a mode beyond 0777");
+	a = mx_gid(0x800);
+	a.mode = 0600;
+	expect(EINVAL, MCS_IOC_MUTEX_LOCK, &a, "mutex lock with a mode");
+	a = mx_gid(0x800);
+	a.mmap_offset = PG;
+	expect(EINVAL, MCS_IOC_MUTEX_OPEN, &a, "mutex open with an output field set");
+	a = mx_gid(0x800);
+	a.flags = MCS_MUTEX_TRY;
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create with the try flag");
+	expect(EINVAL, MCS_IOC_MUTEX_UNLOCK, &a, "mutex unlock with the try flag");
+	a = mx_gid(0x800);
+	a.flags = MCS_MUTEX_TRY | MCS_MUTEX_TIMED;
+	a.timeout_ns = 1000;
+	expect(EINVAL, MCS_IOC_MUTEX_LOCK, &a, "mutex lock try and timed");
+	a = mx_gid(0x800);
+	a.timeout_ns = 1000;
+	expect(EINVAL, MCS_IOC_MUTEX_LOCK, &a, "mutex lock: a timeout without the timed flag");
+
+	/* GIDs. */
+	a = mx_gid(MCS_GID_NONE);
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create gid 0");
+	expect(EINVAL, MCS_IOC_MUTEX_LOCK, &a, "mutex lock gid 0");
+	a = mx_gid(MCS_GID_INVALID);
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create gid ~0");
+	a = mx_gid(1ULL << 62 | 0x800);
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create with a gns GID");
+
+	/* Names: pointers, lengths, bytes; never a name and a GID at once. */
+	a = mx_name("ue-mtx");
+	a.gid = 0x800;
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create by name and GID");
+	expect(EINVAL, MCS_IOC_MUTEX_OPEN, &a, "mutex open by name and GID");
+	a = mx_name("ue-mtx");
+	a.gid = 0;
+	expect(EINVAL, MCS_IOC_MUTEX_DESTROY, &a, "mutex destroy by name");
+	expect(EINVAL, MCS_IOC_MUTEX_LOCK, &a, "mutex lock by name");
+	expect(EINVAL, MCS_IOC_MUTEX_UNLOCK, &a, "mutex unlock by name");
+	expect(EINVAL, MCS_IOC_MUTEX_CONSISTENT, &a, "mutex consistent by name");
+	a.name_len = 0;
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create: a name of length 0");
+	a = mx_name("ue-mtx");
+	a.name = 0;
+	expect(EFAULT, MCS_IOC_MUTEX_CREATE, &a, "mutex create: NULL name");
+	expect(EFAULT, MCS_IOC_MUTEX_OPEN, &a, "mutex open: NULL name");
+	a.name = 8;
+	expect(EFAULT, MCS_IOC_MUTEX_CREATE, &a, "mutex create: unmapped name");
+	edge = edge_page();
+	if (edge) {
+		memcpy(edge + PG - 3, "abc", 3);
+		a.name = (uintptr_t)(edge + PG - 3);
+		expect(EFAULT, MCS_IOC_MUTEX_OPEN, &a,
+		       "mutex open: name running into an unmapped page");
+		munmap(edge, PG);
+	}
+	memset(longname, 'm', sizeof(longname));
+	a.name = (uintptr_t)longname;
+	a.name_len = MCS_NAME_MAX + 1;
+	expect(ENAMETOOLONG, MCS_IOC_MUTEX_CREATE, &a, "mutex create: 256-byte name");
+	a = mx_name("a/b");
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create: bad name");
+	a = mx_name("..");
+	expect(EINVAL, MCS_IOC_MUTEX_OPEN, &a, "mutex open: bad name");
+
+	/* Good, then wrong order. */
+	a = mx_gid(0x801);
+	expect(ENOENT, MCS_IOC_MUTEX_OPEN, &a, "mutex open: no such GID");
+	expect(ENOENT, MCS_IOC_MUTEX_LOCK, &a, "mutex lock: no such GID");
+	expect(ENOENT, MCS_IOC_MUTEX_DESTROY, &a, "mutex destroy: no such GID");
+	expect(EPERM, MCS_IOC_MUTEX_UNLOCK, &a, "mutex unlock: no such GID");
+	a = mx_name("ue-none");
+	expect(ENOENT, MCS_IOC_MUTEX_OPEN, &a, "mutex open: no such name");
+	a = mx_name("ue-seg");
+	expect(EMEDIUMTYPE, MCS_IOC_MUTEX_OPEN, &a, "mutex open: the name of a segment");
+	expect(EEXIST, MCS_IOC_MUTEX_CREATE, &a, "mutex create: the name of a segment");
+	a = mx_gid(0x800);
+	expect(0, MCS_IOC_MUTEX_CREATE, &a, "mutex create 0x800");
+	check(a.gid == 0x800, "mutex create: its GID");
+	a = mx_gid(0x800);
+	expect(EEXIST, MCS_IOC_MUTEX_CREATE, &a, "mutex create 0x800 again");
+	a = mx_gid(seg_gid);
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create: the segment's gns GID");
+	b = mx_name("ue-mtx");
+	expect(0, MCS_IOC_MUTEX_CREATE, &b, "mutex create ue-mtx");
+	check((b.gid >> 62) == 1, "mutex create by name: a gns GID");
+	a = mx_name("/ue-mtx");
+	expect(0, MCS_IOC_MUTEX_OPEN, &a, "mutex open /ue-mtx");
+	check(a.gid == b.gid, "mutex open: the GID create returned");
+	n = nm("ue-mtx");
+	expect(EMEDIUMTYPE, MCS_IOC_NAME_SEG_OPEN, &n, "name open: the name of a mutex");
+	n = nm("ue-mtx");
+	expect(0, MCS_IOC_NAME_LOOKUP, &n, "name lookup ue-mtx");
+	check(n.type == MCS_NAME_T_LOCK && n.gid == b.gid, "name lookup: a lock");
+
+	a = mx_gid(0x800);
+	expect(EPERM, MCS_IOC_MUTEX_UNLOCK, &a, "mutex unlock: not held");
+	expect(EPERM, MCS_IOC_MUTEX_CONSISTENT, &a, "mutex consistent: not held");
+	expect(0, MCS_IOC_MUTEX_LOCK, &a, "mutex lock 0x800");
+	expect(EDEADLK, MCS_IOC_MUTEX_LOCK, &a, "mutex lock 0x800 again");
+	a.flags = MCS_MUTEX_TRY;
+	expect(EDEADLK, MCS_IOC_MUTEX_LOCK, &a, "mutex trylock 0x800 again");
+	a = mx_gid(0x800);
+	expect(EINVAL, MCS_IOC_MUTEX_CONSISTENT, &a, "mutex consistent: not owner-dead");
+	expect(EBUSY, MCS_IOC_MUTEX_DESTROY, &a, "mutex destroy while held");
+	expect(0, MCS_IOC_MUTEX_UNLOCK, &a, "mutex unlock 0x800");
+	expect(EPERM, MCS_IOC_MUTEX_UNLOCK, &a, "mutex unlock 0x800 again");
+	a.flags = MCS_MUTEX_TIMED;
+	a.timeout_ns = 1000000;
+	expect(0, MCS_IOC_MUTEX_LOCK, &a, "mutex timedlock 0x800");
+	a = mx_gid(0x800);
+	expect(0, MCS_IOC_MUTEX_UNLOCK, &a, "mutex unlock 0x800");
+	expect(0, MCS_IOC_MUTEX_DESTROY, &a, "mutex destroy 0x800");
+	expect(ENOENT, MCS_IOC_MUTEX_DESTROY, &a, "mutex destroy 0x800 again");
+	expect(ENOENT, MCS_IOC_MUTEX_LOCK, &a, "mutex lock after destroy");
+	expect(ENOENT, MCS_IOC_MUTEX_OPEN, &a, "mutex open after destroy");
+
+	/* A mutex is no segment, and a segment no mutex. */
+	sg = seg(b.gid);
+	expect(ENOENT, MCS_IOC_SEG_OPEN, &sg, "segment open: a mutex's GID");
+	a = mx_gid(b.gid);
+	expect(0, MCS_IOC_MUTEX_DESTROY, &a, "mutex destroy ue-mtx");
+	n = nm("ue-mtx");
+	expect(0, MCS_IOC_NAME_UNLINK, &n, "name unlink ue-mtx (root)");
+	expect(ENOENT, MCS_IOC_NAME_LOOKUP, &n, "name lookup ue-mtx after unlink");
+}
+
+/* What nobody may do with root's names and mutexes. */
+static void unprivileged_names(void)
+{
+	struct mcs_mutex m = mx_name("ue-rmtx");
+	struct mcs_name n = nm_new("ue-root", PG, 0600);
+	pid_t pid;
+	int status;
+
+	expect(0, MCS_IOC_NAME_SEG_CREATE, &n, "name create ue-root 0600");
+	m.mode = 0666; /* nobody may lock it, not unlock it for root */
+	expect(0, MCS_IOC_MUTEX_CREATE, &m, "mutex create ue-rmtx 0666");
+	m = mx_gid(m.gid);
+	expect(0, MCS_IOC_MUTEX_LOCK, &m, "mutex lock ue-rmtx");
+	pid = fork();
+	if (!pid) {
+		struct mcs_mutex a = mx_gid(m.gid);
+		struct mcs_name b;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		fd = open("/dev/mcs", O_RDWR);
+		if (fd < 0)
+			_exit(3);
+		fails = 0;
+		b = nm("ue-root");
+		expect(0, MCS_IOC_NAME_LOOKUP, &b, "nobody: look root's name up");
+		b = nm("ue-root");
+		expect(EACCES, MCS_IOC_NAME_SEG_OPEN, &b, "nobody: open root's 0600 by name");
+		expect(EPERM, MCS_IOC_NAME_UNLINK, &b, "nobody: unlink root's segment name");
+		b = nm("ue-rmtx");
+		expect(EPERM, MCS_IOC_NAME_UNLINK, &b, "nobody: unlink root's lock name");
+		expect(EPERM, MCS_IOC_MUTEX_UNLOCK, &a, "nobody: unlock root's mutex");
+		expect(EPERM, MCS_IOC_MUTEX_CONSISTENT, &a, "nobody: consistent on root's mutex");
+		a.flags = MCS_MUTEX_TRY;
+		expect(EBUSY, MCS_IOC_MUTEX_LOCK, &a, "nobody: trylock root's held mutex");
+		_exit(fails ? 1 : 0);
+	}
+	check(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      !WEXITSTATUS(status), "unprivileged caller: names and mutexes");
+	expect(0, MCS_IOC_MUTEX_UNLOCK, &m, "mutex unlock ue-rmtx");
+	expect(0, MCS_IOC_MUTEX_DESTROY, &m, "mutex destroy ue-rmtx");
+	n = nm("ue-rmtx");
+	expect(0, MCS_IOC_NAME_UNLINK, &n, "name unlink ue-rmtx");
+	n = nm("ue-root");
+	expect(0, MCS_IOC_NAME_UNLINK, &n, "name unlink ue-root");
+	expect(ENOENT, MCS_IOC_NAME_LOOKUP, &n, "name lookup ue-root after unlink");
+}
+
 static sigjmp_buf segv_jmp;
 
 static void on_segv(int sig)
@@ -171,6 +574,7 @@ int main(int argc, char **argv)
 	struct mcs_info info = { .abi_version = V };
 	struct mcs_seg a, b;
 	volatile uint64_t *p, *q;
+	uint64_t gid = 0;
 	void *m;
 
 	fd = open("/dev/mcs", O_RDWR);
@@ -187,6 +591,16 @@ int main(int argc, char **argv)
 		a = seg(0x500);
 		expect(ENOTCONN, MCS_IOC_SEG_OPEN, &a, "open before join");
 		expect(ENOTCONN, MCS_IOC_SEG_STAT, &a, "stat before join");
+		{
+			struct mcs_name n = nm("ue-seg");
+			struct mcs_mutex m = mx_gid(0x800);
+
+			expect(ENOTCONN, MCS_IOC_NAME_LOOKUP, &n, "name lookup before join");
+			n = nm_new("ue-seg", PG, 0600);
+			expect(ENOTCONN, MCS_IOC_NAME_SEG_CREATE, &n, "name create before join");
+			expect(ENOTCONN, MCS_IOC_MUTEX_CREATE, &m, "mutex create before join");
+			expect(ENOTCONN, MCS_IOC_MUTEX_LOCK, &m, "mutex lock before join");
+		}
 		printf("uapi_errors prejoin: %d failures\n", fails);
 		return fails ? 1 : 0;
 	}
@@ -306,6 +720,20 @@ int main(int argc, char **argv)
 	expect(0, MCS_IOC_SEG_RELEASE, &b, "release the last share");
 	expect(ENOENT, MCS_IOC_SEG_STAT, &b, "stat after the last release");
 	expect(ENOENT, MCS_IOC_SEG_OPEN, &b, "open after destroy");
+
+	/* Names and mutexes. */
+	name_errors(&gid);
+	mutex_errors(gid);
+	unprivileged_names();
+	b = seg(gid);
+	expect(0, MCS_IOC_SEG_RELEASE, &b, "release ue-seg");
+	{
+		struct mcs_name n = nm("ue-seg");
+
+		expect(0, MCS_IOC_NAME_UNLINK, &n, "name unlink ue-seg");
+		expect(ENOENT, MCS_IOC_NAME_LOOKUP, &n, "name lookup ue-seg after unlink");
+	}
+	expect(ENOENT, MCS_IOC_SEG_STAT, &b, "stat ue-seg after unlink");
 
 	/* The mode rule, against an unprivileged caller. */
 	a = seg_new(0x600, PG, 0600);

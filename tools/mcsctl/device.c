@@ -7,7 +7,9 @@
  * a test issue them by hand. The check runs the same gmm_check() as on a
  * file, in the kernel (MCS_CTL_CHECK): a user-space observer cannot map
  * the fabric while the driver owns it, and the kernel's handle is the
- * joined node's, whose lock tags die with the node.
+ * joined node's, whose lock tags die with the node. For the same reasons
+ * ls asks the kernel for the names, segments and sync objects
+ * (MCS_CTL_LIST) rather than walking the tables itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -200,4 +202,61 @@ int dev_check(const char *dev)
 	printf("check: %u segments, %u sharers, %u free pages, %u violations\n",
 	       a.segments, a.sharers, a.free_pages, a.violations);
 	return a.violations ? 1 : 0;
+}
+
+/* Every entry of one list, a batch per call; returns them or NULL (printed). */
+static struct mcs_list_entry *dev_list(int fd, uint32_t what, uint32_t *n)
+{
+	struct mcs_list_entry *all = NULL, *more;
+	struct mcs_ctl_list a = {
+		.abi_version = MCS_ABI_VERSION,
+		.what = what,
+		.entries_cap = MCS_LIST_MAX,
+	};
+
+	*n = 0;
+	do {
+		more = realloc(all, (*n + MCS_LIST_MAX) * sizeof(*all));
+		if (!more) {
+			fprintf(stderr, "%s: ls: out of memory\n", prog);
+			free(all);
+			return NULL;
+		}
+		all = more;
+		a.entries = (uintptr_t)(all + *n);
+		a.nr = 0;
+		a.entry_size = 0;
+		if (ioctl(fd, MCS_CTL_LIST, &a)) {
+			fprintf(stderr, "%s: ls: %s\n", prog,
+				errno == EOWNERDEAD ?
+				"a table is locked by a dead node: recovery pending" :
+				strerror(errno));
+			free(all);
+			return NULL;
+		}
+		*n += a.nr;
+	} while (a.nr == MCS_LIST_MAX);
+	return all;
+}
+
+/* The lists of the live fabric, from the kernel (MCS_CTL_LIST). */
+int dev_ls(const char *dev)
+{
+	struct mcs_list_entry *names, *segs, *sync;
+	uint32_t nn, ns, ny;
+	int fd;
+
+	fd = ctl_open(dev);
+	if (fd < 0)
+		return 2;
+	names = dev_list(fd, MCS_LIST_NAMES, &nn);
+	segs = names ? dev_list(fd, MCS_LIST_SEGMENTS, &ns) : NULL;
+	sync = segs ? dev_list(fd, MCS_LIST_SYNC, &ny) : NULL;
+	close(fd);
+	if (sync)
+		ls_print(names, nn, segs, ns, sync, ny);
+	free(names);
+	free(segs);
+	free(sync);
+	return sync ? 0 : 2;
 }

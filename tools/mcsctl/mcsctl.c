@@ -11,12 +11,14 @@
  *   mcsctl format [FILE] --size SIZE --nodes N [--force]
  *   mcsctl status [FILE]
  *   mcsctl check [FILE]      gmm tables and the gns name table
- *   mcsctl ls FILE           the names in the gns name table
+ *   mcsctl ls [FILE]         the names, every segment, and every mutex
+ *                            and event with its lock's holder
  *   mcsctl [--device DEV] join NODE | down NODE INCARNATION [--memory-lost]
  *          | recover NODE | freeze | thaw
  *
  * Exit status: 0 success (check: no violation), 1 check found violations
- * (ls: the name table is locked by a dead node), 2 bad usage or an error.
+ * (ls on a file: a table is locked by a dead node), 2 bad usage or an
+ * error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,7 @@
 
 #include "gmm/gmm.h"
 #include "gns/gns.h"
+#include "mcs/list.h"
 #include "mcsctl.h"
 
 const char *prog = "mcsctl";
@@ -46,7 +49,7 @@ static void usage(FILE *f)
 		"              (on the fabric, --size is optional: all of it)\n"
 		"       status [FILE]\n"
 		"       check [FILE]\n"
-		"       ls FILE\n"
+		"       ls [FILE]  (names, segments, mutexes and events)\n"
 		"  membership, on the live fabric (DEV: /dev/mcs-control):\n"
 		"       join NODE\n"
 		"       down NODE INCARNATION [--memory-lost]\n"
@@ -351,52 +354,73 @@ static int cmd_check(int argc, char **argv)
 	return rep.violations ? 1 : 0;
 }
 
-static const char *name_type(u32 type)
+/*
+ * Every entry of one list of a region in a file (drivers/mcs/list.c, the
+ * code the kernel lists the live fabric with); NULL on an error, with
+ * *err set (-EOWNERDEAD: a table is locked by a dead node).
+ */
+static struct mcs_list_entry *file_list(struct gmm_region *r, uint32_t what,
+					uint32_t *n, int *err)
 {
-	switch (type) {
-	case GNS_TYPE_SEGMENT:
-		return "segment";
-	case GNS_TYPE_LOCK:
-		return "lock";
-	case GNS_TYPE_EVENT:
-		return "event";
-	default:
-		return "?";
+	struct mcs_list_entry *all = NULL, *more;
+	uint32_t cursor = 0, cap = 0;
+
+	*n = 0;
+	for (;;) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			more = realloc(all, cap * sizeof(*all));
+			if (!more) {
+				*err = -ENOMEM;
+				break;
+			}
+			all = more;
+		}
+		*err = mcs_list_next(r, what, &cursor, &all[*n]);
+		if (*err == -ENOENT)
+			return all;
+		if (*err)
+			break;
+		(*n)++;
 	}
+	free(all);
+	return NULL;
 }
 
 static int cmd_ls(int argc, char **argv)
 {
-	struct gmm_seg_info si;
-	struct gns_info info;
+	struct mcs_list_entry *names, *segs = NULL, *sync = NULL;
+	uint32_t nn, ns, ny;
 	struct mapped m;
-	uint32_t cursor = 0, n = 0;
-	int ret;
+	int err;
 
+	if (argc == 1)
+		return dev_ls(device);
 	if (argc != 2) {
 		usage(stderr);
 		return 2;
 	}
 	if (map_region(argv[1], &m))
 		return 2;
-	printf("%-18s %-8s %10s %5s  %s\n", "gid", "type", "bytes", "part",
-	       "name");
-	while ((ret = gns_list(m.r, &cursor, &info)) == 0) {
-		n++;
-		printf("%-18" PRIx64 " %-8s ", info.gid, name_type(info.type));
-		if (info.type == GNS_TYPE_SEGMENT && !gmm_lookup(m.r, info.gid, &si))
-			printf("%10" PRIu64 " %5u", si.size, si.part);
-		else
-			printf("%10s %5s", "-", "-");
-		printf("  /%s\n", info.name);
-	}
+	names = file_list(m.r, MCS_LIST_NAMES, &nn, &err);
+	if (names)
+		segs = file_list(m.r, MCS_LIST_SEGMENTS, &ns, &err);
+	if (segs)
+		sync = file_list(m.r, MCS_LIST_SYNC, &ny, &err);
 	unmap_region(&m);
-	if (ret == -EOWNERDEAD) {
-		printf("(name table locked by a dead node: recovery pending)\n");
+	if (sync)
+		ls_print(names, nn, segs, ns, sync, ny);
+	free(names);
+	free(segs);
+	free(sync);
+	if (sync)
+		return 0;
+	if (err == -EOWNERDEAD) {
+		printf("(a table is locked by a dead node: recovery pending)\n");
 		return 1;
 	}
-	printf("%u names\n", n);
-	return 0;
+	fprintf(stderr, "%s: ls: %s\n", prog, strerror(-err));
+	return 2;
 }
 
 /* The membership commands exist only on the live fabric. */

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+struct mcs_list_entry;
+
 extern const char *prog;
 
 int parse_size(const char *s, uint64_t *out);
@@ -23,5 +25,11 @@ int dev_recover(const char *dev, int argc, char **argv);
 int dev_freeze(const char *dev, int argc, char **argv, int freeze);
 int dev_status(const char *dev);
 int dev_check(const char *dev);
+int dev_ls(const char *dev);
+
+/* ls.c: print what mcsctl ls lists, from the kernel or from a file. */
+void ls_print(const struct mcs_list_entry *names, uint32_t nn,
+	      const struct mcs_list_entry *segs, uint32_t ns,
+	      const struct mcs_list_entry *sync, uint32_t ny);
 
 #endif /* MCSCTL_H */

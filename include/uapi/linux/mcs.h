@@ -189,6 +189,64 @@ struct mcs_ctl_check {
 };
 MCS_ABI_SIZE(mcs_ctl_check, 56);
 
+/* mcs_ctl_list.what */
+#define MCS_LIST_NAMES 1    /* the gns name table */
+#define MCS_LIST_SEGMENTS 2 /* the gmm master table */
+#define MCS_LIST_SYNC 3     /* the sync area: mutexes and events */
+
+/* mcs_list_entry.type for MCS_LIST_SYNC (names: MCS_NAME_T_*) */
+#define MCS_SYNC_T_MUTEX 1
+#define MCS_SYNC_T_EVENT_MANUAL 2
+#define MCS_SYNC_T_EVENT_AUTO 3
+
+/* mcs_list_entry.lock_state: the state of a sync object's lock */
+#define MCS_LOCK_CONSISTENT 0
+#define MCS_LOCK_OWNERDEAD 1	  /* taken over from a dead holder */
+#define MCS_LOCK_NOTRECOVERABLE 2 /* unlocked while owner-dead */
+
+/* mcs_list_entry.owner_node of a lock whose holding process exited */
+#define MCS_OWNER_ABANDONED 0xfeU
+
+/*
+ * One listed object. Names: gid, type, name, name_len, and for a segment
+ * name the segment's size, part and nr_sharers. Segments: gid, size, part,
+ * nr_sharers. Sync objects: gid, type, and the lock: owner_node
+ * (MCS_NODE_NONE when free, MCS_OWNER_ABANDONED), owner_incarnation,
+ * owner_pid, lock_state. Unused fields are zero.
+ */
+struct mcs_list_entry {
+	__u64 gid;
+	__u64 size;
+	__u32 type;
+	__u32 part;
+	__u32 nr_sharers;
+	__u32 owner_node;
+	__u32 owner_incarnation;
+	__u32 owner_pid;
+	__u32 lock_state;
+	__u32 name_len;
+	__u64 reserved[4];
+	__u8 name[256];	   /* name_len bytes and a NUL */
+};
+MCS_ABI_SIZE(mcs_list_entry, 336);
+
+struct mcs_ctl_list {
+	__u32 abi_version;
+	__u32 flags;
+	__u32 what;	   /* in: MCS_LIST_* */
+	__u32 cursor;	   /* in/out: 0 to start, then as returned */
+	__u64 entries;	   /* in: user pointer to entries_cap entries */
+	__u32 entries_cap; /* in: 1..MCS_LIST_MAX */
+	__u32 nr;	   /* out: entries filled; fewer than asked: the end */
+	__u32 entry_size;  /* out: sizeof(struct mcs_list_entry) */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+MCS_ABI_SIZE(mcs_ctl_list, 72);
+
+/* Entries one MCS_CTL_LIST call fills at most. */
+#define MCS_LIST_MAX 64
+
 #define MCS_CTL_FORMAT _IOW(MCS_CTL_IOC_TYPE, 0x01, struct mcs_ctl_format)
 #define MCS_CTL_JOIN _IOWR(MCS_CTL_IOC_TYPE, 0x02, struct mcs_ctl_join)
 #define MCS_CTL_NODE_DOWN _IOW(MCS_CTL_IOC_TYPE, 0x03, struct mcs_ctl_node_down)
@@ -197,6 +255,7 @@ MCS_ABI_SIZE(mcs_ctl_check, 56);
 #define MCS_CTL_THAW _IOW(MCS_CTL_IOC_TYPE, 0x06, struct mcs_ctl_freeze)
 #define MCS_CTL_STATUS _IOWR(MCS_CTL_IOC_TYPE, 0x07, struct mcs_ctl_status)
 #define MCS_CTL_CHECK _IOWR(MCS_CTL_IOC_TYPE, 0x08, struct mcs_ctl_check)
+#define MCS_CTL_LIST _IOWR(MCS_CTL_IOC_TYPE, 0x09, struct mcs_ctl_list)
 
 /*
  * The user device, /dev/mcs (Documentation/uapi.md; the semantics are
