@@ -236,6 +236,8 @@ struct mcs_file_mutex {
 	u32 idx;	/* its slot in the sync table */
 	u32 owner_node;	/* the owner tag it was last opened or taken with */
 	u32 owner_inc;
+	u32 owner_pid;	/* the process (a file may be shared after fork) */
+	bool keep;	/* release: another file of that process has it */
 	u32 lock_offset; /* of its lock word in its page */
 	u64 page_off;	/* the fabric offset of that page */
 	phys_addr_t page_phys;
@@ -263,6 +265,7 @@ struct mcs_client {
 	struct mutex lock;	/* shares, mutexes, notify */
 	struct list_head shares;
 	struct list_head mutexes;
+	struct list_head open_node; /* in mcs_open_files until released */
 	u32 pid;		/* tgid of the opener: the gmm sharer owner */
 	struct work_struct release_work;
 	struct mcs_notifier *notify; /* set once, by NOTIFY_SUBSCRIBE */
@@ -282,6 +285,15 @@ static struct {
 } mcs_notify_svc;
 
 static struct workqueue_struct *mcs_uapi_wq;
+
+/*
+ * Every open file not yet released. A lock taken in user space carries
+ * its process's tag, not its file's, so a file released while its
+ * process lives on leaves alone the mutexes another open file of that
+ * process has (mcs_client_keep()). Taken before any client's lock.
+ */
+static LIST_HEAD(mcs_open_files);
+static DEFINE_MUTEX(mcs_open_files_lock);
 
 /* Enter shared state as a joined node. */
 static int mcs_enter(struct gmm_region **r)
@@ -964,6 +976,7 @@ static int mcs_mutex_describe(struct gsync_table *t,
 	off = (u8 *)&t->objs[h->idx].lock - (u8 *)base;
 	d->gid = h->gid;
 	d->idx = h->idx;
+	d->owner_pid = task_tgid_nr(current);
 	d->page_off = round_down(off, PAGE_SIZE);
 	d->lock_offset = (u32)(off - d->page_off);
 	d->page_phys = phys + d->page_off;
@@ -983,16 +996,18 @@ static void mcs_mutex_record(struct mcs_client *c,
 	struct mcs_file_mutex *m;
 
 	mutex_lock(&c->lock);
-	m = mcs_mutex_find(c, d->gid);
-	if (!m) {
-		m = *spare;
-		*spare = NULL;
-		list_add(&m->node, &c->mutexes);
-	}
+	list_for_each_entry(m, &c->mutexes, node)
+		if (m->gid == d->gid && m->owner_pid == d->owner_pid)
+			goto found;
+	m = *spare;
+	*spare = NULL;
+	list_add(&m->node, &c->mutexes);
+found:
 	m->gid = d->gid;
 	m->idx = d->idx;
 	m->owner_node = d->owner_node;
 	m->owner_inc = d->owner_inc;
+	m->owner_pid = d->owner_pid;
 	m->lock_offset = d->lock_offset;
 	m->page_off = d->page_off;
 	m->page_phys = d->page_phys;
@@ -1746,8 +1761,38 @@ static int mcs_uapi_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&c->shares);
 	INIT_LIST_HEAD(&c->mutexes);
 	c->pid = task_tgid_nr(current);
+	mutex_lock(&mcs_open_files_lock);
+	list_add(&c->open_node, &mcs_open_files);
+	mutex_unlock(&mcs_open_files_lock);
 	file->private_data = c;
 	return nonseekable_open(inode, file);
+}
+
+/*
+ * Mark the mutexes of released file @c that another open file of the same
+ * process has too: that file may hold them (in user space nothing says
+ * which file took a lock), and abandons them when it goes in turn. Before
+ * mcs_enter(): it takes other files' locks.
+ */
+static void mcs_client_keep(struct mcs_client *c)
+{
+	struct mcs_file_mutex *m, *o;
+	struct mcs_client *other;
+
+	mutex_lock(&mcs_open_files_lock);
+	list_for_each_entry(m, &c->mutexes, node) {
+		list_for_each_entry(other, &mcs_open_files, open_node) {
+			mutex_lock(&other->lock);
+			list_for_each_entry(o, &other->mutexes, node)
+				if (o->gid == m->gid &&
+				    o->owner_pid == m->owner_pid)
+					m->keep = true;
+			mutex_unlock(&other->lock);
+			if (m->keep)
+				break;
+		}
+	}
+	mutex_unlock(&mcs_open_files_lock);
 }
 
 /* Abandon the mutexes a closed file still holds; inside mcs_enter(). */
@@ -1759,9 +1804,9 @@ static void mcs_client_abandon(struct mcs_client *c, struct gmm_region *r)
 	if (r)
 		gmm_sync_table(r, &t);
 	list_for_each_entry_safe(m, tmp, &c->mutexes, node) {
-		if (r && m->idx < t.nr)
+		if (r && m->idx < t.nr && !m->keep)
 			glock_abandon(&t.objs[m->idx].lock, m->owner_node,
-				      m->owner_inc, c->pid);
+				      m->owner_inc, m->owner_pid);
 		list_del(&m->node);
 		kfree(m);
 	}
@@ -1777,6 +1822,7 @@ static void mcs_client_release_work(struct work_struct *work)
 	bool entered = false;
 	int ret;
 
+	mcs_client_keep(c);
 	if (!list_empty(&c->shares) || !list_empty(&c->mutexes)) {
 		ret = mcs_enter(&r);
 		if (ret)
@@ -1803,6 +1849,13 @@ static int mcs_uapi_release(struct inode *inode, struct file *file)
 {
 	struct mcs_client *c = file->private_data;
 
+	/*
+	 * Now, in close order: an exiting process's files are all gone by
+	 * the time their workers look for one that keeps a mutex.
+	 */
+	mutex_lock(&mcs_open_files_lock);
+	list_del(&c->open_node);
+	mutex_unlock(&mcs_open_files_lock);
 	INIT_WORK(&c->release_work, mcs_client_release_work);
 	queue_work(mcs_uapi_wq, &c->release_work);
 	return 0;

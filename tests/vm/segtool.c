@@ -61,6 +61,13 @@
  *   segtool mutex-fast-held NAME     the same filter, the mutex held by
  *                                    another process: trylock must reach
  *                                    the kernel (ENOSYS from the filter)
+ *   segtool mutex-two-ctx NAME       two contexts of one process open the
+ *                                    mutex, the first locks it (user
+ *                                    space), the second is closed: once
+ *                                    its release is done (its segment
+ *                                    share gone), another process still
+ *                                    finds the mutex held (EBUSY), and the
+ *                                    first unlocks it
  *   segtool sync-modes               owners and modes of mutexes and
  *                                    events: root makes some, user nobody
  *                                    may do exactly what their modes say
@@ -494,6 +501,73 @@ static int mutex_fast(const char *cmd, uint64_t gid)
 	return 0;
 }
 
+/* Is @gid's mutex busy for another process? Its trylock's result. */
+static int trylock_elsewhere(uint64_t gid)
+{
+	int status, ret;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		struct mcs_ctx *c;
+
+		ret = mcs_open(&c, NULL);
+		if (!ret)
+			ret = mcs_mutex_trylock(c, gid);
+		_exit(ret == -EBUSY ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -EIO;
+	return WEXITSTATUS(status) ? -EIO : -EBUSY;
+}
+
+static int mutex_two_ctx(const char *name)
+{
+	const uint64_t seg = 0x2c7;
+	struct mcs_seg_stat st;
+	struct mcs_ctx *c2;
+	uint64_t gid, g2;
+	int ret, i;
+
+	ret = mcs_mutex_open(ctx, name, &gid);
+	if (!ret)
+		ret = mcs_open(&c2, NULL);
+	if (ret)
+		return fail("open", ret);
+	ret = mcs_mutex_open(c2, name, &g2);
+	if (!ret)
+		ret = mcs_seg_create(c2, seg, 4096, MCS_PLACE_NEAREST, 0600);
+	if (!ret)
+		ret = mcs_seg_open(ctx, seg, 0);
+	if (!ret)
+		ret = mcs_mutex_lock(ctx, gid);
+	if (ret)
+		return fail("second context, segment, lock", ret);
+	mcs_close(c2);
+	/* The release runs in a worker: its share goes after the mutexes. */
+	for (i = 0; i < 1000; i++) {
+		ret = mcs_seg_stat(ctx, seg, &st);
+		if (ret || st.nr_sharers == 1)
+			break;
+		usleep(10000);
+	}
+	if (ret || st.nr_sharers != 1)
+		return fail("the second context's release", ret ? ret : -ETIMEDOUT);
+	if (expect_err("trylock from another process", trylock_elsewhere(gid),
+		       EBUSY))
+		return 1;
+	ret = mcs_mutex_unlock(ctx, gid);
+	if (!ret)
+		ret = mcs_seg_destroy(ctx, seg);
+	if (ret)
+		return fail("unlock through the first context", ret);
+	printf("two contexts: the mutex stayed held\n");
+	return 0;
+}
+
 static int mutex_cmd(const char *cmd, const char *name)
 {
 	uint64_t gid;
@@ -511,6 +585,8 @@ static int mutex_cmd(const char *cmd, const char *name)
 		return fail("mutex open", ret);
 	if (!strncmp(cmd, "mutex-fast", 10))
 		return mutex_fast(cmd, gid);
+	if (!strcmp(cmd, "mutex-two-ctx"))
+		return mutex_two_ctx(name);
 	if (!strcmp(cmd, "mutex-lock")) {
 		ret = mcs_mutex_lock(ctx, gid);
 		printf("lock: %s\n", strerror(-ret));

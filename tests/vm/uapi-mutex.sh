@@ -63,6 +63,10 @@ check_both
 # events allow, and nothing more; its own objects are its to remove.
 vm_expect g1 0 'sync modes ok' 'segtool sync-modes'
 
+# A context closed while its process lives leaves alone what the
+# process's other context holds.
+vm_expect g1 0 'two contexts: the mutex stayed held' 'segtool mutex-two-ctx m1'
+
 # The fast path: no ioctl for a free mutex, the kernel for a held one.
 vm_expect g1 0 'fast path: 1000 lock/unlock pairs without the kernel' 'segtool mutex-fast m1'
 hold g0 m1
