@@ -924,6 +924,54 @@ static int mcs_sync_destroy(struct gsync_table *t, u64 gid)
 	return gsync_destroy_owned(t, gid, uid);
 }
 
+/*
+ * Make sync object *@gid of @type or, with a name, the one gns issues a
+ * GID for as a @gns_type (the name goes again if the object cannot be
+ * made); the caller owns it, with @mode. Inside mcs_enter().
+ */
+static int mcs_sync_make(struct gmm_region *r, struct gsync_table *t,
+			 const char *name, u32 gns_type, u32 type,
+			 bool signaled, u32 mode, u64 *gid,
+			 struct gsync_handle *h)
+{
+	struct gsync_owner owner;
+	struct gns_info ni;
+	int ret;
+
+	mcs_sync_owner_new(&owner, mode);
+	if (name[0]) {
+		ret = gns_create(r, name, gns_type, &ni);
+		if (ret)
+			return ret;
+		*gid = ni.gid;
+	}
+	ret = gsync_create_owned(t, *gid, type, signaled, &owner, h);
+	if (ret && name[0] && gns_unlink(r, name))
+		pr_warn("mcs_uapi: name of %#llx left behind\n", *gid);
+	return ret;
+}
+
+/*
+ * The GID a sync object argument names: a name's (-EMEDIUMTYPE unless it
+ * names a @gns_type), or *@gid as given. Inside mcs_enter().
+ */
+static int mcs_sync_lookup(struct gmm_region *r, const char *name,
+			   u32 gns_type, u64 *gid)
+{
+	struct gns_info ni;
+	int ret;
+
+	if (!name[0])
+		return 0;
+	ret = gns_lookup(r, name, &ni);
+	if (ret)
+		return ret;
+	if (ni.type != gns_type)
+		return -EMEDIUMTYPE;
+	*gid = ni.gid;
+	return 0;
+}
+
 /* Copy in a mutex argument; @how says what it may carry. */
 static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
 			     u32 flags, unsigned int how, char *name)
@@ -1030,11 +1078,9 @@ static int mcs_mutex_opened(struct mcs_client *c, void __user *uarg,
 static int mcs_mutex_create(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_file_mutex d, *spare;
-	struct gsync_owner owner;
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;
 	struct gsync_table t;
-	struct gns_info ni;
 	struct gmm_region *r;
 	struct mcs_mutex a;
 	int ret;
@@ -1045,7 +1091,6 @@ static int mcs_mutex_create(struct mcs_client *c, void __user *uarg)
 		return ret;
 	if (!name[0] && (a.gid & GNS_GID_BASE))
 		return -EINVAL;
-	mcs_sync_owner_new(&owner, a.mode);
 	/* Allocated first: a mutex made must not be lost to -ENOMEM. */
 	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
 	if (!spare)
@@ -1054,18 +1099,11 @@ static int mcs_mutex_create(struct mcs_client *c, void __user *uarg)
 	if (ret)
 		goto out_free;
 	gmm_sync_table(r, &t);
-	if (name[0]) {
-		ret = gns_create(r, name, GNS_TYPE_LOCK, &ni);
-		if (ret)
-			goto out_end;
-		a.gid = ni.gid;
-	}
-	ret = gsync_create_owned(&t, a.gid, GSYNC_MUTEX, false, &owner, &h);
+	ret = mcs_sync_make(r, &t, name, GNS_TYPE_LOCK, GSYNC_MUTEX, false,
+			    a.mode, &a.gid, &h);
+	/* Joined (inside mcs_enter()): describing it cannot fail. */
 	if (!ret)
 		ret = mcs_mutex_describe(&t, &h, &d);
-	if (ret && name[0] && gns_unlink(r, name))
-		pr_warn("mcs_uapi: name of mutex %#llx left behind\n", a.gid);
-out_end:
 	mcs_access_end();
 	if (!ret)
 		ret = mcs_mutex_opened(c, uarg, &a, &d, &spare);
@@ -1080,7 +1118,6 @@ static int mcs_mutex_open(struct mcs_client *c, void __user *uarg)
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;
 	struct gsync_table t;
-	struct gns_info ni;
 	struct gmm_region *r;
 	struct mcs_mutex a;
 	int ret;
@@ -1095,13 +1132,7 @@ static int mcs_mutex_open(struct mcs_client *c, void __user *uarg)
 	if (ret)
 		goto out_free;
 	gmm_sync_table(r, &t);
-	if (name[0]) {
-		ret = gns_lookup(r, name, &ni);
-		if (!ret && ni.type != GNS_TYPE_LOCK)
-			ret = -EMEDIUMTYPE;
-		if (!ret)
-			a.gid = ni.gid;
-	}
+	ret = mcs_sync_lookup(r, name, GNS_TYPE_LOCK, &a.gid);
 	if (!ret)
 		ret = gsync_open(&t, a.gid, &h);
 	if (!ret)
@@ -1442,10 +1473,8 @@ static int mcs_gevent_get(struct gsync_table *t, u64 gid, u32 want,
 static int mcs_gevent_create(void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
-	struct gsync_owner owner;
 	struct gsync_handle h;
 	struct gsync_table t;
-	struct gns_info ni;
 	struct gmm_region *r;
 	struct mcs_gevent a;
 	int ret;
@@ -1457,24 +1486,14 @@ static int mcs_gevent_create(void __user *uarg)
 		return ret;
 	if (!name[0] && (a.gid & GNS_GID_BASE))
 		return -EINVAL;
-	mcs_sync_owner_new(&owner, a.mode);
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
 	gmm_sync_table(r, &t);
-	if (name[0]) {
-		ret = gns_create(r, name, GNS_TYPE_EVENT, &ni);
-		if (ret)
-			goto out_end;
-		a.gid = ni.gid;
-	}
-	ret = gsync_create_owned(&t, a.gid,
-				 a.flags & MCS_GEVENT_AUTO ? GSYNC_EVENT_AUTO :
-							    GSYNC_EVENT_MANUAL,
-				 a.flags & MCS_GEVENT_SIGNALED, &owner, &h);
-	if (ret && name[0] && gns_unlink(r, name))
-		pr_warn("mcs_uapi: name of event %#llx left behind\n", a.gid);
-out_end:
+	ret = mcs_sync_make(r, &t, name, GNS_TYPE_EVENT,
+			    a.flags & MCS_GEVENT_AUTO ? GSYNC_EVENT_AUTO :
+						       GSYNC_EVENT_MANUAL,
+			    a.flags & MCS_GEVENT_SIGNALED, a.mode, &a.gid, &h);
 	mcs_access_end();
 	if (ret)
 		return ret;
@@ -1486,7 +1505,6 @@ static int mcs_gevent_open(void __user *uarg)
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;
 	struct gsync_table t;
-	struct gns_info ni;
 	struct gmm_region *r;
 	struct mcs_gevent a;
 	int ret;
@@ -1498,13 +1516,7 @@ static int mcs_gevent_open(void __user *uarg)
 	if (ret)
 		return ret;
 	gmm_sync_table(r, &t);
-	if (name[0]) {
-		ret = gns_lookup(r, name, &ni);
-		if (!ret && ni.type != GNS_TYPE_EVENT)
-			ret = -EMEDIUMTYPE;
-		if (!ret)
-			a.gid = ni.gid;
-	}
+	ret = mcs_sync_lookup(r, name, GNS_TYPE_EVENT, &a.gid);
 	if (!ret)
 		ret = mcs_gevent_get(&t, a.gid, MCS_SYNC_EITHER, &h);
 	mcs_access_end();
