@@ -6,12 +6,15 @@
 # all four join. A segment made and written on node 0 is mapped and read
 # on every other node. Then every node runs an allocation storm through
 # libmcs (create, map, fill, destroy; one segment in 64 kept), node 3 also
-# holding node 0's segment, and node 3's QEMU is killed in the middle of
-# it: the node dies at an arbitrary instruction, perhaps inside a
+# holding node 0's segment and the global mutex demo-lock, node 1
+# listening for cluster events, and node 3's QEMU is killed in the middle
+# of it: the node dies at an arbitrary instruction, perhaps inside a
 # transaction or holding table locks. The host plays membership (mcsd's
 # part): it declares node 3 down, node 0 recovers it while the survivors'
-# storms go on. The survivors then verify every segment they kept, the
-# shared segment has lost node 3 as a sharer, the checker finds the
+# storms go on. Node 1 is told node 3 went down and, after that, that
+# recovery is done; node 2 takes demo-lock as owner-dead, makes it
+# consistent and uses it. The survivors then verify every segment they
+# kept, the shared segment has lost node 3 as a sharer, the checker finds the
 # region consistent on every survivor, and node 3 boots again and rejoins
 # in a new incarnation. Exits non-zero if anything was lost or wrong.
 #
@@ -80,9 +83,15 @@ for n in 1 2 3; do
 	show "g$n" "segtool verify $SHARED"
 done
 
-say "all four nodes run an allocation storm; node 3 also holds segment $SHARED"
+say "node 3 holds segment $SHARED and the global mutex demo-lock; node 1 listens for cluster events"
+show g0 'segtool mutex-create demo-lock'
 show g3 "segtool hold $SHARED >/tmp/hold.log 2>&1 & for i in \$(seq 600); do grep -q holding /tmp/hold.log && break; sleep 0.1; done; cat /tmp/hold.log"
+show g3 "segtool mutex-hold demo-lock >/tmp/mutex.log 2>&1 & for i in \$(seq 600); do grep -q locked /tmp/mutex.log && break; sleep 0.1; done; cat /tmp/mutex.log"
+show g1 "evtool notify-expect poll 600 down:3:1 done:3:1 >/tmp/notify.log 2>&1 & for i in \$(seq 600); do grep -q subscribed /tmp/notify.log && break; sleep 0.1; done; cat /tmp/notify.log"
 show g0 "segtool stat $SHARED"
+show g0 'mcsctl ls | grep -E "demo-lock|^(names|mutexes)"'
+
+say "all four nodes run an allocation storm"
 vm_cmd g3 'segtool storm 0x40000 0 >/tmp/storm.log 2>&1 &' >/dev/null
 for n in 0 1 2; do
 	vm_cmd "g$n" "segtool storm $(( (n + 1) << 16 )) $ROUNDS /tmp/verify >/tmp/storm.log 2>&1 &" >/dev/null
@@ -107,6 +116,14 @@ for n in 0 1 2; do
 	wait_storm "g$n" "all $KEPT kept segments verified"
 	show "g$n" 'tail -n 2 /tmp/storm.log'
 done
+
+say "node 1 was told: node 3 down, then recovery done (recovery first, then the news)"
+vm_expect g1 0 'notify ok' "for i in \$(seq 600); do grep -qE 'notify ok|FAIL' /tmp/notify.log && break; sleep 0.1; done; cat /tmp/notify.log" >/dev/null ||
+	vm_fail "g1: the cluster events did not come"
+show g1 'cat /tmp/notify.log'
+
+say "demo-lock died with node 3: node 2 takes it as owner-dead, repairs, and it works again"
+show g2 'segtool mutex-recover demo-lock'
 
 say "segment $SHARED is intact and node 3 no longer shares it; the checker agrees on every survivor"
 show g2 "segtool verify $SHARED"

@@ -197,6 +197,11 @@ vm_fabric()
 # more kernel command line). -smp 1,maxcpus=2 (VM_SMP) with thread=multi
 # makes TCG run the guest in parallel mode, which is what makes its
 # atomics atomic against the other guests (Documentation/testbed.md).
+# The console carries the shell's commands, their output and the markers:
+# only kernel messages of warning level and worse (BUG:, WARNING:, Oops,
+# refcount_t, hung tasks: what vm_check_logs looks for) may interleave
+# with them (loglevel=5), since a kernel line printed in the middle of a
+# marker has been seen to garble it. Tests read info messages with dmesg.
 vm_start()
 {
 	local name=$1 fifo=$VM_RUN/$1
@@ -209,7 +214,7 @@ vm_start()
 		-monitor none -serial "pipe:$fifo" \
 		-kernel "/boot/vmlinuz-$VM_KVER" \
 		-initrd "$VM_BUILD/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 mcs.guest=$name ${VM_APPEND:-}" \
+		-append "console=ttyS0 loglevel=5 panic=-1 mcs.guest=$name ${VM_APPEND:-}" \
 		-object "memory-backend-file,id=fab,share=on,mem-path=$VM_FABRIC,size=$VM_FABRIC_SIZE" \
 		-device ivshmem-plain,memdev=fab \
 		"$@" </dev/null >"$fifo.qemu" 2>&1 &
