@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * name.c - /dev/mcs names: segments created and opened by name, unlink
+ * and lookup of any name. The commands are documented at the top of
+ * uapi_kmod.c.
+ */
+#include "uapi_internal.h"
+
+/* Copy in a name argument and its name; everything after mode is output. */
+static int mcs_name_copy_in(struct mcs_name *a, void __user *uarg, u32 flags,
+			    bool create, char *name)
+{
+	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->type || a->gid || a->reserved0 ||
+	    !mcs_zero(&a->mmap_offset, offsetof(struct mcs_name, reserved0) -
+					       offsetof(struct mcs_name, mmap_offset)))
+		return -EINVAL;
+	if (!create && (a->size || a->place || a->mode))
+		return -EINVAL;
+	if (!a->name_len)
+		return -EINVAL;
+	/* One more byte for a leading '/', which is not part of the name. */
+	if (a->name_len > MCS_NAME_MAX + 1)
+		return -ENAMETOOLONG;
+	if (copy_from_user(name, u64_to_user_ptr(a->name), a->name_len))
+		return -EFAULT;
+	name[a->name_len] = '\0';
+	if (strlen(name) != a->name_len)
+		return -EINVAL;
+	return gns_name_check(name);
+}
+
+static void mcs_name_out(struct mcs_name *a, const struct gmm_seg_info *info,
+			 const struct mcs_seg_owner *o, bool writable)
+{
+	a->type = MCS_NAME_T_SEGMENT;
+	a->gid = info->gid;
+	a->size = o->size;
+	a->mmap_offset = info->offset;
+	a->owner_uid = o->uid;
+	a->owner_gid = o->gid;
+	a->mode = o->mode;
+	a->home = info->part;
+	a->nr_sharers = info->nr_sharers;
+	a->state = writable ? MCS_SEG_S_WRITABLE : 0;
+}
+
+int mcs_name_seg_create(struct mcs_client *c, void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_name a;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, 0, true, name);
+	if (ret)
+		return ret;
+	if (!a.size || !PAGE_ALIGNED(a.size) || a.size > U64_MAX - PAGE_SIZE ||
+	    a.mode & ~MCS_SEG_MODE_MASK || a.place < MCS_PLACE_MOST_FREE)
+		return -EINVAL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* One more page for the descriptor, out of reach of mmap. */
+	ret = gns_seg_create(r, name, a.size + PAGE_SIZE, a.place, c->pid,
+			     &info, NULL);
+	if (ret)
+		goto out_end;
+	mcs_desc_write(r, &info, a.size, a.mode);
+	mcs_owner_read(r, &info, &o);
+	mcs_share_add(c, s, &info, &o, true);
+	mcs_access_end();
+	mutex_unlock(&c->lock);
+	mcs_name_out(&a, &info, &o, true);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+int mcs_name_seg_open(struct mcs_client *c, void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_name a;
+	bool writable;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, MCS_SEG_RDONLY, false, name);
+	if (ret)
+		return ret;
+	writable = !(a.flags & MCS_SEG_RDONLY);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* The GID is known once the share is: acquire, then judge. */
+	ret = gns_seg_open(r, name, c->pid, &info);
+	if (ret)
+		goto out_end;
+	ret = -EALREADY;
+	if (mcs_share_find(c, info.gid))
+		goto out_release;
+	mcs_owner_read(r, &info, &o);
+	ret = mcs_permit(&o, writable ? 6 : 4);
+	if (ret)
+		goto out_release;
+	mcs_share_add(c, s, &info, &o, writable);
+	mcs_access_end();
+	mutex_unlock(&c->lock);
+	mcs_name_out(&a, &info, &o, writable);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_release:
+	gmm_release(r, info.gid, c->pid, info.sharer);
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+/* A name made again this often during one unlink: -EAGAIN. */
+#define MCS_UNLINK_TRIES 16
+
+int mcs_name_unlink(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_name a;
+	int ret, tries;
+
+	ret = mcs_name_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	/* Judge what the name names, unlink only if it still names that. */
+	for (tries = 0; tries < MCS_UNLINK_TRIES; tries++) {
+		ret = gns_lookup(r, name, &ni);
+		if (ret)
+			break;
+		ret = -EPERM;
+		if (ni.type == GNS_TYPE_SEGMENT &&
+		    !gmm_lookup(r, ni.gid, &info)) {
+			mcs_owner_read(r, &info, &o);
+			if (mcs_is_owner(&o))
+				ret = 0;
+		} else if (capable(CAP_SYS_ADMIN) ||
+			   (ni.type != GNS_TYPE_SEGMENT &&
+			    mcs_sync_is_owner(r, ni.gid))) {
+			ret = 0;
+		}
+		if (!ret)
+			ret = gns_unlink_gid(r, name, ni.gid);
+		if (ret != -ESTALE)
+			break;
+	}
+	mcs_access_end();
+	return ret == -ESTALE ? -EAGAIN : ret;
+}
+
+int mcs_name_lookup(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gns_info ni;
+	struct gmm_region *r;
+	struct mcs_name a;
+	int ret;
+
+	ret = mcs_name_copy_in(&a, uarg, 0, false, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	ret = gns_lookup(r, name, &ni);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	a.type = ni.type;
+	a.gid = ni.gid;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * seg.c - /dev/mcs segments: create, open, release, destroy and stat; the
+ * owner and mode kept in each segment's descriptor page; the shares an
+ * open file holds. The commands are documented at the top of uapi_kmod.c.
+ */
+#include "uapi_internal.h"
+
+static struct mcs_seg_desc *mcs_desc_ptr(struct gmm_region *r,
+					 const struct gmm_seg_info *info)
+{
+	return (struct mcs_seg_desc *)((u8 *)gmm_seg_ptr(r, info) +
+				       info->size - PAGE_SIZE);
+}
+
+/* Read the owner of a segment; inside mcs_enter(). */
+void mcs_owner_read(struct gmm_region *r,
+		    const struct gmm_seg_info *info,
+		    struct mcs_seg_owner *o)
+{
+	struct mcs_seg_desc *d;
+
+	o->uid = 0;
+	o->gid = 0;
+	o->mode = 0600;
+	o->size = info->size;
+	if (info->size < 2 * PAGE_SIZE)
+		return;
+	d = mcs_desc_ptr(r, info);
+	if (smp_load_acquire(&d->magic) != cpu_to_le64(MCS_DESC_MAGIC) ||
+	    le64_to_cpu(READ_ONCE(d->gid)) != info->gid)
+		return;
+	o->size = le64_to_cpu(READ_ONCE(d->size));
+	/* A descriptor is never trusted to widen the mapping. */
+	if (o->size > info->size - PAGE_SIZE || !PAGE_ALIGNED(o->size)) {
+		o->size = info->size;
+		return;
+	}
+	o->uid = le32_to_cpu(READ_ONCE(d->uid));
+	o->gid = le32_to_cpu(READ_ONCE(d->gid_owner));
+	o->mode = le32_to_cpu(READ_ONCE(d->mode)) & MCS_SEG_MODE_MASK;
+}
+
+/* May the caller read (4) and/or write (2) a segment of this owner? */
+int mcs_permit(const struct mcs_seg_owner *o, u32 want)
+{
+	u32 mode = o->mode;
+
+	if (capable(CAP_SYS_ADMIN))
+		return 0;
+	if (uid_eq(current_fsuid(), make_kuid(&init_user_ns, o->uid)))
+		mode >>= 6;
+	else if (in_group_p(make_kgid(&init_user_ns, o->gid)))
+		mode >>= 3;
+	return (mode & want) == want ? 0 : -EACCES;
+}
+
+bool mcs_is_owner(const struct mcs_seg_owner *o)
+{
+	return capable(CAP_SYS_ADMIN) ||
+	       uid_eq(current_fsuid(), make_kuid(&init_user_ns, o->uid));
+}
+
+struct mcs_share *mcs_share_find(struct mcs_client *c, u64 gid)
+{
+	struct mcs_share *s;
+
+	list_for_each_entry(s, &c->shares, node)
+		if (s->gid == gid)
+			return s;
+	return NULL;
+}
+
+static void mcs_seg_out(struct mcs_seg *a, const struct gmm_seg_info *info,
+			const struct mcs_seg_owner *o, bool writable)
+{
+	a->size = o->size;
+	a->mmap_offset = info->offset;
+	a->owner_uid = o->uid;
+	a->owner_gid = o->gid;
+	a->mode = o->mode;
+	a->home = info->part;
+	a->nr_sharers = info->nr_sharers;
+	a->state = writable ? MCS_SEG_S_WRITABLE : 0;
+}
+
+/* Copy in a segment argument; everything after mode is output. */
+static int mcs_seg_copy_in(struct mcs_seg *a, void __user *uarg, u32 flags,
+			   bool create)
+{
+	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->reserved0 ||
+	    !mcs_zero(&a->mmap_offset, offsetof(struct mcs_seg, reserved0) -
+					       offsetof(struct mcs_seg, mmap_offset)))
+		return -EINVAL;
+	if (!create && (a->size || a->place || a->mode))
+		return -EINVAL;
+	if (a->gid == MCS_GID_NONE || a->gid == MCS_GID_INVALID)
+		return -EINVAL;
+	return 0;
+}
+
+/* Write the descriptor of a new segment; inside mcs_enter(). */
+void mcs_desc_write(struct gmm_region *r,
+		    const struct gmm_seg_info *info, u64 size, u32 mode)
+{
+	struct mcs_seg_desc *d;
+
+	memset(gmm_seg_ptr(r, info), 0, info->size);
+	d = mcs_desc_ptr(r, info);
+	d->gid = cpu_to_le64(info->gid);
+	d->size = cpu_to_le64(size);
+	d->uid = cpu_to_le32(from_kuid_munged(&init_user_ns, current_fsuid()));
+	d->gid_owner = cpu_to_le32(from_kgid_munged(&init_user_ns,
+						    current_fsgid()));
+	d->mode = cpu_to_le32(mode);
+	smp_store_release(&d->magic, cpu_to_le64(MCS_DESC_MAGIC));
+}
+
+/* Record a share granted to @c; inside mcs_enter(), c->lock held. */
+void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
+		   const struct gmm_seg_info *info,
+		   const struct mcs_seg_owner *o, bool writable)
+{
+	mcs_fabric_phys(&s->phys);
+	s->phys += info->offset;
+	s->gid = info->gid;
+	s->sharer = info->sharer;
+	s->offset = info->offset;
+	s->size = o->size;
+	s->writable = writable;
+	list_add(&s->node, &c->shares);
+}
+
+int mcs_seg_create(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_seg a;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, 0, true);
+	if (ret)
+		return ret;
+	if (!a.size || !PAGE_ALIGNED(a.size) || a.size > U64_MAX - PAGE_SIZE ||
+	    a.mode & ~MCS_SEG_MODE_MASK || a.place < MCS_PLACE_MOST_FREE)
+		return -EINVAL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* One more page for the descriptor, out of reach of mmap. */
+	ret = gmm_alloc(r, a.gid, a.size + PAGE_SIZE, a.place, c->pid, &info);
+	if (ret)
+		goto out_end;
+	mcs_desc_write(r, &info, a.size, a.mode);
+	mcs_owner_read(r, &info, &o);
+	mcs_share_add(c, s, &info, &o, true);
+	mcs_access_end();
+	mutex_unlock(&c->lock);
+	mcs_seg_out(&a, &info, &o, true);
+	/* The share stays: the caller can still release or destroy it. */
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+int mcs_seg_open(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_seg a;
+	bool writable;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, MCS_SEG_RDONLY, false);
+	if (ret)
+		return ret;
+	writable = !(a.flags & MCS_SEG_RDONLY);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+
+	mutex_lock(&c->lock);
+	ret = -EALREADY;
+	if (mcs_share_find(c, a.gid))
+		goto out_unlock;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* Acquire first, then judge: the descriptor read is of what we hold. */
+	ret = gmm_acquire(r, a.gid, c->pid, &info);
+	if (ret)
+		goto out_end;
+	mcs_owner_read(r, &info, &o);
+	ret = mcs_permit(&o, writable ? 6 : 4);
+	if (ret)
+		goto out_release;
+	mcs_share_add(c, s, &info, &o, writable);
+	mcs_access_end();
+	mutex_unlock(&c->lock);
+	mcs_seg_out(&a, &info, &o, writable);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+
+out_release:
+	gmm_release(r, a.gid, c->pid, info.sharer);
+out_end:
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	kfree(s);
+	return ret;
+}
+
+int mcs_seg_release(struct mcs_client *c, void __user *uarg)
+{
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_seg a;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, 0, false);
+	if (ret)
+		return ret;
+	mutex_lock(&c->lock);
+	ret = -ENOENT;
+	s = mcs_share_find(c, a.gid);
+	if (!s)
+		goto out_unlock;
+	ret = -EBUSY;
+	if (atomic_read(&s->maps))
+		goto out_unlock;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	ret = gmm_release(r, s->gid, c->pid, s->sharer);
+	mcs_access_end();
+	/* -ENXIO: the memory was lost, and the share with it. */
+	if (!ret || ret == -ENXIO) {
+		list_del(&s->node);
+		kfree(s);
+		ret = 0;
+	}
+out_unlock:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+int mcs_seg_destroy(void __user *uarg)
+{
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_seg a;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, 0, false);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	ret = gmm_lookup(r, a.gid, &info);
+	if (ret)
+		goto out_end;
+	mcs_owner_read(r, &info, &o);
+	ret = -EPERM;
+	if (!mcs_is_owner(&o))
+		goto out_end;
+	ret = gmm_destroy(r, a.gid);
+out_end:
+	mcs_access_end();
+	return ret;
+}
+
+int mcs_seg_stat(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_seg_owner o;
+	struct gmm_seg_info info;
+	struct gmm_region *r;
+	struct mcs_share *s;
+	struct mcs_seg a;
+	bool writable;
+	int ret;
+
+	ret = mcs_seg_copy_in(&a, uarg, 0, false);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	ret = gmm_lookup(r, a.gid, &info);
+	if (!ret)
+		mcs_owner_read(r, &info, &o);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	mutex_lock(&c->lock);
+	s = mcs_share_find(c, a.gid);
+	writable = s && s->writable;
+	mutex_unlock(&c->lock);
+	mcs_seg_out(&a, &info, &o, writable);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}

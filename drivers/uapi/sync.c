@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sync.c - /dev/mcs global mutexes and events: their owners and modes,
+ * the bookkeeping behind the mutex fast path, waits cut in slices. The
+ * commands are documented at the top of uapi_kmod.c.
+ */
+#include "uapi_internal.h"
+
+/* What a sync object argument may carry (mcs_mutex, mcs_gevent). */
+#define MCS_SYNC_BY_NAME 0x1 /* a name instead of a GID */
+#define MCS_SYNC_CREATE 0x2  /* a mode */
+
+/*
+ * The name or GID of a sync object argument: by GID (no name) or, with
+ * MCS_SYNC_BY_NAME, by name (no GID), copied into @name ("" for a GID).
+ */
+static int mcs_sync_name_in(u64 uname, u32 name_len, u64 gid,
+			    unsigned int how, char *name)
+{
+	name[0] = '\0';
+	if (!uname && !name_len) {
+		if (gid == MCS_GID_NONE || gid == MCS_GID_INVALID)
+			return -EINVAL;
+		return 0;
+	}
+	if (!(how & MCS_SYNC_BY_NAME) || gid || !name_len)
+		return -EINVAL;
+	if (name_len > MCS_NAME_MAX + 1)
+		return -ENAMETOOLONG;
+	if (copy_from_user(name, u64_to_user_ptr(uname), name_len))
+		return -EFAULT;
+	name[name_len] = '\0';
+	if (strlen(name) != name_len)
+		return -EINVAL;
+	return gns_name_check(name);
+}
+
+/* The mode a CREATE may give (@how), or none. */
+static int mcs_sync_mode_in(u32 mode, unsigned int how)
+{
+	return mode & ~(how & MCS_SYNC_CREATE ? MCS_SEG_MODE_MASK : 0) ?
+	       -EINVAL : 0;
+}
+
+/* The caller, as the owner of a sync object it creates with @mode. */
+static void mcs_sync_owner_new(struct gsync_owner *o, u32 mode)
+{
+	o->uid = from_kuid_munged(&init_user_ns, current_fsuid());
+	o->gid = from_kgid_munged(&init_user_ns, current_fsgid());
+	o->mode = mode;
+}
+
+/* What mcs_sync_permit() asks: bits of a mode, or either of two. */
+#define MCS_SYNC_READ 4
+#define MCS_SYNC_WRITE 2
+#define MCS_SYNC_EITHER 0x10 /* read or write will do */
+
+/*
+ * May the caller do @want (MCS_SYNC_*; 0: nothing to judge) with sync
+ * object @h? -ENOENT if it is gone. Inside mcs_enter().
+ */
+static int mcs_sync_permit(struct gsync_table *t,
+			   const struct gsync_handle *h, u32 want)
+{
+	struct mcs_seg_owner o = { 0 };
+	struct gsync_owner so;
+	int ret;
+
+	ret = gsync_owner(t, h, &so);
+	if (ret || !want)
+		return ret;
+	o.uid = so.uid;
+	o.gid = so.gid;
+	o.mode = so.mode;
+	if (!(want & MCS_SYNC_EITHER))
+		return mcs_permit(&o, want);
+	return mcs_permit(&o, MCS_SYNC_READ) &&
+	       mcs_permit(&o, MCS_SYNC_WRITE) ? -EACCES : 0;
+}
+
+/* Destroy a sync object: its owner or CAP_SYS_ADMIN (-EPERM). */
+static int mcs_sync_destroy(struct gsync_table *t, u64 gid)
+{
+	u32 uid = capable(CAP_SYS_ADMIN) ?
+		  GSYNC_ANY_UID :
+		  from_kuid_munged(&init_user_ns, current_fsuid());
+
+	return gsync_destroy_owned(t, gid, uid);
+}
+
+/*
+ * Make sync object *@gid of @type or, with a name, the one gns issues a
+ * GID for as a @gns_type (the name goes again if the object cannot be
+ * made); the caller owns it, with @mode. Inside mcs_enter().
+ */
+static int mcs_sync_make(struct gmm_region *r, struct gsync_table *t,
+			 const char *name, u32 gns_type, u32 type,
+			 bool signaled, u32 mode, u64 *gid,
+			 struct gsync_handle *h)
+{
+	struct gsync_owner owner;
+	struct gns_info ni;
+	int ret;
+
+	mcs_sync_owner_new(&owner, mode);
+	if (name[0]) {
+		ret = gns_create(r, name, gns_type, &ni);
+		if (ret)
+			return ret;
+		*gid = ni.gid;
+	}
+	ret = gsync_create_owned(t, *gid, type, signaled, &owner, h);
+	if (ret && name[0] && gns_unlink(r, name))
+		pr_warn("mcs_uapi: name of %#llx left behind\n", *gid);
+	return ret;
+}
+
+/*
+ * The GID a sync object argument names: a name's (-EMEDIUMTYPE unless it
+ * names a @gns_type), or *@gid as given. Inside mcs_enter().
+ */
+static int mcs_sync_lookup(struct gmm_region *r, const char *name,
+			   u32 gns_type, u64 *gid)
+{
+	struct gns_info ni;
+	int ret;
+
+	if (!name[0])
+		return 0;
+	ret = gns_lookup(r, name, &ni);
+	if (ret)
+		return ret;
+	if (ni.type != gns_type)
+		return -EMEDIUMTYPE;
+	*gid = ni.gid;
+	return 0;
+}
+
+/* Copy in a mutex argument; @how says what it may carry. */
+static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
+			     u32 flags, unsigned int how, char *name)
+{
+	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->mmap_offset || a->lock_offset || a->reserved1 ||
+	    (a->timeout_ns && !(a->flags & MCS_MUTEX_TIMED)))
+		return -EINVAL;
+	if ((a->flags & MCS_MUTEX_TRY) && (a->flags & MCS_MUTEX_TIMED))
+		return -EINVAL;
+	ret = mcs_sync_mode_in(a->mode, how);
+	if (ret)
+		return ret;
+	return mcs_sync_name_in(a->name, a->name_len, a->gid, how, name);
+}
+
+static struct mcs_file_mutex *mcs_mutex_find(struct mcs_client *c, u64 gid)
+{
+	struct mcs_file_mutex *m;
+
+	list_for_each_entry(m, &c->mutexes, node)
+		if (m->gid == gid)
+			return m;
+	return NULL;
+}
+
+/*
+ * What @c must know of mutex @h, taken or opened now: slot, this node's
+ * tag, where its lock word maps. Inside mcs_enter().
+ */
+static int mcs_mutex_describe(struct gsync_table *t,
+			      const struct gsync_handle *h,
+			      struct mcs_file_mutex *d)
+{
+	phys_addr_t phys;
+	u64 size, off;
+	void *base;
+	int ret;
+
+	ret = mcs_fabric_get(&base, &size);
+	if (!ret)
+		ret = mcs_fabric_phys(&phys);
+	if (!ret)
+		ret = mcs_node_identity(&d->owner_node, &d->owner_inc);
+	if (ret)
+		return ret;
+	off = (u8 *)&t->objs[h->idx].lock - (u8 *)base;
+	d->gid = h->gid;
+	d->idx = h->idx;
+	d->owner_pid = task_tgid_nr(current);
+	d->page_off = round_down(off, PAGE_SIZE);
+	d->lock_offset = (u32)(off - d->page_off);
+	d->page_phys = phys + d->page_off;
+	return 0;
+}
+
+/*
+ * Record @d in @c's mutexes (or refresh its entry); outside the access,
+ * as c->lock is taken before it elsewhere. @spare: a free entry, allocated
+ * before the mutex was made or taken so that recording cannot fail;
+ * consumed (set to NULL) if used.
+ */
+static void mcs_mutex_record(struct mcs_client *c,
+			     const struct mcs_file_mutex *d,
+			     struct mcs_file_mutex **spare)
+{
+	struct mcs_file_mutex *m;
+
+	mutex_lock(&c->lock);
+	list_for_each_entry(m, &c->mutexes, node)
+		if (m->gid == d->gid && m->owner_pid == d->owner_pid)
+			goto found;
+	m = *spare;
+	*spare = NULL;
+	list_add(&m->node, &c->mutexes);
+found:
+	m->gid = d->gid;
+	m->idx = d->idx;
+	m->owner_node = d->owner_node;
+	m->owner_inc = d->owner_inc;
+	m->owner_pid = d->owner_pid;
+	m->lock_offset = d->lock_offset;
+	m->page_off = d->page_off;
+	m->page_phys = d->page_phys;
+	mutex_unlock(&c->lock);
+}
+
+/* The end of CREATE and OPEN: record the mutex, tell where it maps. */
+static int mcs_mutex_opened(struct mcs_client *c, void __user *uarg,
+			    struct mcs_mutex *a,
+			    const struct mcs_file_mutex *d,
+			    struct mcs_file_mutex **spare)
+{
+	mcs_mutex_record(c, d, spare);
+	a->gid = d->gid;
+	a->mmap_offset = d->page_off;
+	a->lock_offset = d->lock_offset;
+	return copy_to_user(uarg, a, sizeof(*a)) ? -EFAULT : 0;
+}
+
+int mcs_mutex_create(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_file_mutex d, *spare;
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0,
+				MCS_SYNC_BY_NAME | MCS_SYNC_CREATE, name);
+	if (ret)
+		return ret;
+	if (!name[0] && (a.gid & GNS_GID_BASE))
+		return -EINVAL;
+	/* Allocated first: a mutex made must not be lost to -ENOMEM. */
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare)
+		return -ENOMEM;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_free;
+	gmm_sync_table(r, &t);
+	ret = mcs_sync_make(r, &t, name, GNS_TYPE_LOCK, GSYNC_MUTEX, false,
+			    a.mode, &a.gid, &h);
+	/* Joined (inside mcs_enter()): describing it cannot fail. */
+	if (!ret)
+		ret = mcs_mutex_describe(&t, &h, &d);
+	mcs_access_end();
+	if (!ret)
+		ret = mcs_mutex_opened(c, uarg, &a, &d, &spare);
+out_free:
+	kfree(spare);
+	return ret;
+}
+
+int mcs_mutex_open(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_file_mutex d, *spare;
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, MCS_SYNC_BY_NAME, name);
+	if (ret)
+		return ret;
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare)
+		return -ENOMEM;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_free;
+	gmm_sync_table(r, &t);
+	ret = mcs_sync_lookup(r, name, GNS_TYPE_LOCK, &a.gid);
+	if (!ret)
+		ret = gsync_open(&t, a.gid, &h);
+	if (!ret)
+		ret = mcs_sync_permit(&t, &h, MCS_SYNC_READ | MCS_SYNC_WRITE);
+	if (!ret)
+		ret = mcs_mutex_describe(&t, &h, &d);
+	mcs_access_end();
+	if (!ret)
+		ret = mcs_mutex_opened(c, uarg, &a, &d, &spare);
+out_free:
+	kfree(spare);
+	return ret;
+}
+
+int mcs_mutex_destroy(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, 0, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	ret = mcs_sync_destroy(&t, a.gid);
+	mcs_access_end();
+	return ret;
+}
+
+int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
+{
+	struct mcs_file_mutex d, *spare;
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	u64 deadline = U64_MAX, now, slice;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, MCS_MUTEX_TRY | MCS_MUTEX_TIMED, 0,
+				name);
+	if (ret)
+		return ret;
+	/* Allocated first: a lock taken must be recorded. */
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
+	if (!spare)
+		return -ENOMEM;
+	if (a.flags & MCS_MUTEX_TIMED)
+		deadline = ktime_get_ns() + min_t(u64, a.timeout_ns,
+						  U64_MAX / 2);
+	for (;;) {
+		ret = mcs_enter(&r);
+		if (ret)
+			break;
+		gmm_sync_table(r, &t);
+		ret = gsync_open(&t, a.gid, &h);
+		if (!ret)
+			ret = mcs_sync_permit(&t, &h, MCS_SYNC_READ | MCS_SYNC_WRITE);
+		if (!ret) {
+			now = ktime_get_ns();
+			/* 0 is a trylock: -EBUSY. */
+			slice = a.flags & MCS_MUTEX_TRY || now >= deadline ? 0 :
+				min_t(u64, deadline - now, MCS_MUTEX_SLICE_NS);
+			ret = gsync_mutex_lock(&t, &h, slice);
+		}
+		/* Held: describing it cannot fail (the node is joined). */
+		if (!ret || ret == -EOWNERDEAD)
+			mcs_mutex_describe(&t, &h, &d);
+		mcs_access_end();
+		if (!ret || ret == -EOWNERDEAD) {
+			/* The file cannot be released during this ioctl. */
+			mcs_mutex_record(c, &d, &spare);
+			break;
+		}
+		if (ret != -ETIMEDOUT && ret != -EBUSY)
+			break;
+		if (a.flags & MCS_MUTEX_TRY)
+			break;
+		if (ktime_get_ns() >= deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(spare);
+	return ret;
+}
+
+int mcs_mutex_unlock(struct mcs_client *c, void __user *uarg,
+		     bool consistent)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct mcs_file_mutex *m;
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_mutex a;
+	int ret;
+
+	ret = mcs_mutex_copy_in(&a, uarg, 0, 0, name);
+	if (ret)
+		return ret;
+	mutex_lock(&c->lock);
+	ret = -EPERM;
+	m = mcs_mutex_find(c, a.gid);
+	if (!m)
+		goto out_unlock;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	gmm_sync_table(r, &t);
+	h.idx = m->idx;
+	h.gid = m->gid;
+	if (consistent)
+		ret = gsync_mutex_consistent(&t, &h);
+	else
+		ret = gsync_mutex_unlock(&t, &h);
+	mcs_access_end();
+out_unlock:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+/* Does the caller own the mutex or event @gid? Inside mcs_enter(). */
+bool mcs_sync_is_owner(struct gmm_region *r, u64 gid)
+{
+	struct gsync_owner so;
+	struct gsync_handle h;
+	struct gsync_table t;
+
+	gmm_sync_table(r, &t);
+	return !gsync_open(&t, gid, &h) && !gsync_owner(&t, &h, &so) &&
+	       uid_eq(current_fsuid(), make_kuid(&init_user_ns, so.uid));
+}
+
+/* Copy in a global event argument; as mcs_mutex_copy_in() for mutexes. */
+static int mcs_gevent_copy_in(struct mcs_gevent *a, void __user *uarg,
+			      u32 flags, unsigned int how, char *name)
+{
+	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
+
+	if (ret)
+		return ret;
+	if (a->timeout_ns && !(a->flags & MCS_GEVENT_TIMED))
+		return -EINVAL;
+	ret = mcs_sync_mode_in(a->mode, how);
+	if (ret)
+		return ret;
+	return mcs_sync_name_in(a->name, a->name_len, a->gid, how, name);
+}
+
+/*
+ * The handle of event @gid, if the caller may @want it (as
+ * mcs_sync_permit()); -EMEDIUMTYPE if @gid is a mutex's.
+ */
+static int mcs_gevent_get(struct gsync_table *t, u64 gid, u32 want,
+			  struct gsync_handle *h)
+{
+	int ret = gsync_open(t, gid, h);
+
+	if (ret)
+		return ret;
+	if (mcs_rd32(&t->objs[h->idx].type) == GSYNC_MUTEX)
+		return -EMEDIUMTYPE;
+	return mcs_sync_permit(t, h, want);
+}
+
+int mcs_gevent_create(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_gevent a;
+	int ret;
+
+	ret = mcs_gevent_copy_in(&a, uarg,
+				 MCS_GEVENT_AUTO | MCS_GEVENT_SIGNALED,
+				 MCS_SYNC_BY_NAME | MCS_SYNC_CREATE, name);
+	if (ret)
+		return ret;
+	if (!name[0] && (a.gid & GNS_GID_BASE))
+		return -EINVAL;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	ret = mcs_sync_make(r, &t, name, GNS_TYPE_EVENT,
+			    a.flags & MCS_GEVENT_AUTO ? GSYNC_EVENT_AUTO :
+						       GSYNC_EVENT_MANUAL,
+			    a.flags & MCS_GEVENT_SIGNALED, a.mode, &a.gid, &h);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+int mcs_gevent_open(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_gevent a;
+	int ret;
+
+	ret = mcs_gevent_copy_in(&a, uarg, 0, MCS_SYNC_BY_NAME, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	ret = mcs_sync_lookup(r, name, GNS_TYPE_EVENT, &a.gid);
+	if (!ret)
+		ret = mcs_gevent_get(&t, a.gid, MCS_SYNC_EITHER, &h);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+/* DESTROY, SET, RESET: by GID, no waiting. */
+int mcs_gevent_cmd(void __user *uarg, unsigned int cmd)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_gevent a;
+	int ret;
+
+	ret = mcs_gevent_copy_in(&a, uarg, 0, 0, name);
+	if (ret)
+		return ret;
+	ret = mcs_enter(&r);
+	if (ret)
+		return ret;
+	gmm_sync_table(r, &t);
+	/* Destroy is the owner's (judged by gsync), set and reset writers'. */
+	ret = mcs_gevent_get(&t, a.gid,
+			     cmd == MCS_IOC_GEVENT_DESTROY ? 0 : MCS_SYNC_WRITE,
+			     &h);
+	if (!ret) {
+		if (cmd == MCS_IOC_GEVENT_DESTROY)
+			ret = mcs_sync_destroy(&t, a.gid);
+		else if (cmd == MCS_IOC_GEVENT_SET)
+			ret = gsync_event_set(&t, &h);
+		else
+			ret = gsync_event_reset(&t, &h);
+	}
+	mcs_access_end();
+	return ret;
+}
+
+int mcs_gevent_wait(void __user *uarg)
+{
+	char name[MCS_NAME_MAX + 2];
+	struct gsync_handle h;
+	struct gsync_table t;
+	struct gmm_region *r;
+	struct mcs_gevent a;
+	u64 deadline = U64_MAX, now, slice;
+	int ret;
+
+	ret = mcs_gevent_copy_in(&a, uarg, MCS_GEVENT_TIMED, 0, name);
+	if (ret)
+		return ret;
+	if (a.flags & MCS_GEVENT_TIMED)
+		deadline = ktime_get_ns() + min_t(u64, a.timeout_ns,
+						  U64_MAX / 2);
+	for (;;) {
+		ret = mcs_enter(&r);
+		if (ret)
+			break;
+		gmm_sync_table(r, &t);
+		ret = mcs_gevent_get(&t, a.gid, MCS_SYNC_READ, &h);
+		if (!ret) {
+			now = ktime_get_ns();
+			/* 0 is a poll: -ETIMEDOUT unless set. */
+			slice = now >= deadline ? 0 :
+				min_t(u64, deadline - now, MCS_MUTEX_SLICE_NS);
+			ret = gsync_event_wait(&t, &h, slice);
+		}
+		mcs_access_end();
+		if (ret != -ETIMEDOUT || ktime_get_ns() >= deadline)
+			break;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	return ret;
+}

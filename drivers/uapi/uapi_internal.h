@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * uapi_internal.h - what the parts of mcs_uapi.ko share: the open file
+ * (struct mcs_client) and its bookkeeping, and the commands each part
+ * offers the ioctl dispatch in uapi_kmod.c (whose top comment documents
+ * them all).
+ */
+#ifndef MCS_UAPI_INTERNAL_H
+#define MCS_UAPI_INTERNAL_H
+
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <uapi/linux/mcs.h>
+
+#include "../glock/gsync.h"
+#include "../gmm/gmm.h"
+#include "../gns/gns.h"
+#include "../mcs/events.h"
+#include "../mcs/mcs_base.h"
+#include "../mcs/notifyq.h"
+
+/* The descriptor page at the end of every segment made through /dev/mcs. */
+#define MCS_DESC_MAGIC 0x3143534544534d43ULL /* "CMSDESC1" */
+
+struct mcs_seg_desc {
+	__le64 magic;	/* written last: the rest is valid once it is set */
+	__le64 gid;	/* the segment it describes: pages are reused */
+	__le64 size;	/* bytes a user may map */
+	__le32 uid;
+	__le32 gid_owner;
+	__le32 mode;
+	__le32 reserved;
+};
+
+/* What the descriptor says, or the default for a segment without one. */
+struct mcs_seg_owner {
+	u32 uid, gid, mode;
+	u64 size; /* mappable bytes */
+};
+
+/* One share held by an open file. */
+struct mcs_share {
+	struct list_head node;
+	u64 gid;
+	u32 sharer;	/* gmm sharer index, for gmm_release() */
+	u64 offset;	/* of the segment in the region (= the fabric) */
+	phys_addr_t phys; /* of its first byte: mmap needs no fabric access */
+	u64 size;	/* mappable bytes */
+	bool writable;
+	atomic_t maps;	/* VMAs mapping it: release refused while > 0 */
+};
+
+/*
+ * One global mutex an open file opened or locked: it may hold it, through
+ * the ioctls or through a mapping of its lock word (the fast path).
+ */
+struct mcs_file_mutex {
+	struct list_head node;
+	u64 gid;
+	u32 idx;	/* its slot in the sync table */
+	u32 owner_node;	/* the owner tag it was last opened or taken with */
+	u32 owner_inc;
+	u32 owner_pid;	/* the process (a file may be shared after fork) */
+	bool keep;	/* release: another file of that process has it */
+	u32 lock_offset; /* of its lock word in its page */
+	u64 page_off;	/* the fabric offset of that page */
+	phys_addr_t page_phys;
+};
+
+/* A lock waits at most this long inside one mcs_access_begin/end. */
+#define MCS_MUTEX_SLICE_NS (500 * NSEC_PER_MSEC)
+
+/* How often the node's event service reads the cluster log. */
+#define MCS_NOTIFY_POLL_MS 50
+
+/*
+ * A file's subscription to cluster events: MCS_NOTIFYQ_LEN records are
+ * kept, more become one MCS_EV_OVERRUN (notifyq.c).
+ */
+struct mcs_notifier {
+	struct mcs_event_sub *sub;	/* in mcs_notify_svc.es */
+	spinlock_t qlock;		/* q */
+	wait_queue_head_t wq;		/* readers and pollers */
+	struct mutex rlock;		/* one reader at a time */
+	struct mcs_notifyq q;
+};
+
+struct mcs_client {
+	struct mutex lock;	/* shares, mutexes, notify */
+	struct list_head shares;
+	struct list_head mutexes;
+	struct list_head open_node; /* in mcs_open_files until released */
+	u32 pid;		/* tgid of the opener: the gmm sharer owner */
+	struct work_struct release_work;
+	struct mcs_notifier *notify; /* set once, by NOTIFY_SUBSCRIBE */
+};
+
+extern struct workqueue_struct *mcs_uapi_wq;
+
+/* uapi_kmod.c */
+int mcs_enter(struct gmm_region **r);
+
+/* seg.c */
+void mcs_owner_read(struct gmm_region *r,
+		    const struct gmm_seg_info *info,
+		    struct mcs_seg_owner *o);
+int mcs_permit(const struct mcs_seg_owner *o, u32 want);
+bool mcs_is_owner(const struct mcs_seg_owner *o);
+struct mcs_share *mcs_share_find(struct mcs_client *c, u64 gid);
+void mcs_desc_write(struct gmm_region *r,
+		    const struct gmm_seg_info *info, u64 size, u32 mode);
+void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
+		   const struct gmm_seg_info *info,
+		   const struct mcs_seg_owner *o, bool writable);
+int mcs_seg_create(struct mcs_client *c, void __user *uarg);
+int mcs_seg_open(struct mcs_client *c, void __user *uarg);
+int mcs_seg_release(struct mcs_client *c, void __user *uarg);
+int mcs_seg_destroy(void __user *uarg);
+int mcs_seg_stat(struct mcs_client *c, void __user *uarg);
+
+/* name.c */
+int mcs_name_seg_create(struct mcs_client *c, void __user *uarg);
+int mcs_name_seg_open(struct mcs_client *c, void __user *uarg);
+int mcs_name_unlink(void __user *uarg);
+int mcs_name_lookup(void __user *uarg);
+
+/* sync.c */
+int mcs_mutex_create(struct mcs_client *c, void __user *uarg);
+int mcs_mutex_open(struct mcs_client *c, void __user *uarg);
+int mcs_mutex_destroy(void __user *uarg);
+int mcs_mutex_lock(struct mcs_client *c, void __user *uarg);
+int mcs_mutex_unlock(struct mcs_client *c, void __user *uarg,
+		     bool consistent);
+bool mcs_sync_is_owner(struct gmm_region *r, u64 gid);
+int mcs_gevent_create(void __user *uarg);
+int mcs_gevent_open(void __user *uarg);
+int mcs_gevent_cmd(void __user *uarg, unsigned int cmd);
+int mcs_gevent_wait(void __user *uarg);
+
+/* notify.c */
+int mcs_notify_subscribe(struct mcs_client *c, void __user *uarg);
+void mcs_notify_unsubscribe(struct mcs_notifier *n);
+ssize_t mcs_uapi_read(struct file *file, char __user *buf, size_t len,
+		      loff_t *ppos);
+__poll_t mcs_uapi_poll(struct file *file, poll_table *wait);
+void mcs_notify_init(void);
+void mcs_notify_exit(void);
+
+#endif /* MCS_UAPI_INTERNAL_H */
