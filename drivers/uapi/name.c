@@ -77,9 +77,7 @@ int mcs_name_seg_create(struct mcs_client *c, void __user *uarg)
 			     &info, NULL);
 	if (ret)
 		goto out_end;
-	mcs_desc_write(r, &info, a.size, a.mode);
-	mcs_owner_read(r, &info, &o);
-	mcs_share_add(c, s, &info, &o, true);
+	mcs_share_made(c, s, r, &info, a.size, a.mode, &o);
 	mcs_access_end();
 	mutex_unlock(&c->lock);
 	mcs_name_out(&a, &info, &o, true);
@@ -123,11 +121,9 @@ int mcs_name_seg_open(struct mcs_client *c, void __user *uarg)
 	ret = -EALREADY;
 	if (mcs_share_find(c, info.gid))
 		goto out_release;
-	mcs_owner_read(r, &info, &o);
-	ret = mcs_permit(&o, writable ? 6 : 4);
+	ret = mcs_share_judged(c, s, r, &info, writable, &o);
 	if (ret)
-		goto out_release;
-	mcs_share_add(c, s, &info, &o, writable);
+		goto out_end;
 	mcs_access_end();
 	mutex_unlock(&c->lock);
 	mcs_name_out(&a, &info, &o, writable);

@@ -104,8 +104,8 @@ static int mcs_seg_copy_in(struct mcs_seg *a, void __user *uarg, u32 flags,
 }
 
 /* Write the descriptor of a new segment; inside mcs_enter(). */
-void mcs_desc_write(struct gmm_region *r,
-		    const struct gmm_seg_info *info, u64 size, u32 mode)
+static void mcs_desc_write(struct gmm_region *r,
+			   const struct gmm_seg_info *info, u64 size, u32 mode)
 {
 	struct mcs_seg_desc *d;
 
@@ -121,9 +121,9 @@ void mcs_desc_write(struct gmm_region *r,
 }
 
 /* Record a share granted to @c; inside mcs_enter(), c->lock held. */
-void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
-		   const struct gmm_seg_info *info,
-		   const struct mcs_seg_owner *o, bool writable)
+static void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
+			  const struct gmm_seg_info *info,
+			  const struct mcs_seg_owner *o, bool writable)
 {
 	mcs_fabric_phys(&s->phys);
 	s->phys += info->offset;
@@ -133,6 +133,42 @@ void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
 	s->size = o->size;
 	s->writable = writable;
 	list_add(&s->node, &c->shares);
+}
+
+/*
+ * A segment just made for @c (@info, @size mappable bytes): write its
+ * descriptor with the caller as owner and @mode, and keep the creator's
+ * writable share in @s. Inside mcs_enter(), under c->lock.
+ */
+void mcs_share_made(struct mcs_client *c, struct mcs_share *s,
+		    struct gmm_region *r, const struct gmm_seg_info *info,
+		    u64 size, u32 mode, struct mcs_seg_owner *o)
+{
+	mcs_desc_write(r, info, size, mode);
+	mcs_owner_read(r, info, o);
+	mcs_share_add(c, s, info, o, true);
+}
+
+/*
+ * A share of @info just acquired for @c: judge it by the segment's owner
+ * and mode (read, and write if @writable) and keep it in @s, or give it
+ * back (-EACCES). Acquired first so that the descriptor read is of what
+ * is held. Inside mcs_enter(), under c->lock.
+ */
+int mcs_share_judged(struct mcs_client *c, struct mcs_share *s,
+		     struct gmm_region *r, const struct gmm_seg_info *info,
+		     bool writable, struct mcs_seg_owner *o)
+{
+	int ret;
+
+	mcs_owner_read(r, info, o);
+	ret = mcs_permit(o, writable ? 6 : 4);
+	if (ret) {
+		gmm_release(r, info->gid, c->pid, info->sharer);
+		return ret;
+	}
+	mcs_share_add(c, s, info, o, writable);
+	return 0;
 }
 
 int mcs_seg_create(struct mcs_client *c, void __user *uarg)
@@ -162,9 +198,7 @@ int mcs_seg_create(struct mcs_client *c, void __user *uarg)
 	ret = gmm_alloc(r, a.gid, a.size + PAGE_SIZE, a.place, c->pid, &info);
 	if (ret)
 		goto out_end;
-	mcs_desc_write(r, &info, a.size, a.mode);
-	mcs_owner_read(r, &info, &o);
-	mcs_share_add(c, s, &info, &o, true);
+	mcs_share_made(c, s, r, &info, a.size, a.mode, &o);
 	mcs_access_end();
 	mutex_unlock(&c->lock);
 	mcs_seg_out(&a, &info, &o, true);
@@ -204,22 +238,16 @@ int mcs_seg_open(struct mcs_client *c, void __user *uarg)
 	ret = mcs_enter(&r);
 	if (ret)
 		goto out_unlock;
-	/* Acquire first, then judge: the descriptor read is of what we hold. */
 	ret = gmm_acquire(r, a.gid, c->pid, &info);
+	if (!ret)
+		ret = mcs_share_judged(c, s, r, &info, writable, &o);
 	if (ret)
 		goto out_end;
-	mcs_owner_read(r, &info, &o);
-	ret = mcs_permit(&o, writable ? 6 : 4);
-	if (ret)
-		goto out_release;
-	mcs_share_add(c, s, &info, &o, writable);
 	mcs_access_end();
 	mutex_unlock(&c->lock);
 	mcs_seg_out(&a, &info, &o, writable);
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 
-out_release:
-	gmm_release(r, a.gid, c->pid, info.sharer);
 out_end:
 	mcs_access_end();
 out_unlock:

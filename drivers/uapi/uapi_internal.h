@@ -120,11 +120,12 @@ void mcs_owner_read(struct gmm_region *r,
 int mcs_permit(const struct mcs_seg_owner *o, u32 want);
 bool mcs_is_owner(const struct mcs_seg_owner *o);
 struct mcs_share *mcs_share_find(struct mcs_client *c, u64 gid);
-void mcs_desc_write(struct gmm_region *r,
-		    const struct gmm_seg_info *info, u64 size, u32 mode);
-void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
-		   const struct gmm_seg_info *info,
-		   const struct mcs_seg_owner *o, bool writable);
+void mcs_share_made(struct mcs_client *c, struct mcs_share *s,
+		    struct gmm_region *r, const struct gmm_seg_info *info,
+		    u64 size, u32 mode, struct mcs_seg_owner *o);
+int mcs_share_judged(struct mcs_client *c, struct mcs_share *s,
+		     struct gmm_region *r, const struct gmm_seg_info *info,
+		     bool writable, struct mcs_seg_owner *o);
 int mcs_seg_create(struct mcs_client *c, void __user *uarg);
 int mcs_seg_open(struct mcs_client *c, void __user *uarg);
 int mcs_seg_release(struct mcs_client *c, void __user *uarg);
