@@ -136,6 +136,25 @@ static int mcs_sync_lookup(struct gmm_region *r, const char *name,
 	return 0;
 }
 
+/*
+ * Waits are cut in slices of at most MCS_MUTEX_SLICE_NS, each inside one
+ * mcs_enter(): the deadline of a wait (U64_MAX without a timeout), and the
+ * slice to wait now (0, a mere look, once the deadline has passed).
+ */
+static u64 mcs_wait_deadline(bool timed, u64 timeout_ns)
+{
+	return timed ? ktime_get_ns() + min_t(u64, timeout_ns, U64_MAX / 2) :
+		       U64_MAX;
+}
+
+static u64 mcs_wait_slice(u64 deadline)
+{
+	u64 now = ktime_get_ns();
+
+	return now >= deadline ? 0 :
+			       min_t(u64, deadline - now, MCS_MUTEX_SLICE_NS);
+}
+
 /* Copy in a mutex argument; @how says what it may carry. */
 static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
 			     u32 flags, unsigned int how, char *name)
@@ -339,7 +358,7 @@ int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 	struct gsync_table t;
 	struct gmm_region *r;
 	struct mcs_mutex a;
-	u64 deadline = U64_MAX, now, slice;
+	u64 deadline;
 	int ret;
 
 	ret = mcs_mutex_copy_in(&a, uarg, MCS_MUTEX_TRY | MCS_MUTEX_TIMED, 0,
@@ -350,9 +369,7 @@ int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 	spare = kzalloc(sizeof(*spare), GFP_KERNEL);
 	if (!spare)
 		return -ENOMEM;
-	if (a.flags & MCS_MUTEX_TIMED)
-		deadline = ktime_get_ns() + min_t(u64, a.timeout_ns,
-						  U64_MAX / 2);
+	deadline = mcs_wait_deadline(a.flags & MCS_MUTEX_TIMED, a.timeout_ns);
 	for (;;) {
 		ret = mcs_enter(&r);
 		if (ret)
@@ -361,13 +378,11 @@ int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 		ret = gsync_open(&t, a.gid, &h);
 		if (!ret)
 			ret = mcs_sync_permit(&t, &h, MCS_SYNC_READ | MCS_SYNC_WRITE);
-		if (!ret) {
-			now = ktime_get_ns();
-			/* 0 is a trylock: -EBUSY. */
-			slice = a.flags & MCS_MUTEX_TRY || now >= deadline ? 0 :
-				min_t(u64, deadline - now, MCS_MUTEX_SLICE_NS);
-			ret = gsync_mutex_lock(&t, &h, slice);
-		}
+		/* A slice of 0 is a trylock: -EBUSY. */
+		if (!ret)
+			ret = gsync_mutex_lock(&t, &h,
+					       a.flags & MCS_MUTEX_TRY ? 0 :
+					       mcs_wait_slice(deadline));
 		/* Held: describing it cannot fail (the node is joined). */
 		if (!ret || ret == -EOWNERDEAD)
 			mcs_mutex_describe(&t, &h, &d);
@@ -569,28 +584,23 @@ int mcs_gevent_wait(void __user *uarg)
 	struct gsync_table t;
 	struct gmm_region *r;
 	struct mcs_gevent a;
-	u64 deadline = U64_MAX, now, slice;
+	u64 deadline;
 	int ret;
 
 	ret = mcs_gevent_copy_in(&a, uarg, MCS_GEVENT_TIMED, 0, name);
 	if (ret)
 		return ret;
-	if (a.flags & MCS_GEVENT_TIMED)
-		deadline = ktime_get_ns() + min_t(u64, a.timeout_ns,
-						  U64_MAX / 2);
+	deadline = mcs_wait_deadline(a.flags & MCS_GEVENT_TIMED, a.timeout_ns);
 	for (;;) {
 		ret = mcs_enter(&r);
 		if (ret)
 			break;
 		gmm_sync_table(r, &t);
 		ret = mcs_gevent_get(&t, a.gid, MCS_SYNC_READ, &h);
-		if (!ret) {
-			now = ktime_get_ns();
-			/* 0 is a poll: -ETIMEDOUT unless set. */
-			slice = now >= deadline ? 0 :
-				min_t(u64, deadline - now, MCS_MUTEX_SLICE_NS);
-			ret = gsync_event_wait(&t, &h, slice);
-		}
+		/* A slice of 0 is a poll: -ETIMEDOUT unless set. */
+		if (!ret)
+			ret = gsync_event_wait(&t, &h,
+					       mcs_wait_slice(deadline));
 		mcs_access_end();
 		if (ret != -ETIMEDOUT || ktime_get_ns() >= deadline)
 			break;
