@@ -411,6 +411,22 @@ MCS_EXPORT int mcs_name_lookup(struct mcs_ctx *ctx, const char *name,
 	return 0;
 }
 
+/*
+ * The name of a mutex or event argument, or its GID @gid without one;
+ * -EINVAL for an empty name.
+ */
+static int mcs_sync_arg(const char *name, uint64_t gid, __u64 *uname,
+			__u32 *name_len, __u64 *agid)
+{
+	if (!name) {
+		*agid = gid;
+		return 0;
+	}
+	*uname = (uintptr_t)name;
+	*name_len = (uint32_t)strnlen(name, MCS_NAME_MAX + 2);
+	return *name_len ? 0 : -EINVAL;
+}
+
 /* Create or open a mutex by name, or by *gid without one. */
 static int mcs_mutex_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
 				  const char *name, unsigned int mode,
@@ -421,14 +437,8 @@ static int mcs_mutex_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
 
 	if (!ctx || !gid)
 		return -EINVAL;
-	if (name) {
-		a.name = (uintptr_t)name;
-		a.name_len = (uint32_t)strnlen(name, MCS_NAME_MAX + 2);
-		if (!a.name_len)
-			return -EINVAL;
-	} else {
-		a.gid = *gid;
-	}
+	if (mcs_sync_arg(name, *gid, &a.name, &a.name_len, &a.gid))
+		return -EINVAL;
 	ret = mcs_ioctl(ctx, cmd, &a);
 	if (ret)
 		return ret;
@@ -532,14 +542,8 @@ static int mcs_event_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
 
 	if (!ctx || !gid)
 		return -EINVAL;
-	if (name) {
-		a.name = (uintptr_t)name;
-		a.name_len = (uint32_t)strnlen(name, MCS_NAME_MAX + 2);
-		if (!a.name_len)
-			return -EINVAL;
-	} else {
-		a.gid = *gid;
-	}
+	if (mcs_sync_arg(name, *gid, &a.name, &a.name_len, &a.gid))
+		return -EINVAL;
 	ret = mcs_ioctl(ctx, cmd, &a);
 	if (!ret)
 		*gid = a.gid;
