@@ -11,16 +11,7 @@ source "$(dirname "$0")/lib.sh"
 ROUNDS=${HANDOFF_ROUNDS:-200}
 
 vm_setup vm-bench-handoff >&2
-vm_fabric 16M >&2
-vm_start g0 >&2
-vm_start g1 >&2
-vm_wait_ready g0 >&2
-vm_wait_ready g1 >&2
-vm_expect g0 0 '' 'mcs-load' >&2
-vm_expect g0 0 'formatted' 'mcsctl format --nodes 2' >&2
-vm_expect g0 0 'joined' 'mcsctl join 0' >&2
-vm_expect g1 0 '' 'mcs-load' >&2
-vm_expect g1 0 'joined' 'mcsctl join 1' >&2
+vm_two_nodes >&2
 vm_expect g1 0 'ready' "handoff b $ROUNDS >/tmp/b.log 2>&1 & for i in \$(seq 100); do grep -q ready /tmp/b.log && break; sleep 0.1; done; cat /tmp/b.log" >&2
 vm_expect g0 0 'RESULT' "handoff a $ROUNDS" 300 >&2
 grep '^RESULT ' <<<"$VM_OUT" | tr -d '\r'

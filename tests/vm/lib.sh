@@ -18,6 +18,9 @@
 #   vm_expect NAME RC PATTERN CMD   the same, as a checked expectation
 #   vm_expect_fabric_wb NAME   the fabric's BAR is mapped write-back
 #   vm_kill NAME          kill its QEMU (the node dies at once)
+#   vm_two_nodes          g0 and g1 on a fresh 16 MiB fabric, modules
+#                         loaded, formatted by g0, joined as nodes 0, 1
+#   vm_check_clean NAME...  the checker finds no violation on each
 #   vm_finish             judge the logs and report; every exit cleans up
 #
 # Nothing waits by sleeping for a fixed time: every wait is for a marker
@@ -325,6 +328,29 @@ vm_expect()
 vm_expect_fabric_wb()
 {
 	vm_expect "$1" 0 'PAT: .* write-back' 'grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs none /sys/kernel/debug; bar=$(sed -n 3p $(dirname $(fabric-resource))/resource | cut -d" " -f1); grep -i "${bar#0x0000000}" /sys/kernel/debug/x86/pat_memtype_list; cat /proc/mtrr'
+}
+
+vm_two_nodes()
+{
+	vm_fabric 16M
+	vm_start g0
+	vm_start g1
+	vm_wait_ready g0
+	vm_wait_ready g1
+	vm_expect g0 0 '' 'mcs-load'
+	vm_expect g0 0 'formatted' 'mcsctl format --nodes 2'
+	vm_expect g0 0 'joined as node 0' 'mcsctl join 0'
+	vm_expect g1 0 '' 'mcs-load'
+	vm_expect g1 0 'joined as node 1' 'mcsctl join 1'
+}
+
+vm_check_clean()
+{
+	local g
+
+	for g in "$@"; do
+		vm_expect "$g" 0 '0 violations' 'mcsctl check'
+	done
 }
 
 vm_kill()

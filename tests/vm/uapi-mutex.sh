@@ -23,26 +23,7 @@
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-uapi-mutex
-vm_fabric 16M
-vm_start g0
-vm_start g1
-vm_wait_ready g0
-vm_wait_ready g1
-
-vm_expect g0 0 '' 'mcs-load'
-vm_expect g0 0 'formatted' 'mcsctl format --nodes 2'
-vm_expect g0 0 'joined as node 0' 'mcsctl join 0'
-vm_expect g1 0 '' 'mcs-load'
-vm_expect g1 0 'joined as node 1' 'mcsctl join 1'
-
-check_both()
-{
-	local g
-
-	for g in g0 g1; do
-		vm_expect "$g" 0 '0 violations' 'mcsctl check'
-	done
-}
+vm_two_nodes
 
 # Start "segtool mutex-hold NAME" on a guest in the background.
 hold()
@@ -57,7 +38,7 @@ vm_expect g1 1 'File exists' 'segtool mutex-create m1'
 vm_expect g1 0 'lock: Success' 'segtool mutex-lock m1'
 vm_expect g0 0 'lock: Success' 'segtool mutex-lock /m1'
 vm_expect g1 1 'Wrong medium type' 'segtool name-verify m1'
-check_both
+vm_check_clean g0 g1
 
 # Owners and modes: nobody may do what the modes of root's mutexes and
 # events allow, and nothing more; its own objects are its to remove.
@@ -74,7 +55,7 @@ vm_expect g0 0 'trylock of a held mutex: Function not implemented' 'segtool mute
 vm_expect g1 0 'trylock of a held mutex: Function not implemented' 'segtool mutex-fast-held m1'
 vm_expect g0 0 '' 'kill -9 $(cat /tmp/hold.pid)'
 vm_expect g1 0 'recovered m1' 'segtool mutex-recover m1'
-check_both
+vm_check_clean g0 g1
 
 # ls_expect PATTERN...: each PATTERN (ERE) matches a line of the last
 # vm_expect's output (mcsctl ls), carriage returns of the console removed.
@@ -121,7 +102,7 @@ vm_expect g1 0 'recovered m1' 'segtool mutex-recover m1'
 vm_expect g1 0 "^$m1 +mutex +consistent +free" 'mcsctl ls'
 vm_expect g1 0 '' 'kill -9 $(cat /tmp/segs.pid)'
 vm_expect g0 0 'lock: Success' 'segtool mutex-lock m1'
-check_both
+vm_check_clean g0 g1
 
 # Killed again on guest 1; unlocked without consistent: not recoverable.
 hold g1 m1
@@ -130,7 +111,7 @@ vm_expect g0 0 'lock after unlock without consistent: State not recoverable' 'se
 vm_expect g1 1 'lock: State not recoverable' 'segtool mutex-lock m1'
 vm_expect g0 1 'lock: State not recoverable' 'segtool mutex-lock m1'
 vm_expect g1 0 "^$m1 +mutex +not-recoverable +free" 'mcsctl ls'
-check_both
+vm_check_clean g0 g1
 
 # More than one batch of MCS_CTL_LIST (64): 70 more mutexes by name, each
 # listed exactly once, as a name and as a sync object.

@@ -14,26 +14,7 @@
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-uapi-names
-vm_fabric 16M
-vm_start g0
-vm_start g1
-vm_wait_ready g0
-vm_wait_ready g1
-
-vm_expect g0 0 '' 'mcs-load'
-vm_expect g0 0 'formatted' 'mcsctl format --nodes 2'
-vm_expect g0 0 'joined as node 0' 'mcsctl join 0'
-vm_expect g1 0 '' 'mcs-load'
-vm_expect g1 0 'joined as node 1' 'mcsctl join 1'
-
-check_both()
-{
-	local g
-
-	for g in g0 g1; do
-		vm_expect "$g" 0 '0 violations' 'mcsctl check'
-	done
-}
+vm_two_nodes
 
 # Made on guest 0, seen, opened and read on guest 1.
 vm_expect g0 0 '^created db gid 0x' 'segtool name-create db 1M 0644'
@@ -46,7 +27,7 @@ vm_expect g1 1 'File exists' 'segtool name-create db 4K'
 vm_expect g0 1 'File exists' 'segtool name-create /db 4K'
 vm_expect g1 1 'Operation not permitted' 'segtool name-unlink db nobody'
 vm_expect g0 0 "^verified db $gid" 'segtool name-verify db'
-check_both
+vm_check_clean g0 g1
 
 # Unlinked while guest 1 maps it: gone at once, the memory lives on.
 vm_expect g1 0 'unlink-held ok' 'segtool name-unlink-held db'
@@ -54,7 +35,7 @@ vm_expect g0 1 'No such file or directory' 'segtool name-lookup db'
 vm_expect g0 1 'No such file or directory' 'segtool name-verify db'
 vm_expect g0 1 'No such file or directory' "segtool stat ${gid#gid }"
 vm_expect g1 1 'No such file or directory' 'segtool name-unlink db'
-check_both
+vm_check_clean g0 g1
 
 # Bad names.
 long255=$(printf 'n%.0s' $(seq 255))
@@ -69,5 +50,5 @@ for bad in . .. / // a/b "''"; do
 	vm_expect g1 1 'Invalid argument' "segtool name-lookup $bad"
 done
 vm_expect g0 1 'Invalid argument' "segtool name-create \"\$(printf 'a\\tb')\" 4K"
-check_both
+vm_check_clean g0 g1
 vm_finish

@@ -13,17 +13,7 @@
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-uapi-share
-vm_fabric 16M
-vm_start g0
-vm_start g1
-vm_wait_ready g0
-vm_wait_ready g1
-
-vm_expect g0 0 '' 'mcs-load'
-vm_expect g0 0 'formatted' 'mcsctl format --nodes 2'
-vm_expect g0 0 'joined as node 0' 'mcsctl join 0'
-vm_expect g1 0 '' 'mcs-load'
-vm_expect g1 0 'joined as node 1' 'mcsctl join 1'
+vm_two_nodes
 
 vm_expect g0 0 '' 'segtool create 0x100 2M 0644 && segtool create 0x101 1M 0644'
 vm_expect g1 0 'size 2097152 sharers 0 home 0 uid 0 gid 0 mode 644' 'segtool stat 0x100'
