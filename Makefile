@@ -26,6 +26,8 @@
 #   tools/<tool>/*.c                  -> $(BUILD)/<tool>
 #   tests/unit/test_<name>.c          -> $(BUILD)/tests/<name>  (CUnit)
 #   tests/torture/*.c                 -> $(BUILD)/tests/torture
+#   tests/model/*.c + drivers/glock/glock.c + gsync.c, built with
+#   MCS_OS_MODEL                      -> $(BUILD)/tests/glock-model
 #   bench/bench_<name>.c              -> $(BUILD)/bench/<name>
 #   libmcs/*.c                        -> $(BUILD)/libmcs.so.1 (symbol map
 #                                        libmcs/libmcs.map), libmcs.so,
@@ -82,6 +84,12 @@ UNIT_BINS := $(patsubst tests/unit/test_%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TORTURE_SRCS := $(wildcard tests/torture/*.c)
 TORTURE_BIN := $(if $(TORTURE_SRCS),$(BUILD)/tests/torture)
 
+# The lock model checker runs glock and gsync on its own host shim.
+MODEL_SRCS := $(wildcard tests/model/*.c)
+MODEL_CORE_SRCS := drivers/glock/glock.c drivers/glock/gsync.c
+MODEL_BIN := $(if $(MODEL_SRCS),$(BUILD)/tests/glock-model)
+MODEL_OBJS := $(patsubst %.c,$(OBJ)/model/%.o,$(MODEL_SRCS) $(MODEL_CORE_SRCS))
+
 VM_TEST_SRCS := $(wildcard tests/vm/*.c)
 VM_TEST_BINS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
 
@@ -96,7 +104,7 @@ UNIT_HELPER_OBJS := $(call objs,$(UNIT_HELPER_SRCS))
 BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
-	 $(BENCH_BINS) $(VM_TEST_BINS)
+	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS)
 
 ALL_SRCS := $(LIB_SRCS) $(LIBMCS_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
@@ -170,6 +178,16 @@ $(TORTURE_BIN): $(call objs,$(TORTURE_SRCS)) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
 endif
 
+ifneq ($(MODEL_BIN),)
+$(OBJ)/model/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -DMCS_OS_MODEL $(ALL_CFLAGS) -c -o $@ $<
+
+$(MODEL_BIN): $(MODEL_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+endif
+
 # The guest initramfs carries libmcs.so.1 beside the programs' libraries;
 # on the host the rpath finds it in $(BUILD).
 $(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/%.o $(LIBMCS)
@@ -182,7 +200,7 @@ $(BENCH_BINS): $(BUILD)/bench/%: $(OBJ)/bench/bench_%.o \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
 
--include $(patsubst %.o,%.d,$(call objs,$(ALL_SRCS)))
+-include $(patsubst %.o,%.d,$(call objs,$(ALL_SRCS)) $(MODEL_OBJS))
 
 # ----------------------------------------------------------- kernel rules
 

@@ -163,7 +163,7 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 	u32 t, s, w, last_s;
 	unsigned int pauses = GLOCK_BACKOFF_MIN;
 	int ret = 0, got;
-	bool in_turn, asked = false;
+	bool in_turn, dead, asked = false;
 
 	/* Fast path: free, and the waiter in turn has not asked for it. */
 	if (glock_fast_lock(l, me, mcs_os_thread_id()))
@@ -195,7 +195,13 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 		s = mcs_rd32(&l->serving);
 		cur = mcs_rd64_acquire(&l->owner);
 		in_turn = (s32)(s - t) >= 0;
-		if (in_turn) {
+		dead = cur && glock_owner_is_dead(c, cur);
+		/*
+		 * A dead owner's lock any waiter may take over: the ticket in
+		 * turn may be a dead or departed waiter's, and nobody else
+		 * would take it before that turn is skipped.
+		 */
+		if (in_turn || dead) {
 			got = glock_try_word(c, l, me, cur, flags, &ret);
 			if (got > 0)
 				break;
@@ -208,8 +214,7 @@ int glock_acquire(const struct glock_ctx *c, struct glock *l, u64 timeout_ns,
 		if (s != last_s) {
 			last_s = s;
 			since = now;
-		} else if ((!cur || glock_owner_is_dead(c, cur)) &&
-			   now - since >= GLOCK_SKIP_NS) {
+		} else if ((!cur || dead) && now - since >= GLOCK_SKIP_NS) {
 			/* The ticket in turn is not taking a free lock. */
 			if (mcs_cas32(&l->serving, s, s + 1) == s)
 				glock_wake(l);

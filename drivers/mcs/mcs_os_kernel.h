@@ -30,6 +30,37 @@ static inline void mcs_os_store_release64(__le64 *p, __le64 v)
 	smp_store_release((u64 *)p, (__force u64)v);
 }
 
+/*
+ * Compare-and-swap on a fabric word must be atomic against the other
+ * nodes, whatever this kernel knows of its own CPUs. The kernel's
+ * cmpxchg() carries LOCK_PREFIX, which the x86 SMP alternatives patch
+ * out when only one CPU is present (a one-vCPU guest, maxcpus=1, a
+ * single-core machine), in modules too: the instruction then stays
+ * atomic on this CPU but not against another node sharing the memory,
+ * and two nodes can both take a free glock. On x86 the lock prefix is
+ * spelt out; other architectures do not patch their atomics away.
+ */
+#ifdef CONFIG_X86_64
+static inline __le64 mcs_os_cas64(__le64 *p, __le64 old, __le64 new)
+{
+	asm volatile("lock cmpxchgq %2, %1"
+		     : "+a"(old), "+m"(*p)
+		     : "r"(new)
+		     : "memory", "cc");
+	return old;
+}
+
+static inline __le32 mcs_os_cas32(__le32 *p, __le32 old, __le32 new)
+{
+	asm volatile("lock cmpxchgl %2, %1"
+		     : "+a"(old), "+m"(*p)
+		     : "r"(new)
+		     : "memory", "cc");
+	return old;
+}
+#elif defined(CONFIG_X86)
+#error "mcs needs x86-64 on x86: its fabric atomics are 64-bit"
+#else
 static inline __le64 mcs_os_cas64(__le64 *p, __le64 old, __le64 new)
 {
 	return (__force __le64)cmpxchg64((u64 *)p, (__force u64)old,
@@ -41,6 +72,7 @@ static inline __le32 mcs_os_cas32(__le32 *p, __le32 old, __le32 new)
 	return (__force __le32)cmpxchg((u32 *)p, (__force u32)old,
 				       (__force u32)new);
 }
+#endif
 
 static inline __le32 mcs_os_load_acquire32(const __le32 *p)
 {

@@ -21,8 +21,41 @@ typedef uint64_t u64;
 typedef int32_t s32;
 typedef int64_t s64;
 
-#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
-#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+/*
+ * The lock model checker (tests/model) builds the core with MCS_OS_MODEL:
+ * every access to a fabric word is then a point where its scheduler may
+ * run another actor or kill this one, and a CPU pause only passes
+ * virtual time. In every other build these hooks are nothing.
+ */
+#ifdef MCS_OS_MODEL
+void mcs_model_step(void);
+void mcs_model_pause(void);
+#define MCS_OS_STEP() mcs_model_step()
+/*
+ * Its self-check makes a compare-and-swap two steps, load then store, as
+ * an unlocked cmpxchg is between nodes: the model must then find two
+ * owners of one lock.
+ */
+extern bool mcs_model_split_cas;
+#define MCS_OS_CAS_SPLIT(p, old, new)                                     \
+	do {                                                              \
+		if (mcs_model_split_cas) {                                \
+			__typeof__(*(p)) cur_ = *(p);                     \
+									  \
+			mcs_model_step();                                 \
+			if (cur_ == (old))                                \
+				*(p) = (new);                             \
+			return cur_;                                      \
+		}                                                         \
+	} while (0)
+#else
+#define MCS_OS_STEP() ((void)0)
+#define MCS_OS_CAS_SPLIT(p, old, new) do { } while (0)
+#endif
+
+#define READ_ONCE(x) (MCS_OS_STEP(), *(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v)                                                  \
+	(MCS_OS_STEP(), *(volatile __typeof__(x) *)&(x) = (v))
 
 #define le16_to_cpu(x) ((u16)le16toh((u16)(x)))
 #define le32_to_cpu(x) ((u32)le32toh((u32)(x)))
@@ -40,16 +73,20 @@ typedef int64_t s64;
 
 static inline __le64 mcs_os_load_acquire64(const __le64 *p)
 {
+	MCS_OS_STEP();
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
 static inline void mcs_os_store_release64(__le64 *p, __le64 v)
 {
+	MCS_OS_STEP();
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
 static inline __le64 mcs_os_cas64(__le64 *p, __le64 old, __le64 new)
 {
+	MCS_OS_STEP();
+	MCS_OS_CAS_SPLIT(p, old, new);
 	__atomic_compare_exchange_n(p, &old, new, false, __ATOMIC_SEQ_CST,
 				    __ATOMIC_SEQ_CST);
 	return old;
@@ -57,6 +94,8 @@ static inline __le64 mcs_os_cas64(__le64 *p, __le64 old, __le64 new)
 
 static inline __le32 mcs_os_cas32(__le32 *p, __le32 old, __le32 new)
 {
+	MCS_OS_STEP();
+	MCS_OS_CAS_SPLIT(p, old, new);
 	__atomic_compare_exchange_n(p, &old, new, false, __ATOMIC_SEQ_CST,
 				    __ATOMIC_SEQ_CST);
 	return old;
@@ -64,6 +103,7 @@ static inline __le32 mcs_os_cas32(__le32 *p, __le32 old, __le32 new)
 
 static inline __le32 mcs_os_load_acquire32(const __le32 *p)
 {
+	MCS_OS_STEP();
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
@@ -79,7 +119,11 @@ static inline void mcs_os_mb(void)
 
 static inline void mcs_os_cpu_relax(void)
 {
+#ifdef MCS_OS_MODEL
+	mcs_model_pause();
+#else
 	__builtin_ia32_pause();
+#endif
 }
 
 void *mcs_os_zalloc(size_t size);

@@ -4,18 +4,22 @@
  * guests: each of GUESTS guests adds 1 to one fabric word ITERS times with
  * an atomic instruction; the total must come out exact. The same is done
  * with plain increments on another word, whose losses (reported, not
- * judged) show the guests really ran at the same time.
+ * judged) show the guests really ran at the same time. And each guest
+ * takes a compare-and-swap spin lock ITERS times (0 -> its tag, released
+ * by tag -> 0) around a plain increment of a third word: every release
+ * must find the guest's own tag, and that total must be exact too.
  *
  * Usage: fabric_atomic RESOURCE GUESTS ITERS [TIMEOUT_S]
  *
  * RESOURCE is the fabric as user space can map it: the ivshmem BAR, e.g.
  * /sys/bus/pci/devices/0000:00:04.0/resource2, before mcs_base owns it.
- * The words used are the first four of the fabric's last page, which
+ * The words used are the first seven of the fabric's last page, which
  * must be zero when the first guest starts. The guests start together:
  * each waits until all have arrived. Exit 0 if the atomic total
  * is exact, 1 if not (or the other guests never finished), 2 on errors.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,7 +59,8 @@ int main(int argc, char **argv)
 {
 	uint64_t guests, iters, i, total;
 	volatile uint64_t *plain;
-	uint64_t *atomic_w, *done_w, *arrived_w;
+	uint64_t *atomic_w, *done_w, *arrived_w, *lock_w, *lost_w, tag;
+	volatile uint64_t *locked;
 	double t0, timeout;
 	struct stat st;
 	void *base;
@@ -83,6 +88,10 @@ int main(int argc, char **argv)
 	plain = (volatile uint64_t *)base + 1;
 	done_w = (uint64_t *)base + 2;
 	arrived_w = (uint64_t *)base + 3;
+	lock_w = (uint64_t *)base + 4;
+	locked = (volatile uint64_t *)base + 5;
+	lost_w = (uint64_t *)base + 6; /* releases that did not find the tag */
+	tag = ((uint64_t)getpid() << 32 | (uint64_t)(now() * 1e6)) | 1;
 
 	__atomic_fetch_add(arrived_w, 1, __ATOMIC_SEQ_CST);
 	if (wait_for(arrived_w, guests, timeout, "started"))
@@ -91,6 +100,26 @@ int main(int argc, char **argv)
 	for (i = 0; i < iters; i++) {
 		__atomic_fetch_add(atomic_w, 1, __ATOMIC_RELAXED);
 		*plain = *plain + 1;
+	}
+	for (i = 0; i < iters; i++) {
+		uint64_t want = 0;
+
+		while (!__atomic_compare_exchange_n(lock_w, &want, tag, false,
+						    __ATOMIC_SEQ_CST,
+						    __ATOMIC_SEQ_CST))
+			want = 0;
+		*locked = *locked + 1;
+		want = tag;
+		if (!__atomic_compare_exchange_n(lock_w, &want, 0, false,
+						 __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST)) {
+			__atomic_fetch_add(lost_w, 1, __ATOMIC_SEQ_CST);
+			/* not ours: free it if nobody else holds it now */
+			want = 0;
+			__atomic_compare_exchange_n(lock_w, &want, 0, false,
+						    __ATOMIC_SEQ_CST,
+						    __ATOMIC_SEQ_CST);
+		}
 	}
 	printf("fabric_atomic: %llu increments in %.2f s\n",
 	       (unsigned long long)iters, now() - t0);
@@ -103,5 +132,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)total, (unsigned long long)(guests * iters),
 	       (unsigned long long)*plain,
 	       (unsigned long long)(guests * iters - *plain));
-	return total == guests * iters ? 0 : 1;
+	printf("fabric_atomic: cas-locked total %llu of %llu, %llu releases found another's tag\n",
+	       (unsigned long long)*locked,
+	       (unsigned long long)(guests * iters),
+	       (unsigned long long)__atomic_load_n(lost_w, __ATOMIC_SEQ_CST));
+	return total == guests * iters && *locked == guests * iters &&
+	       !__atomic_load_n(lost_w, __ATOMIC_SEQ_CST) ? 0 : 1;
 }
