@@ -34,7 +34,10 @@
  * Prints "torture: <crashes> crashes, <violations> violations" and fails
  * if there was any violation or a crash point was never crashed at.
  *
- * Usage: torture [--crashes N] [--seed S] [--verbose]
+ * With --mutex, the mutex mode instead (mutex.c): several processes per
+ * node contend one global mutex while nodes and processes die.
+ *
+ * Usage: torture [--crashes N] [--seed S] [--verbose] [--mutex]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -55,6 +58,7 @@
 #include "gmm/gmm_internal.h"
 #include "gns/gns.h"
 #include "mcs/crashpoint.h"
+#include "torture.h"
 
 #define NODES 4
 #define FABRIC_SIZE (12ULL << 20)
@@ -127,37 +131,6 @@ struct shared {
 static struct shared *sh;
 static int fabric_fd;
 static int verbose;
-
-/* ---- helpers shared by both sides ---- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t x = *s += 0x9e3779b97f4a7c15ULL;
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/*
- * Between two looks at a condition another process will change: leave
- * the CPU to the ones doing the work (sched_yield() alone keeps five
- * pollers runnable on a small machine).
- */
-static void nap(void)
-{
-	struct timespec ts = { .tv_nsec = 20000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static uint64_t pattern(uint64_t gid, uint64_t nonce, uint64_t i)
 {
@@ -1144,6 +1117,7 @@ int main(int argc, char **argv)
 		{ "crashes", required_argument, NULL, 'c' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "mutex", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gmm_format_params fp = { .nr_parts = NODES };
@@ -1151,8 +1125,9 @@ int main(int argc, char **argv)
 	uint64_t target = 2000, seed = (uint64_t)time(NULL), t0;
 	uint32_t wv = 0;
 	int opt, n, cp, uncovered = 0;
+	bool mutex_mode = false;
 
-	while ((opt = getopt_long(argc, argv, "c:s:v", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:vm", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			target = strtoull(optarg, NULL, 0);
@@ -1163,8 +1138,11 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case 'm':
+			mutex_mode = true;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [--crashes N] [--seed S] [--verbose]\n",
+			fprintf(stderr, "usage: %s [--crashes N] [--seed S] [--verbose] [--mutex]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1172,6 +1150,8 @@ int main(int argc, char **argv)
 	printf("torture: seed %" PRIu64 ", target %" PRIu64 " crashes\n", seed,
 	       target);
 	fflush(stdout);
+	if (mutex_mode)
+		return torture_mutex(target, seed);
 	c.rng = seed;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
