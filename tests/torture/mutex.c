@@ -538,7 +538,7 @@ static void mt_round(struct mt_ctl *c, struct glock *l, int cp, bool whole)
 	struct mt_node *w = &ms->node[victim];
 	uint64_t until = atomic_load(&ms->locks) + 1 + rng_next(&c->rng) % 200;
 	uint64_t t0 = now_ns(), abandoned[MT_NODES];
-	int i = (int)(rng_next(&c->rng) % MT_PROCS), died;
+	int i = (int)(rng_next(&c->rng) % MT_PROCS), died, armed;
 
 	/* Takeovers only follow deaths: the stealer dies with its node. */
 	if (cp == MCS_CP_LOCK_STOLEN)
@@ -560,7 +560,8 @@ static void mt_round(struct mt_ctl *c, struct glock *l, int cp, bool whole)
 			nap();
 	}
 	/* Disarm; if a process claimed the point meanwhile, it is dying. */
-	if (cp >= 0 && !atomic_compare_exchange_strong(&ms->armed_cp, &cp, -1))
+	armed = cp;
+	if (cp >= 0 && !atomic_compare_exchange_strong(&ms->armed_cp, &armed, -1))
 		while (died < 0) {
 			for (n = 0; n < MT_NODES && died < 0; n++)
 				if (atomic_load(&ms->node[n].dying_at) >= 0)
