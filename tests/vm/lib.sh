@@ -330,18 +330,31 @@ vm_expect_fabric_wb()
 	vm_expect "$1" 0 'PAT: .* write-back' 'grep -q " /sys/kernel/debug " /proc/mounts || mount -t debugfs none /sys/kernel/debug; bar=$(sed -n 3p $(dirname $(fabric-resource))/resource | cut -d" " -f1); grep -i "${bar#0x0000000}" /sys/kernel/debug/x86/pat_memtype_list; cat /proc/mtrr'
 }
 
+# vm_nodes SIZE GUEST...: a fabric of SIZE, the guests booted together,
+# the first formats it for all of them, the i-th joins as node i.
+vm_nodes()
+{
+	local size=$1 g n=0
+
+	shift
+	vm_fabric "$size"
+	for g in "$@"; do
+		vm_start "$g"
+	done
+	for g in "$@"; do
+		vm_wait_ready "$g"
+	done
+	for g in "$@"; do
+		vm_expect "$g" 0 '' 'mcs-load'
+		[ "$n" -eq 0 ] && vm_expect "$g" 0 'formatted' "mcsctl format --nodes $#"
+		vm_expect "$g" 0 "joined as node $n incarnation 1" "mcsctl join $n"
+		n=$((n + 1))
+	done
+}
+
 vm_two_nodes()
 {
-	vm_fabric 16M
-	vm_start g0
-	vm_start g1
-	vm_wait_ready g0
-	vm_wait_ready g1
-	vm_expect g0 0 '' 'mcs-load'
-	vm_expect g0 0 'formatted' 'mcsctl format --nodes 2'
-	vm_expect g0 0 'joined as node 0' 'mcsctl join 0'
-	vm_expect g1 0 '' 'mcs-load'
-	vm_expect g1 0 'joined as node 1' 'mcsctl join 1'
+	vm_nodes 16M g0 g1
 }
 
 vm_check_clean()

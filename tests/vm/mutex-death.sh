@@ -23,20 +23,7 @@ ROUNDS=3
 AFTER=2000
 
 vm_setup vm-mutex-death
-vm_fabric 16M
-for g in g0 g1 g2; do
-	vm_start "$g"
-done
-for g in g0 g1 g2; do
-	vm_wait_ready "$g"
-done
-vm_expect g0 0 '' 'mcs-load'
-vm_expect g0 0 'formatted' 'mcsctl format --nodes 3'
-vm_expect g0 0 'joined as node 0' 'mcsctl join 0'
-vm_expect g1 0 '' 'mcs-load'
-vm_expect g1 0 'joined as node 1' 'mcsctl join 1'
-vm_expect g2 0 '' 'mcs-load'
-vm_expect g2 0 'joined as node 2' 'mcsctl join 2'
+vm_nodes 16M g0 g1 g2
 vm_expect g0 0 'made tbl and tbl-lock' 'mutexloop init tbl tbl-lock'
 
 # start_loop GUEST: its loop, in the background.

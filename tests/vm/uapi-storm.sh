@@ -18,21 +18,7 @@ ROUNDS=${STORM_ROUNDS:-20000}
 KEPT=$(( (ROUNDS + 63) / 64 ))
 
 vm_setup vm-uapi-storm
-vm_fabric 32M
-for g in g0 g1 g2; do
-	vm_start "$g"
-done
-for g in g0 g1 g2; do
-	vm_wait_ready "$g"
-done
-
-for g in g0 g1 g2; do
-	vm_expect "$g" 0 '' 'mcs-load'
-done
-vm_expect g0 0 'formatted' 'mcsctl format --nodes 3'
-for n in 0 1 2; do
-	vm_expect "g$n" 0 "joined as node $n incarnation 1" "mcsctl join $n"
-done
+vm_nodes 32M g0 g1 g2
 
 # Guest 2 storms until it dies; its progress is on its console.
 seq2=$(vm_send g2 'segtool storm 0x30000 0')
