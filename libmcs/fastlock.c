@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "fastlock.h"
-#include "glock/gsync.h"
-#include "linux/mcs.h"
+#include "gsync/gsync.h"
+#include <linux/mcs.h>
 
 #define MCS_FAST_SLOTS 1024 /* power of two */
 

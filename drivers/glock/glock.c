@@ -14,7 +14,7 @@
  * waiters; skipping one never lets two processes in.
  */
 #include "glock.h"
-#include "../mcs/crashpoint.h"
+#include "../os/crashpoint.h"
 
 #define GLOCK_TAG_ABANDONED(pid) GLOCK_TAG(GLOCK_NODE_ABANDONED, 0, pid)
 

@@ -20,7 +20,7 @@
 #ifndef GLOCK_H
 #define GLOCK_H
 
-#include "../mcs/mcs_os.h"
+#include "../os/mcs_os.h"
 
 /*
  * Owner tags: node:8 | incarnation:24 | process:32 (the same shape as gmm

@@ -15,7 +15,7 @@
 #ifndef GMM_H
 #define GMM_H
 
-#include "../mcs/mcs_os.h"
+#include "../os/mcs_os.h"
 #include "gmm_format.h"
 
 struct gmm_region;

@@ -30,11 +30,11 @@
 #ifndef GMM_FORMAT_H
 #define GMM_FORMAT_H
 
-#include "../mcs/mcs_os.h"
-#include "../mcs/events.h"
+#include "../os/mcs_os.h"
+#include "../events/events.h"
 #include "../glock/glock.h"
-#include "../glock/gsync.h"
-#include "../../include/uapi/linux/mcs.h"
+#include "../gsync/gsync.h"
+#include <linux/mcs.h>
 
 #define GMM_MAGIC 0x314d4d47534d434dULL /* "MCSGMM1" + 0x31, little-endian */
 /* 2: glock table locks, sync area; 3: and the gns area. */

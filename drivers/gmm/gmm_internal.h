@@ -6,7 +6,7 @@
 #define GMM_INTERNAL_H
 
 #include "gmm.h"
-#include "../mcs/crashpoint.h"
+#include "../os/crashpoint.h"
 
 /* Geometry, computed from a few numbers; attach recomputes and compares. */
 struct gmm_geom {

@@ -48,7 +48,7 @@ static void mcs_name_out(struct mcs_name *a, const struct gmm_seg_info *info,
 	a->state = writable ? MCS_SEG_S_WRITABLE : 0;
 }
 
-int mcs_name_seg_create(struct mcs_client *c, void __user *uarg)
+int uapi_name_seg_create(struct mcs_client *c, void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
 	struct mcs_seg_owner o;
@@ -91,7 +91,7 @@ out_unlock:
 	return ret;
 }
 
-int mcs_name_seg_open(struct mcs_client *c, void __user *uarg)
+int uapi_name_seg_open(struct mcs_client *c, void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
 	struct mcs_seg_owner o;
@@ -142,7 +142,7 @@ out_unlock:
 /* A name made again this often during one unlink: -EAGAIN. */
 #define MCS_UNLINK_TRIES 16
 
-int mcs_name_unlink(void __user *uarg)
+int uapi_name_unlink(void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
 	struct mcs_seg_owner o;
@@ -183,7 +183,7 @@ int mcs_name_unlink(void __user *uarg)
 	return ret == -ESTALE ? -EAGAIN : ret;
 }
 
-int mcs_name_lookup(void __user *uarg)
+int uapi_name_lookup(void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
 	struct gns_info ni;

@@ -20,7 +20,7 @@ static struct {
 } mcs_notify_svc;
 
 /*
- * The subscriber callback, called by mcs_event_dispatch() in sequence
+ * The subscriber callback, called by cev_dispatch() in sequence
  * order with mcs_notify_svc.lock held: queue the record (or count it as
  * missed) and wake the file's readers and pollers.
  */
@@ -41,7 +41,7 @@ static void mcs_notify_work(struct work_struct *work)
 	if (mcs_notify_svc.es && !mcs_access_begin()) {
 		/* Not a log of a region this node no longer has mapped. */
 		if (mcs_region() == mcs_notify_svc.region)
-			mcs_event_dispatch(mcs_notify_svc.es);
+			cev_dispatch(mcs_notify_svc.es);
 		mcs_access_end();
 	}
 	if (mcs_notify_svc.nr_subs)
@@ -86,23 +86,23 @@ int mcs_notify_subscribe(struct mcs_client *c, void __user *uarg)
 		ret = -ESTALE;
 		if (mcs_notify_svc.nr_subs)
 			goto out_end;
-		mcs_events_close(mcs_notify_svc.es);
+		cev_close(mcs_notify_svc.es);
 		mcs_notify_svc.es = NULL;
 	}
 	if (!mcs_notify_svc.es) {
-		ret = mcs_events_open(gmm_event_log(r), gmm_glock_ctx(r),
+		ret = cev_open(gmm_event_log(r), gmm_glock_ctx(r),
 				      &mcs_notify_svc.es);
 		if (ret)
 			goto out_end;
 		mcs_notify_svc.region = r;
 	}
 	/* What was posted before this call goes to earlier subscribers. */
-	mcs_event_dispatch(mcs_notify_svc.es);
-	ret = mcs_event_subscribe(mcs_notify_svc.es, a.mask, mcs_notify_deliver,
+	cev_dispatch(mcs_notify_svc.es);
+	ret = cev_subscribe(mcs_notify_svc.es, a.mask, mcs_notify_deliver,
 				  n, &n->sub);
 	if (ret)
 		goto out_end;
-	a.seq = mcs_event_seen(mcs_notify_svc.es);
+	a.seq = cev_seen(mcs_notify_svc.es);
 	if (!mcs_notify_svc.nr_subs++)
 		queue_delayed_work(mcs_uapi_wq, &mcs_notify_svc.work,
 				   msecs_to_jiffies(MCS_NOTIFY_POLL_MS));
@@ -126,7 +126,7 @@ out_unlock:
 void mcs_notify_unsubscribe(struct mcs_notifier *n)
 {
 	mutex_lock(&mcs_notify_svc.lock);
-	mcs_event_unsubscribe(mcs_notify_svc.es, n->sub);
+	cev_unsubscribe(mcs_notify_svc.es, n->sub);
 	mcs_notify_svc.nr_subs--;
 	mutex_unlock(&mcs_notify_svc.lock);
 	kfree(n);
@@ -203,5 +203,5 @@ void mcs_notify_exit(void)
 {
 	cancel_delayed_work_sync(&mcs_notify_svc.work);
 	if (mcs_notify_svc.es)
-		mcs_events_close(mcs_notify_svc.es);
+		cev_close(mcs_notify_svc.es);
 }

@@ -171,7 +171,7 @@ int mcs_share_judged(struct mcs_client *c, struct mcs_share *s,
 	return 0;
 }
 
-int mcs_seg_create(struct mcs_client *c, void __user *uarg)
+int uapi_seg_create(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_seg_owner o;
 	struct gmm_seg_info info;
@@ -213,7 +213,7 @@ out_unlock:
 	return ret;
 }
 
-int mcs_seg_open(struct mcs_client *c, void __user *uarg)
+int uapi_seg_open(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_seg_owner o;
 	struct gmm_seg_info info;
@@ -256,7 +256,7 @@ out_unlock:
 	return ret;
 }
 
-int mcs_seg_release(struct mcs_client *c, void __user *uarg)
+int uapi_seg_release(struct mcs_client *c, void __user *uarg)
 {
 	struct gmm_region *r;
 	struct mcs_share *s;
@@ -290,7 +290,7 @@ out_unlock:
 	return ret;
 }
 
-int mcs_seg_destroy(void __user *uarg)
+int uapi_seg_destroy(void __user *uarg)
 {
 	struct mcs_seg_owner o;
 	struct gmm_seg_info info;
@@ -317,7 +317,7 @@ out_end:
 	return ret;
 }
 
-int mcs_seg_stat(struct mcs_client *c, void __user *uarg)
+int uapi_seg_stat(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_seg_owner o;
 	struct gmm_seg_info info;

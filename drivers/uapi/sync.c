@@ -258,7 +258,7 @@ static int mcs_mutex_opened(struct mcs_client *c, void __user *uarg,
 	return copy_to_user(uarg, a, sizeof(*a)) ? -EFAULT : 0;
 }
 
-int mcs_mutex_create(struct mcs_client *c, void __user *uarg)
+int uapi_mutex_create(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_file_mutex d, *spare;
 	char name[MCS_NAME_MAX + 2];
@@ -295,7 +295,7 @@ out_free:
 	return ret;
 }
 
-int mcs_mutex_open(struct mcs_client *c, void __user *uarg)
+int uapi_mutex_open(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_file_mutex d, *spare;
 	char name[MCS_NAME_MAX + 2];
@@ -330,7 +330,7 @@ out_free:
 	return ret;
 }
 
-int mcs_mutex_destroy(void __user *uarg)
+int uapi_mutex_destroy(void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_table t;
@@ -350,7 +350,7 @@ int mcs_mutex_destroy(void __user *uarg)
 	return ret;
 }
 
-int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
+int uapi_mutex_lock(struct mcs_client *c, void __user *uarg)
 {
 	struct mcs_file_mutex d, *spare;
 	char name[MCS_NAME_MAX + 2];
@@ -410,7 +410,7 @@ int mcs_mutex_lock(struct mcs_client *c, void __user *uarg)
 	return ret;
 }
 
-int mcs_mutex_unlock(struct mcs_client *c, void __user *uarg,
+int uapi_mutex_unlock(struct mcs_client *c, void __user *uarg,
 		     bool consistent)
 {
 	char name[MCS_NAME_MAX + 2];

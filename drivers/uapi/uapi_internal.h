@@ -23,14 +23,14 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include <uapi/linux/mcs.h>
+#include <linux/mcs.h>
 
-#include "../glock/gsync.h"
+#include "../gsync/gsync.h"
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
-#include "../mcs/events.h"
-#include "../mcs/mcs_base.h"
-#include "../mcs/notifyq.h"
+#include "../events/events.h"
+#include "../node/mcs_node.h"
+#include "../events/notifyq.h"
 
 /* The descriptor page at the end of every segment made through /dev/mcs. */
 #define MCS_DESC_MAGIC 0x3143534544534d43ULL /* "CMSDESC1" */
@@ -126,24 +126,24 @@ void mcs_share_made(struct mcs_client *c, struct mcs_share *s,
 int mcs_share_judged(struct mcs_client *c, struct mcs_share *s,
 		     struct gmm_region *r, const struct gmm_seg_info *info,
 		     bool writable, struct mcs_seg_owner *o);
-int mcs_seg_create(struct mcs_client *c, void __user *uarg);
-int mcs_seg_open(struct mcs_client *c, void __user *uarg);
-int mcs_seg_release(struct mcs_client *c, void __user *uarg);
-int mcs_seg_destroy(void __user *uarg);
-int mcs_seg_stat(struct mcs_client *c, void __user *uarg);
+int uapi_seg_create(struct mcs_client *c, void __user *uarg);
+int uapi_seg_open(struct mcs_client *c, void __user *uarg);
+int uapi_seg_release(struct mcs_client *c, void __user *uarg);
+int uapi_seg_destroy(void __user *uarg);
+int uapi_seg_stat(struct mcs_client *c, void __user *uarg);
 
 /* name.c */
-int mcs_name_seg_create(struct mcs_client *c, void __user *uarg);
-int mcs_name_seg_open(struct mcs_client *c, void __user *uarg);
-int mcs_name_unlink(void __user *uarg);
-int mcs_name_lookup(void __user *uarg);
+int uapi_name_seg_create(struct mcs_client *c, void __user *uarg);
+int uapi_name_seg_open(struct mcs_client *c, void __user *uarg);
+int uapi_name_unlink(void __user *uarg);
+int uapi_name_lookup(void __user *uarg);
 
 /* sync.c */
-int mcs_mutex_create(struct mcs_client *c, void __user *uarg);
-int mcs_mutex_open(struct mcs_client *c, void __user *uarg);
-int mcs_mutex_destroy(void __user *uarg);
-int mcs_mutex_lock(struct mcs_client *c, void __user *uarg);
-int mcs_mutex_unlock(struct mcs_client *c, void __user *uarg,
+int uapi_mutex_create(struct mcs_client *c, void __user *uarg);
+int uapi_mutex_open(struct mcs_client *c, void __user *uarg);
+int uapi_mutex_destroy(void __user *uarg);
+int uapi_mutex_lock(struct mcs_client *c, void __user *uarg);
+int uapi_mutex_unlock(struct mcs_client *c, void __user *uarg,
 		     bool consistent);
 bool mcs_sync_is_owner(struct gmm_region *r, u64 gid);
 int mcs_gevent_create(void __user *uarg);

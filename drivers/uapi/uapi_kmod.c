@@ -231,35 +231,35 @@ static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
 	case MCS_IOC_INFO:
 		return mcs_get_info(uarg);
 	case MCS_IOC_SEG_CREATE:
-		return mcs_seg_create(c, uarg);
+		return uapi_seg_create(c, uarg);
 	case MCS_IOC_SEG_OPEN:
-		return mcs_seg_open(c, uarg);
+		return uapi_seg_open(c, uarg);
 	case MCS_IOC_SEG_RELEASE:
-		return mcs_seg_release(c, uarg);
+		return uapi_seg_release(c, uarg);
 	case MCS_IOC_SEG_DESTROY:
-		return mcs_seg_destroy(uarg);
+		return uapi_seg_destroy(uarg);
 	case MCS_IOC_SEG_STAT:
-		return mcs_seg_stat(c, uarg);
+		return uapi_seg_stat(c, uarg);
 	case MCS_IOC_NAME_SEG_CREATE:
-		return mcs_name_seg_create(c, uarg);
+		return uapi_name_seg_create(c, uarg);
 	case MCS_IOC_NAME_SEG_OPEN:
-		return mcs_name_seg_open(c, uarg);
+		return uapi_name_seg_open(c, uarg);
 	case MCS_IOC_NAME_UNLINK:
-		return mcs_name_unlink(uarg);
+		return uapi_name_unlink(uarg);
 	case MCS_IOC_NAME_LOOKUP:
-		return mcs_name_lookup(uarg);
+		return uapi_name_lookup(uarg);
 	case MCS_IOC_MUTEX_CREATE:
-		return mcs_mutex_create(c, uarg);
+		return uapi_mutex_create(c, uarg);
 	case MCS_IOC_MUTEX_OPEN:
-		return mcs_mutex_open(c, uarg);
+		return uapi_mutex_open(c, uarg);
 	case MCS_IOC_MUTEX_DESTROY:
-		return mcs_mutex_destroy(uarg);
+		return uapi_mutex_destroy(uarg);
 	case MCS_IOC_MUTEX_LOCK:
-		return mcs_mutex_lock(c, uarg);
+		return uapi_mutex_lock(c, uarg);
 	case MCS_IOC_MUTEX_UNLOCK:
-		return mcs_mutex_unlock(c, uarg, false);
+		return uapi_mutex_unlock(c, uarg, false);
 	case MCS_IOC_MUTEX_CONSISTENT:
-		return mcs_mutex_unlock(c, uarg, true);
+		return uapi_mutex_unlock(c, uarg, true);
 	case MCS_IOC_NOTIFY_SUBSCRIBE:
 		return mcs_notify_subscribe(c, uarg);
 	case MCS_IOC_GEVENT_CREATE:

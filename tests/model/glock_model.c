@@ -44,8 +44,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "glock/gsync.h"
-#include "mcs/crashpoint.h"
+#include "gsync/gsync.h"
+#include "os/crashpoint.h"
 
 #define MAX_ACTORS 8
 #define MAX_NODES 3

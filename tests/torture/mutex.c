@@ -46,7 +46,7 @@
 
 #include "gmm/gmm_internal.h"
 #include "gns/gns.h"
-#include "mcs/crashpoint.h"
+#include "os/crashpoint.h"
 #include "torture.h"
 
 #define MT_NODES 3

@@ -57,7 +57,7 @@
 
 #include "gmm/gmm_internal.h"
 #include "gns/gns.h"
-#include "mcs/crashpoint.h"
+#include "os/crashpoint.h"
 #include "torture.h"
 
 #define NODES 4

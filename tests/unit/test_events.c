@@ -27,7 +27,7 @@
 #include <time.h>
 
 #include "unit.h"
-#include "mcs/member.h"
+#include "member/member.h"
 #include "gns/gns.h"
 
 #define NODES 4
@@ -92,14 +92,14 @@ static void setup(void)
 	CU_ASSERT_FATAL(gmm_format(omap, fab.size, &fp) == 0);
 	CU_ASSERT_FATAL(gmm_attach(omap, fab.size, &obs) == 0);
 	CU_ASSERT_FATAL(gmm_node_join(obs, 0) == 0);
-	CU_ASSERT_FATAL(mcs_events_open(gmm_event_log(obs), gmm_glock_ctx(obs),
+	CU_ASSERT_FATAL(cev_open(gmm_event_log(obs), gmm_glock_ctx(obs),
 					&es0) == 0);
 }
 
 static void teardown(void)
 {
 	ASSERT_CLEAN(obs);
-	mcs_events_close(es0);
+	cev_close(es0);
 	gmm_detach(obs);
 	fabric_unmap(&fab, omap);
 	fabric_close(&fab);
@@ -146,7 +146,7 @@ static void sub_record(void *arg, const struct mcs_event *ev)
 				 gns_lookup(sn->r, WATCHED_NAME, NULL) : 0;
 	atomic_store(&sh->n[sn->node], i + 1);
 	if (ev->type == MCS_EV_LEAVING && sn->ack)
-		mcs_event_ack(sn->es, ev->seq);
+		cev_ack(sn->es, ev->seq);
 }
 
 /*
@@ -165,9 +165,9 @@ static pid_t sub_spawn(u32 node, bool ack)
 
 		if (!map || gmm_attach(map, fab.size, &sn.r) ||
 		    gmm_node_join(sn.r, node) ||
-		    mcs_events_open(gmm_event_log(sn.r), gmm_glock_ctx(sn.r),
+		    cev_open(gmm_event_log(sn.r), gmm_glock_ctx(sn.r),
 				    &sn.es) ||
-		    mcs_event_subscribe(sn.es, MCS_EV_ALL, sub_record, &sn, NULL))
+		    cev_subscribe(sn.es, MCS_EV_ALL, sub_record, &sn, NULL))
 			_exit(90);
 		/* Node 1 and the leaving node 3 own the watched segment. */
 		if ((node == 1 || node == 3) &&
@@ -181,13 +181,13 @@ static pid_t sub_spawn(u32 node, bool ack)
 			atomic_store(&sh->named, 1);
 		atomic_fetch_add(&sh->ready, 1);
 		while (!atomic_load(&sh->stop)) {
-			mcs_event_wait(sn.es, 10000000ULL);
-			mcs_event_dispatch(sn.es);
+			cev_wait(sn.es, 10000000ULL);
+			cev_dispatch(sn.es);
 			for (i = 0; node == 3 && i < atomic_load(&sh->n[3]); i++)
 				if (sh->r[3][i].type == MCS_EV_LEAVING)
 					_exit(0); /* stops using the fabric */
 		}
-		mcs_events_close(sn.es);
+		cev_close(sn.es);
 		gmm_detach(sn.r);
 		_exit(0);
 	}
@@ -379,12 +379,12 @@ static void test_local(void)
 	int i;
 
 	setup();
-	ASSERT_EQ(mcs_event_subscribe(es0, 0, on_event, &all, &sa), -EINVAL);
-	ASSERT_EQ(mcs_event_subscribe(es0, MCS_EV_ALL, on_event, &all, &sa), 0);
-	ASSERT_EQ(mcs_event_subscribe(es0, MCS_EV_MASK(MCS_EV_NODE_UP), on_event,
+	ASSERT_EQ(cev_subscribe(es0, 0, on_event, &all, &sa), -EINVAL);
+	ASSERT_EQ(cev_subscribe(es0, MCS_EV_ALL, on_event, &all, &sa), 0);
+	ASSERT_EQ(cev_subscribe(es0, MCS_EV_MASK(MCS_EV_NODE_UP), on_event,
 				      &up, &su), 0);
 	ev.type = MCS_EV_OVERRUN;
-	ASSERT_EQ(mcs_event_post(es0, &ev, NULL), -EINVAL);
+	ASSERT_EQ(cev_post(es0, &ev, NULL), -EINVAL);
 
 	/* A joining node announces itself. */
 	m1 = fabric_map(&fab);
@@ -393,22 +393,22 @@ static void test_local(void)
 	CU_ASSERT_FATAL(gmm_node_join(r1, 1) == 0);
 	ASSERT_EQ(mcs_node_joined(r1, es0), 0);
 	ev.type = MCS_EV_RECOVERY_DONE;
-	ASSERT_EQ(mcs_event_post(es0, &ev, NULL), 0);
-	ASSERT_EQ(mcs_event_dispatch(es0), 2);
+	ASSERT_EQ(cev_post(es0, &ev, NULL), 0);
+	ASSERT_EQ(cev_dispatch(es0), 2);
 	ASSERT_EQ(all.n, 2);
 	ASSERT_EQ(up.n, 1);
 	ASSERT_EQ(up.type[0], MCS_EV_NODE_UP);
 	ASSERT_EQ(all.type[1], MCS_EV_RECOVERY_DONE);
-	ASSERT_EQ(mcs_event_dispatch(es0), 0);
+	ASSERT_EQ(cev_dispatch(es0), 0);
 
 	/* Lapped: one OVERRUN, then the newest records in order. */
-	mcs_event_unsubscribe(es0, su);
+	cev_unsubscribe(es0, su);
 	all.n = 0;
 	for (i = 0; i < 100; i++) {
 		ev.arg = (u64)i;
-		ASSERT_EQ(mcs_event_post(es0, &ev, NULL), 0);
+		ASSERT_EQ(cev_post(es0, &ev, NULL), 0);
 	}
-	mcs_event_dispatch(es0);
+	cev_dispatch(es0);
 	CU_ASSERT_FATAL(all.n > 1);
 	ASSERT_EQ(all.type[0], MCS_EV_OVERRUN);
 	CU_ASSERT(all.arg[0] >= 100 - MCS_EVENT_LOG_LEN);
@@ -419,7 +419,7 @@ static void test_local(void)
 			ASSERT_EQ(all.seq[i], all.seq[i - 1] + 1);
 	}
 	ASSERT_EQ(all.arg[all.n - 1], 99);
-	ASSERT_EQ(all.seq[all.n - 1], mcs_event_seq(es0));
+	ASSERT_EQ(all.seq[all.n - 1], cev_seq(es0));
 	ASSERT_EQ(up.n, 1); /* unsubscribed */
 
 	ASSERT_EQ(gmm_node_down(obs, 1, gmm_self_incarnation(r1), false), 0);

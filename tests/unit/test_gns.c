@@ -34,7 +34,7 @@
 #include "unit.h"
 #include "gmm/gmm_internal.h"
 #include "gns/gns_internal.h"
-#include "mcs/crashpoint.h"
+#include "os/crashpoint.h"
 
 #define NODES 4
 #define MiB (1024ULL * 1024)

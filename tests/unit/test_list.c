@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_list - proves mcs_list_next() (drivers/mcs/list.c), the listing
+ * test_list - proves mcs_list_next() (drivers/member/list.c), the listing
  * behind MCS_CTL_LIST and "mcsctl ls", on a region shared by two nodes,
  * read by an observer:
  *
@@ -18,8 +18,8 @@
  * The checker finds the region consistent at the end.
  */
 #include "unit.h"
-#include "glock/gsync.h"
-#include "mcs/list.h"
+#include "gsync/gsync.h"
+#include "member/list.h"
 
 #define MiB (1024ULL * 1024)
 #define PG GMM_PAGE_SIZE

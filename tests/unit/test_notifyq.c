@@ -16,7 +16,7 @@
  *   - pending says whether a read would find something.
  */
 #include "unit.h"
-#include "mcs/notifyq.h"
+#include "events/notifyq.h"
 
 static struct mcs_notifyq q;
 

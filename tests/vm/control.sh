@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# control.sh - one guest: mcs_gmm and mcs_base load on the Debian kernel
+# control.sh - one guest: the mcs modules load on the Debian kernel
 # and find the ivshmem fabric; every ioctl of /dev/mcs-control does what
 # Documentation/control.md says, and bad input (pointers, versions, flags,
 # reserved fields, unknown commands, wrong order) gets a clean errno
@@ -35,7 +35,7 @@ vm_expect g0 0 'frozen' 'mcsctl freeze'
 vm_expect g0 2 'check: Cannot send after transport endpoint shutdown' 'mcsctl check'
 vm_expect g0 0 'thawed' 'mcsctl thaw'
 vm_expect g0 2 'usage' 'mcsctl recover'
-vm_expect g0 0 '' 'rmmod mcs_uapi && rmmod mcs_events && rmmod mcs_base && rmmod mcs_gns && rmmod mcs_gmm && rmmod mcs_glock'
+vm_expect g0 0 '' 'mcs-unload'
 # The region outlives the driver: reloaded, it is attached again.
 vm_expect g0 0 '' 'mcs-load'
 vm_expect g0 0 'self    not joined' 'mcsctl status'
@@ -53,11 +53,11 @@ vm_expect p0 0 'formatted' 'mcsctl format --nodes 2'
 vm_expect p0 0 'joined as node 1 incarnation 1' 'mcsctl join 1'
 vm_expect p0 0 '^1 +alive +1 +online .*replica \(self\)' 'mcsctl status'
 vm_expect p0 0 '0 violations' 'mcsctl check'
-vm_expect p0 0 '' 'rmmod mcs_uapi && rmmod mcs_events && rmmod mcs_base'
+vm_expect p0 0 '' 'rmmod mcs_uapi && rmmod mcs_node'
 # Its RAM range is write-back; the ivshmem BAR, under the uncachable MTRR,
 # is not, and the driver says so.
 vm_expect p0 0 '^0' 'dmesg | grep -c "not mapped write-back"; true'
-vm_expect p0 0 '' 'insmod /mcs/modules/*-mcs_base.ko'
+vm_expect p0 0 '' 'insmod /mcs/modules/*-mcs_node.ko'
 vm_expect p0 0 'fabric  16777216 bytes' 'mcsctl status'
 vm_expect p0 0 'fabric not mapped write-back' 'dmesg | grep "not mapped write-back"'
 vm_kill p0

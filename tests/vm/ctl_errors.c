@@ -5,7 +5,7 @@
  * fields, unknown commands and commands out of order all fail with the
  * documented errno, and the good ones do what they say.
  *
- * Usage: ctl_errors [DEVICE]    (run as root, mcs_base loaded, fabric
+ * Usage: ctl_errors [DEVICE]    (run as root, mcs_node loaded, fabric
  *                                never formatted; leaves it formatted for
  *                                4 nodes with node 0 joined)
  * Exit 0 if every expectation held, 1 otherwise.

@@ -22,7 +22,7 @@ for g in "${guests[@]}"; do
 	vm_wait_ready "$g"
 done
 
-# Before mcs_base owns the BAR, user space can map it through sysfs.
+# Before mcs_node owns the BAR, user space can map it through sysfs.
 declare -A seq
 for g in "${guests[@]}"; do
 	seq[$g]=$(vm_send "$g" "fabric_atomic \$(fabric-resource) ${#guests[@]} $ITERS") ||

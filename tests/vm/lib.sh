@@ -96,16 +96,21 @@ vm_kernel_deps()
 	done | awk '!seen[$0]++'
 }
 
-# Our modules, in load order: mcs_glock, mcs_gmm (uses it), mcs_gns (uses
-# both), then the rest by path: mcs_base, mcs_events (uses all four),
-# mcs_uapi (uses them all).
+# Our modules, in load order: the order of their dependencies
+# (modinfo -F depends), sorted topologically; never by name.
 vm_our_modules()
 {
-	echo "$VM_ROOT/drivers/glock/mcs_glock.ko"
-	echo "$VM_ROOT/drivers/gmm/mcs_gmm.ko"
-	echo "$VM_ROOT/drivers/gns/mcs_gns.ko"
-	find "$VM_ROOT/drivers" -name '*.ko' ! -name mcs_gmm.ko \
-		! -name mcs_glock.ko ! -name mcs_gns.ko | sort
+	local ko name dep
+
+	for ko in $(find "$VM_ROOT/drivers" -name '*.ko'); do
+		name=$(basename "$ko" .ko)
+		echo "$name $name"
+		for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
+			case $dep in mcs_*) echo "$dep $name" ;; esac
+		done
+	done | tsort | while read -r name; do
+		find "$VM_ROOT/drivers" -name "$name.ko"
+	done
 }
 
 # Copy a program and the shared libraries ldd names into the staging dir.
@@ -135,10 +140,10 @@ vm_build_initramfs()
 	cat >"$stage/mcs/mcs-load" <<'EOS'
 #!/bin/sh
 # Load the Debian modules needed and then ours, in order; extra arguments
-# are module parameters for mcs_base.
+# are module parameters for mcs_node.
 for m in /mcs/modules/*.ko; do
 	case $m in
-	*-mcs_base.ko) insmod "$m" "$@" || exit 1 ;;
+	*-mcs_node.ko) insmod "$m" "$@" || exit 1 ;;
 	*) insmod "$m" || exit 1 ;;
 	esac
 done
@@ -154,7 +159,16 @@ for d in /sys/bus/pci/devices/*; do
 done
 exit 1
 EOS
-	chmod 755 "$stage/mcs/mcs-load" "$stage/mcs/fabric-resource"
+	cat >"$stage/mcs/mcs-unload" <<'EOS'
+#!/bin/sh
+# Unload our modules, the last loaded first.
+for m in $(ls -r /mcs/modules/*-mcs_*.ko); do
+	m=${m##*/}
+	m=${m#*-}
+	rmmod "${m%.ko}" || exit 1
+done
+EOS
+	chmod 755 "$stage/mcs/mcs-load" "$stage/mcs/mcs-unload" "$stage/mcs/fabric-resource"
 	# libmcs goes to /mcs/lib, which the guest's LD_LIBRARY_PATH names.
 	install -D -m 755 "$VM_ROOT/build/libmcs.so.1" "$stage/mcs/lib/libmcs.so.1"
 	for prog in "$VM_ROOT/build/mcsctl" "$VM_ROOT"/build/tests/vm/*; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# uapi.sh - /dev/mcs in one guest. mcs_uapi.ko loads beside mcs_base;
+# uapi.sh - /dev/mcs in one guest. mcs_uapi.ko loads beside mcs_node;
 # before the node joins, segment commands fail with ENOTCONN; after, every
 # ioctl and mmap case of uapi_errors gets its documented result (bad
 # input of every kind, wrong order, read-only shares, an unprivileged

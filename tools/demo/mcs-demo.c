@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "gmm/gmm.h"
-#include "mcs/crashpoint.h"
+#include "os/crashpoint.h"
 
 #define NODES 4
 #define PER_NODE 8

@@ -3,7 +3,7 @@
  * ls.c - how mcsctl ls prints a region's names, segments and sync
  * objects, whether the kernel listed them (the live fabric, device.c) or
  * mcsctl did with the same code on a region in a file (mcsctl.c); both
- * fill struct mcs_list_entry (drivers/mcs/list.c).
+ * fill struct mcs_list_entry (drivers/member/list.c).
  */
 #include <inttypes.h>
 #include <stdio.h>

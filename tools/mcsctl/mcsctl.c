@@ -6,7 +6,7 @@
  * what the torture test and the demo use as their fabric); it maps the
  * file and inspects it as an observer, without joining the cluster.
  * Without one, it works on this node's live fabric through the membership
- * control device of mcs_base.ko (device.c).
+ * control device of mcs_node.ko (device.c).
  *
  *   mcsctl format [FILE] --size SIZE --nodes N [--force]
  *   mcsctl status [FILE]
@@ -34,7 +34,7 @@
 
 #include "gmm/gmm.h"
 #include "gns/gns.h"
-#include "mcs/list.h"
+#include "member/list.h"
 #include "mcsctl.h"
 
 const char *prog = "mcsctl";
@@ -355,7 +355,7 @@ static int cmd_check(int argc, char **argv)
 }
 
 /*
- * Every entry of one list of a region in a file (drivers/mcs/list.c, the
+ * Every entry of one list of a region in a file (drivers/member/list.c, the
  * code the kernel lists the live fabric with); NULL on an error, with
  * *err set (-EOWNERDEAD: a table is locked by a dead node).
  */

@@ -10,7 +10,7 @@
  * The ABI is the vocabulary shared by the kernel, libmcs and the tools
  * (limits, granularity and placement policies) and the ioctls of the
  * membership control device /dev/mcs-control (Documentation/control.md;
- * the semantics are documented in drivers/mcs/control_kmod.c) and of the
+ * the semantics are documented in drivers/node/control_kmod.c) and of the
  * user device /dev/mcs (drivers/uapi/uapi_kmod.c).
  */
 #ifndef _UAPI_LINUX_MCS_H

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * base_internal.h - the state of mcs_base.ko, shared by its files only.
+ * node_internal.h - the state of mcs_node.ko, shared by its files only.
  */
-#ifndef MCS_BASE_INTERNAL_H
-#define MCS_BASE_INTERNAL_H
+#ifndef MCS_NODE_INTERNAL_H
+#define MCS_NODE_INTERNAL_H
 
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
-#include "mcs_base.h"
+#include "mcs_node.h"
 
 /*
  * @access: read side held by everyone touching shared state; the write
@@ -51,4 +51,4 @@ static inline void mcs_state_unlock_all(void)
 int mcs_region_attach_locked(void);
 void mcs_region_detach_locked(void);
 
-#endif /* MCS_BASE_INTERNAL_H */
+#endif /* MCS_NODE_INTERNAL_H */

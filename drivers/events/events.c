@@ -31,7 +31,7 @@ struct mcs_events {
 };
 
 /**
- * mcs_events_open - start a node's event service on a region's event log
+ * cev_open - start a node's event service on a region's event log
  * @log: the log, in the fabric
  * @ctx: the node's glock context (posting takes the log's lock)
  * @out: the new service
@@ -40,7 +40,7 @@ struct mcs_events {
  *
  * Return: 0 or -ENOMEM.
  */
-int mcs_events_open(struct mcs_event_log *log, const struct glock_ctx *ctx,
+int cev_open(struct mcs_event_log *log, const struct glock_ctx *ctx,
 		    struct mcs_events **out)
 {
 	struct mcs_events *es = mcs_os_zalloc(sizeof(*es));
@@ -55,13 +55,13 @@ int mcs_events_open(struct mcs_event_log *log, const struct glock_ctx *ctx,
 }
 
 /**
- * mcs_events_close - stop the service; every subscription is dropped
+ * cev_close - stop the service; every subscription is dropped
  * @es: the service
  */
-void mcs_events_close(struct mcs_events *es)
+void cev_close(struct mcs_events *es)
 {
 	while (es->subs)
-		mcs_event_unsubscribe(es, es->subs);
+		cev_unsubscribe(es, es->subs);
 	mcs_os_free(es);
 }
 
@@ -74,19 +74,19 @@ static void mcs_leave_subs_add(struct mcs_events *es, u32 mask, s32 delta)
 }
 
 /**
- * mcs_event_subscribe - be called for events of the types in @mask
+ * cev_subscribe - be called for events of the types in @mask
  * @es: the service
  * @mask: MCS_EV_MASK() of each type wanted, or MCS_EV_ALL
- * @fn: called by mcs_event_dispatch(), in sequence order
+ * @fn: called by cev_dispatch(), in sequence order
  * @arg: passed to @fn
- * @out: the subscription, for mcs_event_unsubscribe()
+ * @out: the subscription, for cev_unsubscribe()
  *
  * A subscriber to MCS_EV_LEAVING is counted in the fabric: a planned
- * leave waits for its mcs_event_ack() (or the grace period).
+ * leave waits for its cev_ack() (or the grace period).
  *
  * Return: 0, -EINVAL, -ENOMEM.
  */
-int mcs_event_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn,
+int cev_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn,
 			void *arg, struct mcs_event_sub **out)
 {
 	struct mcs_event_sub *sub;
@@ -108,11 +108,11 @@ int mcs_event_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn,
 }
 
 /**
- * mcs_event_unsubscribe - drop a subscription
+ * cev_unsubscribe - drop a subscription
  * @es: the service
  * @sub: a subscription of @es
  */
-void mcs_event_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub)
+void cev_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub)
 {
 	struct mcs_event_sub **pp;
 
@@ -143,17 +143,17 @@ static u32 mcs_leave_expected(struct mcs_event_log *log)
 }
 
 /**
- * mcs_event_post - append an event to the cluster log
+ * cev_post - append an event to the cluster log
  * @es: the service
  * @ev: type, node, incarnation, flags, arg (its seq is ignored)
  * @seq: if not NULL, the sequence number it got
  *
- * Every node's service delivers it at its next mcs_event_dispatch(),
+ * Every node's service delivers it at its next cev_dispatch(),
  * this one's included.
  *
  * Return: 0, -EINVAL, or an error of the log's lock.
  */
-int mcs_event_post(struct mcs_events *es, const struct mcs_event *ev,
+int cev_post(struct mcs_events *es, const struct mcs_event *ev,
 		   u64 *seq)
 {
 	struct mcs_event_log *log = es->log;
@@ -221,7 +221,7 @@ static bool mcs_event_read(struct mcs_event_log *log, u64 n,
 }
 
 /**
- * mcs_event_dispatch - deliver every event posted since the last call
+ * cev_dispatch - deliver every event posted since the last call
  * @es: the service
  *
  * Subscribers are called in sequence order, from this thread. Records
@@ -230,7 +230,7 @@ static bool mcs_event_read(struct mcs_event_log *log, u64 n,
  *
  * Return: the number of events delivered.
  */
-int mcs_event_dispatch(struct mcs_events *es)
+int cev_dispatch(struct mcs_events *es)
 {
 	u64 last = mcs_rd64_acquire(&es->log->seq), n, oldest, resume;
 	struct mcs_event ev;
@@ -260,13 +260,13 @@ int mcs_event_dispatch(struct mcs_events *es)
 }
 
 /**
- * mcs_event_wait - sleep until an event may have been posted or acked
+ * cev_wait - sleep until an event may have been posted or acked
  * @es: the service
  * @timeout_ns: at most this long
  *
- * Return: 1 if events are waiting for mcs_event_dispatch(), else 0.
+ * Return: 1 if events are waiting for cev_dispatch(), else 0.
  */
-int mcs_event_wait(struct mcs_events *es, u64 timeout_ns)
+int cev_wait(struct mcs_events *es, u64 timeout_ns)
 {
 	u32 w = mcs_rd32_acquire(&es->log->wake);
 
@@ -277,22 +277,22 @@ int mcs_event_wait(struct mcs_events *es, u64 timeout_ns)
 }
 
 /**
- * mcs_event_seq - the sequence number of the last event in the log
+ * cev_seq - the sequence number of the last event in the log
  * @es: the service
  */
-u64 mcs_event_seq(struct mcs_events *es)
+u64 cev_seq(struct mcs_events *es)
 {
 	return mcs_rd64_acquire(&es->log->seq);
 }
 
 /**
- * mcs_event_seen - the sequence number of the last event dispatched here
+ * cev_seen - the sequence number of the last event dispatched here
  * @es: the service
  *
  * A subscription added now receives exactly the events after it (and
  * OVERRUN if it is lapped).
  */
-u64 mcs_event_seen(struct mcs_events *es)
+u64 cev_seen(struct mcs_events *es)
 {
 	return es->seen;
 }
@@ -309,13 +309,13 @@ static struct mcs_event_rec *mcs_leave_rec(struct mcs_events *es, u64 seq)
 }
 
 /**
- * mcs_event_ack - a subscriber is ready for a planned leave to proceed
+ * cev_ack - a subscriber is ready for a planned leave to proceed
  * @es: the service
  * @seq: the MCS_EV_LEAVING event's sequence number
  *
  * Return: 0, or -ENOENT if the record is gone (the leave went ahead).
  */
-int mcs_event_ack(struct mcs_events *es, u64 seq)
+int cev_ack(struct mcs_events *es, u64 seq)
 {
 	struct mcs_event_rec *rec = mcs_leave_rec(es, seq);
 
@@ -327,7 +327,7 @@ int mcs_event_ack(struct mcs_events *es, u64 seq)
 }
 
 /**
- * mcs_event_leave_status - acknowledgements of a planned leave so far
+ * cev_leave_status - acknowledgements of a planned leave so far
  * @es: the service
  * @seq: the MCS_EV_LEAVING event's sequence number
  * @acks: subscribers that acknowledged
@@ -335,7 +335,7 @@ int mcs_event_ack(struct mcs_events *es, u64 seq)
  *
  * Return: 0 or -ENOENT.
  */
-int mcs_event_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
+int cev_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
 			   u32 *expected)
 {
 	struct mcs_event_rec *rec = mcs_leave_rec(es, seq);

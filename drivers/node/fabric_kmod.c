@@ -12,7 +12,7 @@
  *     set, the PCI device is not looked for.
  *
  * The mapping is write-back cacheable: the code assumes a cache-coherent
- * fabric (CXL 3.x, ivshmem on one host); see drivers/mcs/mcs_os.h. On x86
+ * fabric (CXL 3.x, ivshmem on one host); see drivers/os/mcs_os.h. On x86
  * an MTRR that makes the range uncachable turns the write-back request
  * into uncached-minus without failing it (SeaBIOS does that to the 32-bit
  * PCI hole, where it puts the ivshmem BAR: Documentation/testbed.md); the
@@ -24,7 +24,7 @@
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 
-#include "base_internal.h"
+#include "node_internal.h"
 
 #define IVSHMEM_BAR 2
 

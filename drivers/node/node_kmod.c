@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * base_kmod.c - mcs_base.ko: the fabric, this node's identity and the
+ * base_kmod.c - mcs_node.ko: the fabric, this node's identity and the
  * region handle, for the other mcs drivers.
  *
  * The fabric is found by fabric_kmod.c; membership is fed in through
  * /dev/mcs-control (control_kmod.c). This file keeps the state they share
- * and exports the small internal API of mcs_base.h.
+ * and exports the small internal API of mcs_node.h.
  */
 #include <linux/device.h>
 #include <linux/errno.h>
 #include <linux/module.h>
 
-#include "base_internal.h"
+#include "node_internal.h"
 #include "../gmm/gmm.h"
 
 struct mcs_state mcs_state = {
@@ -194,7 +194,7 @@ void mcs_fabric_unregister(struct device *dev)
 	mcs_state_unlock_all();
 }
 
-static int __init mcs_base_init(void)
+static int __init mcs_node_init(void)
 {
 	int ret;
 
@@ -211,14 +211,14 @@ out_fabric:
 	return ret;
 }
 
-static void __exit mcs_base_exit(void)
+static void __exit mcs_node_exit(void)
 {
 	mcs_control_exit();
 	mcs_fabric_exit();
 }
 
-module_init(mcs_base_init);
-module_exit(mcs_base_exit);
+module_init(mcs_node_init);
+module_exit(mcs_node_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("mcs base: fabric discovery, node identity, membership control");

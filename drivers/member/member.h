@@ -21,7 +21,7 @@
 #ifndef MCS_MEMBER_H
 #define MCS_MEMBER_H
 
-#include "events.h"
+#include "../events/events.h"
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
 

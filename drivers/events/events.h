@@ -17,7 +17,7 @@
 #define MCS_EVENTS_H
 
 #include "../glock/glock.h"
-#include "../../include/uapi/linux/mcs.h"
+#include <linux/mcs.h>
 
 /*
  * The event types (MCS_EV_*), MCS_EV_MASK(), MCS_EV_ALL and
@@ -64,20 +64,20 @@ typedef void (*mcs_event_fn)(void *arg, const struct mcs_event *ev);
 struct mcs_event_sub;
 struct mcs_events;
 
-int mcs_events_open(struct mcs_event_log *log, const struct glock_ctx *ctx,
+int cev_open(struct mcs_event_log *log, const struct glock_ctx *ctx,
 		    struct mcs_events **out);
-void mcs_events_close(struct mcs_events *es);
-int mcs_event_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn,
+void cev_close(struct mcs_events *es);
+int cev_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn,
 			void *arg, struct mcs_event_sub **out);
-void mcs_event_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub);
-int mcs_event_post(struct mcs_events *es, const struct mcs_event *ev,
+void cev_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub);
+int cev_post(struct mcs_events *es, const struct mcs_event *ev,
 		   u64 *seq);
-int mcs_event_dispatch(struct mcs_events *es);
-int mcs_event_wait(struct mcs_events *es, u64 timeout_ns);
-int mcs_event_ack(struct mcs_events *es, u64 seq);
-u64 mcs_event_seq(struct mcs_events *es);
-u64 mcs_event_seen(struct mcs_events *es);
-int mcs_event_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
+int cev_dispatch(struct mcs_events *es);
+int cev_wait(struct mcs_events *es, u64 timeout_ns);
+int cev_ack(struct mcs_events *es, u64 seq);
+u64 cev_seq(struct mcs_events *es);
+u64 cev_seen(struct mcs_events *es);
+int cev_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
 			   u32 *expected);
 
 #endif /* MCS_EVENTS_H */

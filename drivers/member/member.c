@@ -13,7 +13,7 @@ static int mcs_post(struct mcs_events *es, u32 type, u32 node, u32 inc,
 		.flags = flags, .arg = arg,
 	};
 
-	return mcs_event_post(es, &ev, NULL);
+	return cev_post(es, &ev, NULL);
 }
 
 /*
@@ -59,7 +59,7 @@ static int mcs_recover_and_tell(struct gmm_region *r, struct mcs_events *es,
  * Documentation/events.md is then kept. mcs_node_crashed() calls it; so
  * does the control device's RECOVER, through mcs_events.ko.
  *
- * Return: 0 or an error of mcs_event_post().
+ * Return: 0 or an error of cev_post().
  */
 int mcs_node_recovered(struct mcs_events *es, u32 node, u32 incarnation,
 		       bool memory_lost, u32 flags, u32 revoked)
@@ -91,7 +91,7 @@ int mcs_node_recovered(struct mcs_events *es, u32 node, u32 incarnation,
  *
  * Return: 0, or an error of gmm_node_down(), gmm_recover() (-EINPROGRESS:
  * another node recovers it and will post), gns_recover() or
- * mcs_event_post().
+ * cev_post().
  */
 int mcs_node_crashed(struct gmm_region *r, struct mcs_events *es, u32 node,
 		     u32 incarnation, bool memory_lost)
@@ -114,7 +114,7 @@ int mcs_node_crashed(struct gmm_region *r, struct mcs_events *es, u32 node,
  *
  * Posts LEAVING (arg: @grace_ns) and dispatches this node's events while
  * it waits, until every subscriber counted at posting time has called
- * mcs_event_ack() or @grace_ns has passed. Only then is the node declared
+ * cev_ack() or @grace_ns has passed. Only then is the node declared
  * down with its memory gone, recovered, and NODE_DOWN (MCS_EVF_PLANNED),
  * RESOURCE_LOST and RECOVERY_DONE posted. The leaving node must have
  * stopped using the fabric by the end of the grace period.
@@ -140,13 +140,13 @@ int mcs_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
 		return -ENOENT;
 	ev.incarnation = ni.incarnation;
 	ev.arg = grace_ns;
-	ret = mcs_event_post(es, &ev, &rep->seq);
+	ret = cev_post(es, &ev, &rep->seq);
 	if (ret)
 		return ret;
 	deadline = mcs_os_now_ns() + grace_ns;
 	for (;;) {
-		mcs_event_dispatch(es);
-		ret = mcs_event_leave_status(es, rep->seq, &rep->acks,
+		cev_dispatch(es);
+		ret = cev_leave_status(es, rep->seq, &rep->acks,
 					     &rep->expected);
 		if (ret || rep->acks >= rep->expected)
 			break;
@@ -155,14 +155,14 @@ int mcs_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
 			rep->grace_expired = true;
 			break;
 		}
-		mcs_event_wait(es, deadline - now);
+		cev_wait(es, deadline - now);
 	}
 	/* Lapped by 64 newer events: acks unknown, so the full grace ran. */
 	if (ret == -ENOENT) {
 		now = mcs_os_now_ns();
 		while (now < deadline) {
-			mcs_event_wait(es, deadline - now);
-			mcs_event_dispatch(es);
+			cev_wait(es, deadline - now);
+			cev_dispatch(es);
 			now = mcs_os_now_ns();
 		}
 		rep->grace_expired = true;
@@ -180,7 +180,7 @@ int mcs_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
  * @es: its event service
  *
  * Return: 0, -ENOTCONN if @r has not joined, or an error of
- * mcs_event_post().
+ * cev_post().
  */
 int mcs_node_joined(struct gmm_region *r, struct mcs_events *es)
 {

@@ -18,7 +18,7 @@
 #ifndef GSYNC_H
 #define GSYNC_H
 
-#include "glock.h"
+#include "../glock/glock.h"
 
 enum gsync_type {
 	GSYNC_MUTEX = 1,

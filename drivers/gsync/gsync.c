@@ -8,7 +8,7 @@
  * the table lock never needs repair beyond glock_consistent().
  */
 #include "gsync.h"
-#include "../mcs/crashpoint.h"
+#include "../os/crashpoint.h"
 
 static int gsync_lock_table(struct gsync_table *t)
 {

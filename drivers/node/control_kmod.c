@@ -104,54 +104,52 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/notifier.h>
 #include <linux/uaccess.h>
 #include <linux/uuid.h>
 
-#include <uapi/linux/mcs.h>
+#include <linux/mcs.h>
 
-#include "base_internal.h"
-#include "list.h"
-#include "../glock/gsync.h"
+#include "node_internal.h"
+#include "../member/list.h"
+#include "../gsync/gsync.h"
 #include "../gmm/gmm.h"
 #include "../gns/gns.h"
+#include "../member/member.h"
 
-static BLOCKING_NOTIFIER_HEAD(mcs_member_chain);
-
-/**
- * mcs_member_notifier_register - be told of the membership changes made here
- * @nb: its notifier_call gets MCS_MEMBER_JOINED or MCS_MEMBER_RECOVERED and
- *	a struct mcs_member_change
- *
- * Called after a JOIN and after a RECOVER that recovered an incarnation
- * (not one that found nothing to do), inside mcs_access_begin()/end().
- * A callback may touch the fabric; its errors are its own (the command
- * has succeeded).
- *
- * Return: 0.
- */
-int mcs_member_notifier_register(struct notifier_block *nb)
+/* Post membership events from this node (drivers/member, events.md). */
+static void mcs_ctl_tell(int (*tell)(struct gmm_region *r,
+				     struct mcs_events *es, void *arg),
+			 void *arg)
 {
-	return blocking_notifier_chain_register(&mcs_member_chain, nb);
+	struct gmm_region *r = mcs_state.region;
+	struct mcs_events *es;
+	int ret;
+
+	ret = cev_open(gmm_event_log(r), gmm_glock_ctx(r), &es);
+	if (!ret) {
+		ret = tell(r, es, arg);
+		cev_close(es);
+	}
+	if (ret)
+		dev_warn(mcs_state.dev, "membership events not posted: %d\n", ret);
 }
-EXPORT_SYMBOL_GPL(mcs_member_notifier_register);
 
-/**
- * mcs_member_notifier_unregister - stop being told; waits for a running call
- * @nb: as registered
- *
- * Return: 0, or -ENOENT if @nb was not registered.
- */
-int mcs_member_notifier_unregister(struct notifier_block *nb)
+static int mcs_ctl_tell_joined(struct gmm_region *r, struct mcs_events *es,
+			       void *arg)
 {
-	return blocking_notifier_chain_unregister(&mcs_member_chain, nb);
+	return mcs_node_joined(r, es);
 }
-EXPORT_SYMBOL_GPL(mcs_member_notifier_unregister);
 
-static void mcs_member_tell(unsigned long what, struct mcs_member_change *c)
+static int mcs_ctl_tell_recovered(struct gmm_region *r, struct mcs_events *es,
+				  void *arg)
 {
-	c->region = mcs_state.region;
-	blocking_notifier_call_chain(&mcs_member_chain, what, c);
+	struct gmm_recovery_report *rep = arg;
+	struct gmm_node_info ni = { 0 };
+
+	gmm_node_info(r, rep->node, &ni);
+	return mcs_node_recovered(es, rep->node, rep->incarnation,
+				  ni.memory_lost || rep->sections_revoked, 0,
+				  rep->sections_revoked);
 }
 
 static int mcs_ctl_format(void __user *uarg)
@@ -251,12 +249,8 @@ out_unlock_all:
 	mcs_state_unlock_all();
 	/* Told outside state_lock: posting can spin on a fabric lock. */
 	if (!ret && !mcs_access_begin()) {
-		struct mcs_member_change c = {
-			.node = a.node, .incarnation = a.incarnation,
-		};
-
 		if (mcs_state.joined)
-			mcs_member_tell(MCS_MEMBER_JOINED, &c);
+			mcs_ctl_tell(mcs_ctl_tell_joined, NULL);
 		mcs_access_end();
 	}
 	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
@@ -333,15 +327,7 @@ static int mcs_ctl_recover(void __user *uarg)
 		ret = gns_recover(mcs_state.region, &grep);
 	/* Recovered first, then told (events.md): the cluster events. */
 	if (!ret && rep.incarnation) {
-		struct gmm_node_info ni = { 0 };
-		struct mcs_member_change c = {
-			.node = a.node, .incarnation = rep.incarnation,
-			.revoked = rep.sections_revoked,
-		};
-
-		gmm_node_info(mcs_state.region, a.node, &ni);
-		c.memory_lost = ni.memory_lost || rep.sections_revoked;
-		mcs_member_tell(MCS_MEMBER_RECOVERED, &c);
+		mcs_ctl_tell(mcs_ctl_tell_recovered, &rep);
 	}
 	mcs_access_end();
 	if (ret)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mcs_base.h - what mcs_base.ko offers the other mcs drivers.
+ * mcs_node.h - what mcs_node.ko offers the other mcs drivers.
  *
- * mcs_base owns the fabric (found as an ivshmem PCI device or given as a
+ * mcs_node owns the fabric (found as an ivshmem PCI device or given as a
  * physical range), the gmm region handle attached to it and this node's
  * identity, and the membership control device /dev/mcs-control through
  * which mcsd feeds membership into the kernel.
@@ -11,14 +11,14 @@
  * mcs_access_end(): that is how a freeze (mcsd lost, quorum lost) stops
  * every writer to the fabric, and how the fabric can go away safely.
  */
-#ifndef MCS_BASE_H
-#define MCS_BASE_H
+#ifndef MCS_NODE_H
+#define MCS_NODE_H
 
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
 
-#include <uapi/linux/mcs.h>
+#include <linux/mcs.h>
 
 struct device;
 struct gmm_region;
@@ -29,28 +29,6 @@ int mcs_fabric_get(void **base, u64 *size);
 int mcs_fabric_phys(phys_addr_t *phys);
 int mcs_node_identity(u32 *node, u32 *incarnation);
 struct gmm_region *mcs_region(void);
-
-/*
- * Membership changes made through this node's control device, for the
- * drivers that tell others (mcs_events.ko posts the cluster events).
- * Notifier callbacks run inside mcs_access_begin()/end(), in the thread
- * of the command, after the change is complete; @data is a
- * struct mcs_member_change.
- */
-#define MCS_MEMBER_JOINED 1    /* this node joined (node, incarnation) */
-#define MCS_MEMBER_RECOVERED 2 /* this node recovered a dead incarnation */
-
-struct mcs_member_change {
-	struct gmm_region *region;
-	u32 node;
-	u32 incarnation;
-	bool memory_lost; /* RECOVERED: its partition's memory died */
-	u32 revoked;	  /* RECOVERED: segments revoked with it */
-};
-
-struct notifier_block;
-int mcs_member_notifier_register(struct notifier_block *nb);
-int mcs_member_notifier_unregister(struct notifier_block *nb);
 
 static inline bool mcs_zero(const void *p, size_t len)
 {
@@ -76,7 +54,7 @@ static inline bool mcs_zero(const void *p, size_t len)
 		__r;                                                        \
 	})
 
-/* Inside mcs_base: fabric_kmod.c hands the mapped fabric to base_kmod.c. */
+/* Inside mcs_node: fabric_kmod.c hands the mapped fabric to base_kmod.c. */
 int mcs_fabric_register(struct device *dev, void *base, phys_addr_t phys,
 			u64 size);
 void mcs_fabric_unregister(struct device *dev);
@@ -85,4 +63,4 @@ void mcs_fabric_exit(void);
 int mcs_control_init(void);
 void mcs_control_exit(void);
 
-#endif /* MCS_BASE_H */
+#endif /* MCS_NODE_H */

@@ -11,7 +11,7 @@
  * may or may not be.
  */
 #include "list.h"
-#include "../glock/gsync.h"
+#include "../gsync/gsync.h"
 #include "../gns/gns.h"
 
 /**
