@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gmm/gmm.h"
+#include "member/member.h"
 
 #define KiB (1024ULL)
 #define MiB (1024ULL * 1024)

@@ -74,7 +74,7 @@ static void setup(void)
 	bench_fabric_create(&fab, "glock", FABRIC_SIZE);
 	bench_format(fab.base, fab.size, &fp);
 	reg = bench_attach(fab.base, fab.size, 0);
-	gmm_sync_table(reg, &t);
+	gsync_table_of(reg, &t);
 	ret = gsync_create(&t, 1, GSYNC_MUTEX, false, &h);
 	if (ret)
 		bench_die("gsync_create", ret);
@@ -182,7 +182,7 @@ static double contended(bool use_glock)
 
 		gmm_node_info(reg, 1, &ni);
 		gmm_node_down(reg, 1, ni.incarnation, false);
-		gmm_recover(reg, 1, NULL);
+		member_recover(reg, 1, NULL);
 	}
 	return (double)t0 / (2.0 * CONTENDED_PAIRS);
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench_recovery - how long gmm_recover() takes for a dead node holding N
+ * bench_recovery - how long member_recover() takes for a dead node holding N
  * allocations, N = 1, 64, 1000, 10000, 100000.
  *
  * A region of 4 partitions of 512 MiB (tables sized for 100000 4 KiB
  * segments in one partition) is formatted; nodes 0..3 join (all alive, as
  * in a running cluster), node A = 2 allocates N 4 KiB segments with
  * GMM_PLACE_NEAREST (so they are homed in its own partition), then
- * gmm_node_down(A) and node B = 3 runs gmm_recover(A), which alone is
+ * gmm_node_down(A) and node B = 3 runs member_recover(A), which alone is
  * timed. Two variants:
  *
  *   survive  A's memory survived: its shares are dropped, B takes over
@@ -64,7 +64,8 @@ static void print_violation(void *arg, const char *msg)
 static double one_run(u32 a, u32 b, u32 n, bool lost, bool check)
 {
 	struct gmm_region *h[NODES];
-	struct gmm_recovery_report rep = { .revoked = count_revoked };
+	struct member_recovery rec = { .gmm.revoked = count_revoked };
+	const struct gmm_recovery_report *rep = &rec.gmm;
 	struct gmm_node_info ni;
 	struct gmm_seg_info si;
 	u64 t0, t1;
@@ -89,25 +90,27 @@ static double one_run(u32 a, u32 b, u32 n, bool lost, bool check)
 	revoked_count = 0;
 
 	t0 = bench_now_ns();
-	ret = gmm_recover(h[b], a, &rep);
+	ret = member_recover(h[b], a, &rec);
 	t1 = bench_now_ns();
 
 	if (ret)
-		bench_die("gmm_recover", ret);
+		bench_die("member_recover", ret);
 	if (gmm_node_info(h[b], a, &ni) || ni.state != GMM_NODE_CLEAN)
 		bench_die("node not clean after recovery", EINVAL);
-	if (lost ? rep.sections_revoked != n || revoked_count != n :
-		   rep.sharers_removed != n) {
+	if (lost ? rep->sections_revoked != n || revoked_count != n :
+		   rep->sharers_removed != n) {
 		fprintf(stderr, "bench_recovery: N=%u: %u sharers removed, %u revoked\n",
-			n, rep.sharers_removed, rep.sections_revoked);
+			n, rep->sharers_removed, rep->sections_revoked);
 		exit(1);
 	}
 	if (check) {
 		struct gmm_check_report cr = { .violation = print_violation };
+		struct gns_check_report nr = { .violation = print_violation };
 
-		ret = gmm_check(h[b], &cr);
-		if (ret || cr.violations)
-			bench_die("gmm_check after recovery", ret ? ret : EUCLEAN);
+		ret = member_check(h[b], &cr, &nr);
+		if (ret || cr.violations || nr.violations)
+			bench_die("member_check after recovery",
+				  ret ? ret : EUCLEAN);
 	}
 	for (i = 0; i < NODES; i++)
 		gmm_detach(h[i]);

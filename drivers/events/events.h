@@ -9,7 +9,7 @@
  * service (struct mcs_events) that reads new records and calls its
  * subscribers in sequence order. The ordering rules (crash: recover first,
  * then tell; planned leave: tell first, grace period, then revoke) are
- * kept by mcs_node_crashed() and mcs_planned_leave() in member.c.
+ * kept by the membership layer (drivers/member).
  *
  * See Documentation/events.md.
  */
@@ -77,6 +77,14 @@ int cev_wait(struct mcs_events *es, u64 timeout_ns);
 int cev_ack(struct mcs_events *es, u64 seq);
 u64 cev_seq(struct mcs_events *es);
 u64 cev_seen(struct mcs_events *es);
+/* The log of a gmm region (region.c). */
+struct gmm_region;
+struct gmm_check_report;
+struct mcs_event_log *cev_log(struct gmm_region *r);
+int cev_region_open(struct gmm_region *r, struct mcs_events **out);
+u32 cev_recover(struct gmm_region *r, u32 node, u32 incarnation);
+void cev_check(struct gmm_region *r, struct gmm_check_report *rep);
+
 int cev_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
 			   u32 *expected);
 

@@ -17,10 +17,11 @@
  *   - sharers are live, name live sections and live node incarnations;
  *   - sharer counts and free page counts match the tables;
  *   - no destroyed segment is left without sharers;
- *   - no glock (table locks, event log, sync objects) names a dead
- *     incarnation, none is in a state outside enum glock_state, table
- *     locks are never owner-dead or unrecoverable, sync objects have a
- *     known type and a table of the size the superblock records.
+ *   - no table lock names a dead incarnation or is in a state outside
+ *     enum glock_state; table locks are never owner-dead or unrecoverable.
+ *
+ * The components above gmm check their own structures with
+ * gmm_check_lock() and gmm_check_violation() (drivers/member runs all).
  */
 #include "gmm_internal.h"
 
@@ -39,21 +40,45 @@ struct gmm_checker {
 	u32 *sharers;     /* per section of that partition: live sharers */
 };
 
+static void gmm_vviolation(struct gmm_check_report *rep, const char *fmt,
+			   va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void gmm_vviolation(struct gmm_check_report *rep, const char *fmt,
+			   va_list ap)
+{
+	char msg[160];
+
+	rep->violations++;
+	if (!rep->violation)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rep->violation(rep->arg, msg);
+}
+
+/**
+ * gmm_check_violation - count and report one violation
+ * @rep: the report of the check that found it
+ * @fmt: printf-style one-line description
+ */
+void gmm_check_violation(struct gmm_check_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	gmm_vviolation(rep, fmt, ap);
+	va_end(ap);
+}
+
 static void gmm_violation(struct gmm_checker *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void gmm_violation(struct gmm_checker *c, const char *fmt, ...)
 {
-	char msg[160];
 	va_list ap;
 
-	c->rep->violations++;
-	if (!c->rep->violation)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	gmm_vviolation(c->rep, fmt, ap);
 	va_end(ap);
-	c->rep->violation(c->rep->arg, msg);
 }
 
 static void gmm_check_nodes(struct gmm_checker *c)
@@ -79,42 +104,27 @@ static void gmm_check_nodes(struct gmm_checker *c)
 	}
 }
 
-/* A lock held by a dead incarnation must have been broken by recovery. */
-static void gmm_check_glock(struct gmm_checker *c, struct glock *l,
-			    const char *what, u32 i, bool table)
+/**
+ * gmm_check_lock - a lock held by a dead incarnation must have been broken
+ * @r: the handle
+ * @rep: the report to count violations in
+ * @l: the lock
+ * @what: what it protects, for the message
+ * @i: its index, for the message
+ * @table: a table lock, which is never owner-dead or unrecoverable
+ */
+void gmm_check_lock(struct gmm_region *r, struct gmm_check_report *rep,
+		    struct glock *l, const char *what, u32 i, bool table)
 {
 	u64 owner = glock_owner(l);
 	u32 st = glock_state(l);
 
 	if (owner && GLOCK_TAG_NODE(owner) != GLOCK_NODE_ABANDONED &&
-	    gmm_id_dead(c->r, owner))
-		gmm_violation(c, "%s lock %u is held by dead incarnation %llx",
-			      what, i, (unsigned long long)owner);
+	    gmm_id_dead(r, owner))
+		gmm_check_violation(rep, "%s lock %u is held by dead incarnation %llx",
+				    what, i, (unsigned long long)owner);
 	if (st > GLOCK_NOTRECOVERABLE || (table && st == GLOCK_NOTRECOVERABLE))
-		gmm_violation(c, "%s lock %u is in state %u", what, i, st);
-}
-
-static void gmm_check_sync(struct gmm_checker *c)
-{
-	struct gmm_region *r = c->r;
-	struct gsync_table t;
-	u32 i, ty;
-
-	gmm_sync_table(r, &t);
-	if (mcs_rd32(&t.hdr->nr_objs) != t.nr)
-		gmm_violation(c, "sync table holds %u objects, the superblock says %u",
-			      mcs_rd32(&t.hdr->nr_objs), t.nr);
-	gmm_check_glock(c, &gmm_event_log(r)->lock, "event log", 0, true);
-	gmm_check_glock(c, &t.hdr->lock, "sync table", 0, true);
-	for (i = 0; i < t.nr; i++) {
-		if (!mcs_rd64_acquire(&t.objs[i].gid))
-			continue;
-		ty = mcs_rd32(&t.objs[i].type);
-		if (ty < GSYNC_MUTEX || ty > GSYNC_EVENT_AUTO)
-			gmm_violation(c, "sync object %u has a bad type %u", i, ty);
-		gmm_check_glock(c, &t.objs[i].lock, "sync object", i,
-				ty != GSYNC_MUTEX);
-	}
+		gmm_check_violation(rep, "%s lock %u is in state %u", what, i, st);
 }
 
 static void gmm_check_master(struct gmm_checker *c)
@@ -348,7 +358,6 @@ int gmm_check(struct gmm_region *r, struct gmm_check_report *report)
 	}
 
 	gmm_check_nodes(&c);
-	gmm_check_sync(&c);
 	gmm_check_master(&c);
 	for (p = 0; p < r->g.nr_parts; p++) {
 		if (gmm_part_state(r, p) == GMM_PART_LOST)

@@ -66,8 +66,14 @@ struct gmm_node_info {
 };
 int gmm_node_info(struct gmm_region *r, u32 node, struct gmm_node_info *info);
 
+/*
+ * A dead node's recovery, for the membership layer that runs it
+ * (drivers/member/recovery.c): claim, the stages in this order, finish.
+ */
 struct gmm_recovery_report {
 	u32 node, incarnation;
+	u64 claim;	  /* the node word as claimed */
+	bool memory_lost; /* its partition's memory died with it */
 	u32 sharers_removed;
 	u32 txns_rolled_back;
 	u32 txns_rolled_forward;
@@ -75,13 +81,20 @@ struct gmm_recovery_report {
 	u32 sections_freed;
 	u32 sections_revoked;
 	bool partition_taken_over;
-	u32 locks_broken; /* sync area glocks it held */
 	/* Called for every segment lost with a partition (may be NULL). */
 	void (*revoked)(void *arg, u64 gid);
 	void *arg;
 };
-int gmm_recover(struct gmm_region *r, u32 node,
-		struct gmm_recovery_report *report);
+int gmm_recovery_claim(struct gmm_region *r, u32 node,
+		       struct gmm_recovery_report *rep);
+void gmm_recover_sharers(struct gmm_region *r, struct gmm_recovery_report *rep);
+void gmm_recover_inflight(struct gmm_region *r,
+			  struct gmm_recovery_report *rep);
+void gmm_recover_master(struct gmm_region *r, struct gmm_recovery_report *rep);
+void gmm_recover_free(struct gmm_region *r, struct gmm_recovery_report *rep);
+void gmm_recover_partition(struct gmm_region *r,
+			   struct gmm_recovery_report *rep);
+int gmm_recovery_finish(struct gmm_region *r, struct gmm_recovery_report *rep);
 
 /* Segments */
 #define GMM_PLACE_NEAREST MCS_PLACE_NEAREST
@@ -130,8 +143,8 @@ int gmm_part_info(struct gmm_region *r, u32 part, struct gmm_part_info *info);
  * node words whether a lock owner is dead.
  */
 const struct glock_ctx *gmm_glock_ctx(struct gmm_region *r);
-struct mcs_event_log *gmm_event_log(struct gmm_region *r);
-void gmm_sync_table(struct gmm_region *r, struct gsync_table *t);
+void *gmm_event_area(struct gmm_region *r);
+void *gmm_sync_area(struct gmm_region *r, u32 *nr_objs);
 
 /* Consistency checker */
 struct gmm_check_report {
@@ -144,5 +157,10 @@ struct gmm_check_report {
 	void *arg;
 };
 int gmm_check(struct gmm_region *r, struct gmm_check_report *report);
+/* For the checkers of the components above gmm: one violation more. */
+void gmm_check_violation(struct gmm_check_report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void gmm_check_lock(struct gmm_region *r, struct gmm_check_report *rep,
+		    struct glock *l, const char *what, u32 i, bool table);
 
 #endif /* GMM_H */

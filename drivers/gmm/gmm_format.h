@@ -9,9 +9,10 @@
  *   offset 0          struct gmm_super      geometry, immutable, CRC-protected
  *   control_off       struct gmm_control    node words, locks, partition words,
  *                                           transaction slots, master location
- *   sync_off          struct mcs_event_log  the cluster event log
- *     + GMM_SYNC_TABLE_OFF  struct gsync_hdr + sync_objects x gsync_obj:
- *                           global mutexes and events (format-time count)
+ *   sync_off          the cluster event log (drivers/events)
+ *     + GMM_SYNC_TABLE_OFF  the sync object table (drivers/gsync): a
+ *                           header and sync_objects objects, global
+ *                           mutexes and events (format-time count)
  *   gns_off           the name table of gns (drivers/gns/gns_format.h):
  *                     outside every partition, so no node's death (not
  *                     even with loss of its partition) takes names with it
@@ -31,9 +32,7 @@
 #define GMM_FORMAT_H
 
 #include "../os/mcs_os.h"
-#include "../events/events.h"
 #include "../glock/glock.h"
-#include "../gsync/gsync.h"
 #include <linux/mcs.h>
 
 #define GMM_MAGIC 0x314d4d47534d434dULL /* "MCSGMM1" + 0x31, little-endian */
@@ -92,8 +91,17 @@ struct gmm_super {
 	__le32 pad;
 };
 
-/* The sync object table starts after the event log, cache-line aligned. */
-#define GMM_SYNC_TABLE_OFF ((sizeof(struct mcs_event_log) + 63) & ~(size_t)63)
+/*
+ * The sync area: the cluster event log, then the sync object table. gmm
+ * only sizes, zeroes and validates it and stamps the table's object count
+ * at format; drivers/events and drivers/gsync own the layouts and assert
+ * they match these sizes.
+ */
+#define GMM_EVENT_LOG_SIZE 4480
+#define GMM_SYNC_TABLE_OFF ((GMM_EVENT_LOG_SIZE + 63) & ~63)
+#define GMM_SYNC_HDR_SIZE 128
+#define GMM_SYNC_HDR_NR_OFF 64 /* __le32 object count, after the table lock */
+#define GMM_SYNC_OBJ_SIZE 128
 
 /* Per partition; changed under the partition lock unless noted. */
 struct gmm_part_ctl {

@@ -112,10 +112,6 @@ void gmm_unlock_part(struct gmm_region *r, u32 p);
 /* For observers: take a lock or fail with -EOWNERDEAD, never steal. */
 int gmm_lock_observe(struct gmm_region *r, struct glock *l);
 
-static inline struct gsync_hdr *gmm_sync_hdr(struct gmm_region *r)
-{
-	return (struct gsync_hdr *)(r->base + r->g.sync_off + GMM_SYNC_TABLE_OFF);
-}
 
 /* repair.c: settle what a dead owner left pending */
 enum gmm_decision { GMM_KEEP, GMM_BACK, GMM_FORWARD };

@@ -19,7 +19,13 @@ EXPORT_SYMBOL_GPL(gmm_self_node);
 EXPORT_SYMBOL_GPL(gmm_self_incarnation);
 EXPORT_SYMBOL_GPL(gmm_node_down);
 EXPORT_SYMBOL_GPL(gmm_node_info);
-EXPORT_SYMBOL_GPL(gmm_recover);
+EXPORT_SYMBOL_GPL(gmm_recovery_claim);
+EXPORT_SYMBOL_GPL(gmm_recover_sharers);
+EXPORT_SYMBOL_GPL(gmm_recover_inflight);
+EXPORT_SYMBOL_GPL(gmm_recover_master);
+EXPORT_SYMBOL_GPL(gmm_recover_free);
+EXPORT_SYMBOL_GPL(gmm_recover_partition);
+EXPORT_SYMBOL_GPL(gmm_recovery_finish);
 EXPORT_SYMBOL_GPL(gmm_alloc);
 EXPORT_SYMBOL_GPL(gmm_acquire);
 EXPORT_SYMBOL_GPL(gmm_release);
@@ -30,8 +36,10 @@ EXPORT_SYMBOL_GPL(gmm_seg_ptr);
 EXPORT_SYMBOL_GPL(gmm_part_info);
 EXPORT_SYMBOL_GPL(gmm_check);
 EXPORT_SYMBOL_GPL(gmm_glock_ctx);
-EXPORT_SYMBOL_GPL(gmm_event_log);
-EXPORT_SYMBOL_GPL(gmm_sync_table);
+EXPORT_SYMBOL_GPL(gmm_event_area);
+EXPORT_SYMBOL_GPL(gmm_sync_area);
+EXPORT_SYMBOL_GPL(gmm_check_violation);
+EXPORT_SYMBOL_GPL(gmm_check_lock);
 
 /* The narrow internal interface drivers/gns builds its name table on. */
 EXPORT_SYMBOL_GPL(gmm_id_dead);

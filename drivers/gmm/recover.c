@@ -1,30 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * recover.c - a survivor recovers a dead node, as a fixed list of stages.
+ * recover.c - gmm's part of a dead node's recovery, as stages that the
+ * membership layer runs in order (drivers/member/recovery.c):
  *
  *   claim      the node word names this node as recoverer (a recoverer
  *              that dies is replaced by the next one to call)
- *   1 sharers  remove the dead incarnation's sharer entries everywhere
- *   2 inflight cycle every lock: locks it held are taken over and its
+ *   sharers    remove the dead incarnation's sharer entries everywhere
+ *   inflight   cycle every lock: locks it held are taken over and its
  *              pending entries settled by the commit record; then its
  *              transaction slots are released
- *   3 master   a master copy on a lost partition is rebuilt on another
+ *   master     a master copy on a lost partition is rebuilt on another
  *              partition
- *   4 free     destroyed segments nobody shares any more are freed
- *   5 partition memory lost: every segment homed there is revoked;
+ *   free       destroyed segments nobody shares any more are freed
+ *   partition  memory lost: every segment homed there is revoked;
  *              every surviving partition the dead node managed is
  *              taken over by this node
- *   6 locks    every glock of the sync area (application mutexes and
- *              events, the event log) it held is broken: the next
- *              acquirer gets -EOWNERDEAD, and no lock names it any more
- *   done       the node word says CLEAN; the node may rejoin
+ *   finish     the node word says CLEAN; the node may rejoin
  *
  * Every stage is idempotent, so a recovery interrupted by another death
- * simply runs again from the claim.
+ * simply runs again from the claim. gmm repairs only its own tables; the
+ * components above it break their own locks in their own stages.
  */
 #include "gmm_internal.h"
 
-static int gmm_recovery_claim(struct gmm_region *r, u32 node, u64 *word)
+static int gmm_claim(struct gmm_region *r, u32 node, u64 *word)
 {
 	__le64 *nw = &r->ctl->node[node];
 	u64 w, mine;
@@ -62,10 +61,14 @@ claimed:
 	return 0;
 }
 
-/* Stage 1: the dead incarnation shares nothing any more. */
-static void gmm_recover_sharers(struct gmm_region *r, u32 node, u32 inc,
-				struct gmm_recovery_report *rep)
+/**
+ * gmm_recover_sharers - recovery stage: the dead incarnation shares nothing
+ * @r: the recoverer's handle
+ * @rep: as filled by gmm_recovery_claim(); counts sharers_removed
+ */
+void gmm_recover_sharers(struct gmm_region *r, struct gmm_recovery_report *rep)
 {
+	u32 node = rep->node, inc = rep->incarnation;
 	struct gmm_sharer *sh;
 	u32 p, i, n, removed;
 	u64 owner;
@@ -97,10 +100,18 @@ static void gmm_recover_sharers(struct gmm_region *r, u32 node, u32 inc,
 	mcs_crash_point(RECOVERY_SHARERS);
 }
 
-/* Stage 2: every lock it held is taken over and repaired; slots released. */
-static void gmm_recover_inflight(struct gmm_region *r, u32 node, u32 inc,
-				 struct gmm_recovery_report *rep)
+/**
+ * gmm_recover_inflight - recovery stage: its table locks and transactions
+ * @r: the recoverer's handle
+ * @rep: as filled by gmm_recovery_claim(); counts txns_rolled_*
+ *
+ * Every table lock it held is taken over and what it protected repaired by
+ * the commit record; then its transaction slots are released.
+ */
+void gmm_recover_inflight(struct gmm_region *r,
+			  struct gmm_recovery_report *rep)
 {
+	u32 node = rep->node, inc = rep->incarnation;
 	struct gmm_txn_slot *slots = r->ctl->txn[node];
 	u32 s, p, i;
 	u64 txn;
@@ -151,9 +162,14 @@ static u32 gmm_master_target(struct gmm_region *r, u32 from, u32 keep)
 	return r->g.nr_parts;
 }
 
-/* Stage 3: no master copy on a lost partition, if there is anywhere else. */
-static void gmm_recover_master(struct gmm_region *r,
-			       struct gmm_recovery_report *rep)
+/**
+ * gmm_recover_master - recovery stage: no master copy on a lost partition
+ * @r: the recoverer's handle
+ * @rep: counts master_copies_rebuilt
+ *
+ * A copy on a lost partition is rebuilt elsewhere, if there is anywhere.
+ */
+void gmm_recover_master(struct gmm_region *r, struct gmm_recovery_report *rep)
 {
 	u32 s, copy, keep, from, to;
 	u64 loc;
@@ -224,9 +240,12 @@ out:
 	return freed;
 }
 
-/* Stage 4: what is destroyed and no longer shared goes back to free. */
-static void gmm_recover_free(struct gmm_region *r,
-			     struct gmm_recovery_report *rep)
+/**
+ * gmm_recover_free - recovery stage: destroyed, unshared segments are freed
+ * @r: the recoverer's handle
+ * @rep: counts sections_freed
+ */
+void gmm_recover_free(struct gmm_region *r, struct gmm_recovery_report *rep)
 {
 	struct gmm_section *s;
 	u32 p, i, n, st;
@@ -254,7 +273,7 @@ static void gmm_recover_free(struct gmm_region *r,
 }
 
 /*
- * Stage 5 on resource loss: revoke every segment homed in @lost, one
+ * The partition stage on resource loss: revoke every segment homed in @lost, one
  * transaction each, reporting it between tag and commit. A recoverer that
  * dies before its commit has its tag rolled back and the segment is
  * reported again by its successor; after the commit, it was reported. So
@@ -300,14 +319,20 @@ static void gmm_recover_revoke(struct gmm_region *r, u32 lost,
 	}
 }
 
-/*
- * Stage 5: the dead node's partition is revoked if its memory is lost, and
- * every surviving partition it managed (its own, and any it had taken over
- * from nodes that died before) is taken over by this node.
+/**
+ * gmm_recover_partition - recovery stage: its partitions change hands
+ * @r: the recoverer's handle
+ * @rep: as filled by gmm_recovery_claim(); counts sections_revoked and
+ *	calls rep->revoked for each, sets partition_taken_over
+ *
+ * The dead node's partition is revoked if its memory is lost, and every
+ * surviving partition it managed (its own, and any it had taken over from
+ * nodes that died before) is taken over by this node.
  */
-static void gmm_recover_partition(struct gmm_region *r, u32 node,
-				  struct gmm_recovery_report *rep)
+void gmm_recover_partition(struct gmm_region *r,
+			   struct gmm_recovery_report *rep)
 {
+	u32 node = rep->node;
 	__le64 *pw;
 	u32 p;
 	u64 w;
@@ -329,69 +354,61 @@ static void gmm_recover_partition(struct gmm_region *r, u32 node,
 	mcs_crash_point(RECOVERY_PARTITION);
 }
 
-/* Stage 6: break the sync area locks the dead incarnation held. */
-static void gmm_recover_locks(struct gmm_region *r, u32 node, u32 inc,
-			      struct gmm_recovery_report *rep)
-{
-	struct gsync_table t;
-	struct mcs_event_log *log = gmm_event_log(r);
-
-	gmm_sync_table(r, &t);
-	rep->locks_broken += (u32)gsync_node_down(&t, node, inc);
-	rep->locks_broken += (u32)glock_break(&log->lock, node, inc);
-	/* Its subscribers will never acknowledge a planned leave. */
-	mcs_wr32(&log->leave_subs[node], 0);
-}
-
 /**
- * gmm_recover - recover a dead node's last incarnation
+ * gmm_recovery_claim - become the recoverer of a dead node's last incarnation
  * @r: a joined handle of a live node
  * @node: the dead node (gmm_node_down() was called for it)
- * @report: counts of what was done, and a callback for revoked segments
+ * @rep: zeroed by the caller; gets node, incarnation and the claim
  *
- * Return: 0 when the node is recovered (also if there was nothing to do);
- * -EBUSY if @node is alive; -EINPROGRESS if another live node is recovering
- * it; -EINVAL; -ENOTCONN.
+ * Return: 0 when claimed (run the stages, then gmm_recovery_finish()); 1
+ * if there is nothing to do (never joined, or clean already); -EBUSY if
+ * @node is alive; -EINPROGRESS if another live node is recovering it;
+ * -EINVAL; -ENOTCONN.
  */
-int gmm_recover(struct gmm_region *r, u32 node,
-		struct gmm_recovery_report *report)
+int gmm_recovery_claim(struct gmm_region *r, u32 node,
+		       struct gmm_recovery_report *rep)
 {
-	struct gmm_recovery_report local = { 0 };
-	struct gmm_recovery_report *rep = report ? report : &local;
-	u64 w, cur;
-	u32 inc;
+	u64 w;
 	int ret;
 
 	if (!gmm_joined(r))
 		return -ENOTCONN;
 	if (node >= r->g.nr_parts || node == r->node)
 		return -EINVAL;
-	ret = gmm_recovery_claim(r, node, &w);
+	ret = gmm_claim(r, node, &w);
 	if (ret)
-		return ret > 0 ? 0 : ret;
-	inc = GMM_NW_INC(w);
+		return ret;
 	rep->node = node;
-	rep->incarnation = inc;
+	rep->incarnation = GMM_NW_INC(w);
+	rep->claim = w;
+	rep->memory_lost = w & GMM_NW_LOST;
+	return 0;
+}
 
-	/*
-	 * Membership may learn that the memory is lost too while this runs
-	 * (the node word gains GMM_NW_LOST): then the stages run again, and
-	 * being idempotent they only add the revocation.
-	 */
-	for (;;) {
-		gmm_recover_sharers(r, node, inc, rep);
-		gmm_recover_inflight(r, node, inc, rep);
-		gmm_recover_master(r, rep);
-		gmm_recover_free(r, rep);
-		gmm_recover_partition(r, node, rep);
-		gmm_recover_locks(r, node, inc, rep);
-		cur = mcs_cas64(&r->ctl->node[node], w,
-				GMM_NW(GMM_NODE_CLEAN, inc, 0, 0) |
-					(w & GMM_NW_LOST));
-		if (cur == w)
-			return 0;
-		if (cur != (w | GMM_NW_LOST))
-			return -EINPROGRESS; /* not ours any more */
-		w = cur;
-	}
+/**
+ * gmm_recovery_finish - the claimed node is recovered: it may rejoin
+ * @r: the recoverer's handle
+ * @rep: as filled by gmm_recovery_claim() and the stages
+ *
+ * Membership may learn that the memory is lost too while the stages run
+ * (the node word gains GMM_NW_LOST): then the claim is updated and the
+ * stages must run again; being idempotent they only add the revocation.
+ *
+ * Return: 0 when the node word says CLEAN; -EAGAIN when the stages must
+ * run again (memory_lost is now set); -EINPROGRESS if the claim was lost.
+ */
+int gmm_recovery_finish(struct gmm_region *r, struct gmm_recovery_report *rep)
+{
+	u64 w = rep->claim, cur;
+
+	cur = mcs_cas64(&r->ctl->node[rep->node], w,
+			GMM_NW(GMM_NODE_CLEAN, rep->incarnation, 0, 0) |
+				(w & GMM_NW_LOST));
+	if (cur == w)
+		return 0;
+	if (cur != (w | GMM_NW_LOST))
+		return -EINPROGRESS; /* not ours any more */
+	rep->claim = cur;
+	rep->memory_lost = true;
+	return -EAGAIN;
 }

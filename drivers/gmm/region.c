@@ -77,8 +77,8 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 		return -EINVAL;
 	g->sync_objs = sync_objs;
 	g->sync_off = g->control_off + g->control_size;
-	g->sync_size = gmm_page_align(GMM_SYNC_TABLE_OFF +
-				      gsync_area_size(sync_objs));
+	g->sync_size = gmm_page_align(GMM_SYNC_TABLE_OFF + GMM_SYNC_HDR_SIZE +
+				      (u64)sync_objs * GMM_SYNC_OBJ_SIZE);
 	if (!gns_entries)
 		gns_entries = gmm_gns_entries(size);
 	if (!gmm_is_pow2(gns_entries) || gns_entries < GMM_GNS_MIN_ENTRIES ||
@@ -185,9 +185,8 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	memset(ctl, 0, g.control_size);
 	/* All zero is a valid empty log and table: free, consistent locks. */
 	memset((u8 *)base + g.sync_off, 0, g.sync_size);
-	((struct gsync_hdr *)((u8 *)base + g.sync_off +
-			      GMM_SYNC_TABLE_OFF))->nr_objs =
-		cpu_to_le32(g.sync_objs);
+	*(__le32 *)((u8 *)base + g.sync_off + GMM_SYNC_TABLE_OFF +
+		    GMM_SYNC_HDR_NR_OFF) = cpu_to_le32(g.sync_objs);
 	/* An all-zero name table is empty, unlocked, with no GID issued. */
 	memset((u8 *)base + g.gns_off, 0, g.gns_size);
 	for (p = 0; p < g.nr_parts; p++) {
@@ -376,25 +375,29 @@ void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *out)
 }
 
 /**
- * gmm_event_log - the cluster event log of the region
+ * gmm_event_area - where the cluster event log lives
  * @r: the handle
+ *
+ * Return: GMM_EVENT_LOG_SIZE bytes, zeroed at format, laid out by
+ * drivers/events.
  */
-struct mcs_event_log *gmm_event_log(struct gmm_region *r)
+void *gmm_event_area(struct gmm_region *r)
 {
-	return (struct mcs_event_log *)(r->base + r->g.sync_off);
+	return r->base + r->g.sync_off;
 }
 
 /**
- * gmm_sync_table - the region's table of global mutexes and events
- * @r: the handle (its glock context is used for the table's locks)
- * @t: filled in
+ * gmm_sync_area - where the table of global mutexes and events lives
+ * @r: the handle
+ * @nr_objs: set to the number of objects the superblock records
+ *
+ * Return: GMM_SYNC_HDR_SIZE + @nr_objs x GMM_SYNC_OBJ_SIZE bytes, laid
+ * out by drivers/gsync.
  */
-void gmm_sync_table(struct gmm_region *r, struct gsync_table *t)
+void *gmm_sync_area(struct gmm_region *r, u32 *nr_objs)
 {
-	t->hdr = gmm_sync_hdr(r);
-	t->objs = (struct gsync_obj *)(t->hdr + 1);
-	t->nr = r->g.sync_objs;
-	t->ctx = &r->glk;
+	*nr_objs = r->g.sync_objs;
+	return r->base + r->g.sync_off + GMM_SYNC_TABLE_OFF;
 }
 
 /* The superblock as written by format; gmm_check() compares against it. */

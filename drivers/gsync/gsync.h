@@ -114,4 +114,11 @@ int gsync_process_exit(struct gsync_table *t, u32 node, u32 incarnation,
 		       u32 pid);
 int gsync_node_down(struct gsync_table *t, u32 node, u32 incarnation);
 
+/* The table of a gmm region (region.c). */
+struct gmm_region;
+struct gmm_check_report;
+void gsync_table_of(struct gmm_region *r, struct gsync_table *t);
+u32 gsync_recover(struct gmm_region *r, u32 node, u32 incarnation);
+void gsync_check(struct gmm_region *r, struct gmm_check_report *rep);
+
 #endif /* GSYNC_H */

@@ -24,6 +24,9 @@ EXPORT_SYMBOL_GPL(gsync_event_reset);
 EXPORT_SYMBOL_GPL(gsync_event_wait);
 EXPORT_SYMBOL_GPL(gsync_process_exit);
 EXPORT_SYMBOL_GPL(gsync_node_down);
+EXPORT_SYMBOL_GPL(gsync_table_of);
+EXPORT_SYMBOL_GPL(gsync_recover);
+EXPORT_SYMBOL_GPL(gsync_check);
 
 static int __init gsync_module_init(void)
 {

@@ -67,7 +67,7 @@ int mcs_list_next(struct gmm_region *r, u32 what, u32 *cursor,
 		e->nr_sharers = si.nr_sharers;
 		return 0;
 	case MCS_LIST_SYNC:
-		gmm_sync_table(r, &t);
+		gsync_table_of(r, &t);
 		for (; *cursor < t.nr; (*cursor)++) {
 			struct gsync_obj *o = &t.objs[*cursor];
 

@@ -3,17 +3,20 @@
  * member_kmod.c - the membership layer as a kernel module.
  *
  * A library for the control device (drivers/node), which runs membership
- * changes through it, and for the listing of the region.
+ * changes and checks through it, and for the listing of the region.
  */
 #include <linux/module.h>
 
 #include "list.h"
 #include "member.h"
 
-EXPORT_SYMBOL_GPL(mcs_node_crashed);
-EXPORT_SYMBOL_GPL(mcs_planned_leave);
-EXPORT_SYMBOL_GPL(mcs_node_joined);
-EXPORT_SYMBOL_GPL(mcs_node_recovered);
+EXPORT_SYMBOL_GPL(member_recover);
+EXPORT_SYMBOL_GPL(member_stage_name);
+EXPORT_SYMBOL_GPL(member_check);
+EXPORT_SYMBOL_GPL(member_crashed);
+EXPORT_SYMBOL_GPL(member_planned_leave);
+EXPORT_SYMBOL_GPL(member_joined);
+EXPORT_SYMBOL_GPL(member_post);
 EXPORT_SYMBOL_GPL(mcs_list_next);
 
 static int __init member_module_init(void)

@@ -116,42 +116,6 @@
 #include "../gns/gns.h"
 #include "../member/member.h"
 
-/* Post membership events from this node (drivers/member, events.md). */
-static void mcs_ctl_tell(int (*tell)(struct gmm_region *r,
-				     struct mcs_events *es, void *arg),
-			 void *arg)
-{
-	struct gmm_region *r = mcs_state.region;
-	struct mcs_events *es;
-	int ret;
-
-	ret = cev_open(gmm_event_log(r), gmm_glock_ctx(r), &es);
-	if (!ret) {
-		ret = tell(r, es, arg);
-		cev_close(es);
-	}
-	if (ret)
-		dev_warn(mcs_state.dev, "membership events not posted: %d\n", ret);
-}
-
-static int mcs_ctl_tell_joined(struct gmm_region *r, struct mcs_events *es,
-			       void *arg)
-{
-	return mcs_node_joined(r, es);
-}
-
-static int mcs_ctl_tell_recovered(struct gmm_region *r, struct mcs_events *es,
-				  void *arg)
-{
-	struct gmm_recovery_report *rep = arg;
-	struct gmm_node_info ni = { 0 };
-
-	gmm_node_info(r, rep->node, &ni);
-	return mcs_node_recovered(es, rep->node, rep->incarnation,
-				  ni.memory_lost || rep->sections_revoked, 0,
-				  rep->sections_revoked);
-}
-
 static int mcs_ctl_format(void __user *uarg)
 {
 	struct gmm_format_params fp = { 0 };
@@ -249,8 +213,8 @@ out_unlock_all:
 	mcs_state_unlock_all();
 	/* Told outside state_lock: posting can spin on a fabric lock. */
 	if (!ret && !mcs_access_begin()) {
-		if (mcs_state.joined)
-			mcs_ctl_tell(mcs_ctl_tell_joined, NULL);
+		if (mcs_state.joined && member_joined(mcs_state.region))
+			dev_warn(mcs_state.dev, "NODE_UP not posted\n");
 		mcs_access_end();
 	}
 	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
@@ -303,49 +267,80 @@ static int mcs_ctl_node_down(void __user *uarg)
 	return ret;
 }
 
+/* Each stage of a recovery into the kernel log. */
+static void mcs_ctl_recover_log(void *arg, u32 node, u32 stage, u64 ns,
+				const char *what)
+{
+	dev_info(mcs_state.dev, "recovery of node %u: %s: %s (%llu us)\n", node,
+		 member_stage_name(stage), what, ns / 1000);
+}
+
+/* The stages' names and times, into the caller's array. */
+static int mcs_ctl_recover_stages(struct mcs_ctl_recover *a,
+				  const struct member_recovery *rec)
+{
+	struct mcs_recover_stage __user *ust = u64_to_user_ptr(a->stages);
+	struct mcs_recover_stage st;
+	u32 i;
+
+	a->nr_stages = MEMBER_NR_STAGES;
+	a->stage_size = sizeof(st);
+	for (i = 0; i < MEMBER_NR_STAGES && i < a->stages_cap; i++) {
+		memset(&st, 0, sizeof(st));
+		strscpy(st.name, member_stage_name(i), sizeof(st.name));
+		st.ns = rec->stage_ns[i];
+		if (copy_to_user(&ust[i], &st, sizeof(st)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 static int mcs_ctl_recover(void __user *uarg)
 {
-	struct gns_recovery_report grep = { 0 };
-	struct gmm_recovery_report rep = { 0 };
+	struct member_recovery rec = {
+		.log = mcs_ctl_recover_log,
+	};
+	const struct gmm_recovery_report *rep = &rec.gmm;
 	struct mcs_ctl_recover a;
 	int ret;
 
 	ret = MCS_ABI_COPY_IN(a, uarg, 0);
 	if (ret)
 		return ret;
-	/* Everything after node is output: it must come in zeroed. */
+	/* Everything after node is output, the stage array aside. */
 	if (!mcs_zero(&a.incarnation,
-		      offsetof(struct mcs_ctl_recover, reserved) -
-			      offsetof(struct mcs_ctl_recover, incarnation)))
+		      offsetof(struct mcs_ctl_recover, stages_cap) -
+			      offsetof(struct mcs_ctl_recover, incarnation)) ||
+	    a.nr_stages || a.stage_size || a.reserved[0] || a.reserved[1])
 		return -EINVAL;
+	if (a.stages_cap && !a.stages)
+		return -EFAULT;
 	ret = mcs_ctl_enter_joined();
 	if (ret)
 		return ret;
-	/* The membership order (member.c): gmm first, then the names. */
-	ret = gmm_recover(mcs_state.region, a.node, &rep);
-	if (!ret)
-		ret = gns_recover(mcs_state.region, &grep);
-	/* Recovered first, then told (events.md): the cluster events. */
-	if (!ret && rep.incarnation) {
-		mcs_ctl_tell(mcs_ctl_tell_recovered, &rep);
-	}
+	/* The one recovery sequence: every component, then the events. */
+	ret = member_recover(mcs_state.region, a.node, &rec);
 	mcs_access_end();
 	if (ret)
 		return ret;
-	a.incarnation = rep.incarnation;
-	a.sharers_removed = rep.sharers_removed;
-	a.txns_rolled_back = rep.txns_rolled_back;
-	a.txns_rolled_forward = rep.txns_rolled_forward;
-	a.master_copies_rebuilt = rep.master_copies_rebuilt;
-	a.sections_freed = rep.sections_freed;
-	a.sections_revoked = rep.sections_revoked;
-	a.result = rep.partition_taken_over ? MCS_RECOVER_TOOK_PARTITION : 0;
+	a.incarnation = rec.incarnation;
+	a.sharers_removed = rep->sharers_removed;
+	a.txns_rolled_back = rep->txns_rolled_back;
+	a.txns_rolled_forward = rep->txns_rolled_forward;
+	a.master_copies_rebuilt = rep->master_copies_rebuilt;
+	a.sections_freed = rep->sections_freed;
+	a.sections_revoked = rep->sections_revoked;
+	a.result = rep->partition_taken_over ? MCS_RECOVER_TOOK_PARTITION : 0;
 	/* Incarnations start at 1: none recorded means nothing was to do. */
-	if (!rep.incarnation)
+	if (!rec.incarnation) {
 		a.result |= MCS_RECOVER_NOTHING;
-	else
+	} else {
 		dev_info(mcs_state.dev, "recovered node %u incarnation %u\n",
 			 a.node, a.incarnation);
+		ret = mcs_ctl_recover_stages(&a, &rec);
+		if (ret)
+			return ret;
+	}
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
@@ -480,9 +475,9 @@ static int mcs_ctl_check(void __user *uarg)
 	ret = mcs_access_begin();
 	if (ret)
 		return ret;
-	ret = mcs_state.region ? gmm_check(mcs_state.region, &rep) : -ENOMEDIUM;
-	if (!ret)
-		ret = gns_check(mcs_state.region, &grep);
+	ret = mcs_state.region ?
+		      member_check(mcs_state.region, &rep, &grep) :
+		      -ENOMEDIUM;
 	mcs_access_end();
 	if (ret)
 		return ret;

@@ -36,15 +36,16 @@
 	X(LOCK_STOLEN)          /* dead owner's lock taken, not repaired */ \
 	X(REPAIR_HALF_DONE)     /* repair of a stolen structure halfway */  \
 	X(RECOVERY_CLAIMED)     /* this node took on a recovery */          \
-	X(RECOVERY_SHARERS_HALF) /* stage 1 halfway */                      \
-	X(RECOVERY_SHARERS)     /* stage 1 done */                          \
-	X(RECOVERY_INFLIGHT)    /* stage 2 done */                          \
-	X(RECOVERY_MASTER_HALF_COPIED) /* stage 3, new copy half written */ \
-	X(RECOVERY_MASTER)      /* stage 3 done */                          \
-	X(RECOVERY_FREE)        /* stage 4 done */                          \
-	X(RECOVERY_REVOKE_HALF) /* stage 5 on loss, halfway */              \
-	X(RECOVERY_PARTITION)   /* stage 5 done, node not yet clean */      \
-	X(RECOVERY_LOCKS_HALF)  /* stage 6, some of its glocks broken */    \
+	X(RECOVERY_SHARERS_HALF) /* sharers stage halfway */                \
+	X(RECOVERY_SHARERS)     /* sharers stage done */                    \
+	X(RECOVERY_INFLIGHT)    /* inflight stage done */                   \
+	X(RECOVERY_MASTER_HALF_COPIED) /* master stage, copy half written */ \
+	X(RECOVERY_MASTER)      /* master stage done */                     \
+	X(RECOVERY_FREE)        /* free stage done */                       \
+	X(RECOVERY_REVOKE_HALF) /* partition stage on loss, halfway */      \
+	X(RECOVERY_PARTITION)   /* partition stage done */                  \
+	X(RECOVERY_LOCKS_HALF)  /* sync stage, some of its locks broken */  \
+	X(RECOVERY_TOLD)        /* events posted, node not yet clean */     \
 	X(JOIN_REFORMAT_HALF)   /* rejoin after loss, partition half reset */ \
 	X(GNS_GID_TAKEN)        /* gns: GID issued, no entry tagged yet */  \
 	X(GNS_TAGGED)           /* gns: name entry pending */               \

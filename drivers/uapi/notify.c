@@ -90,8 +90,7 @@ int mcs_notify_subscribe(struct mcs_client *c, void __user *uarg)
 		mcs_notify_svc.es = NULL;
 	}
 	if (!mcs_notify_svc.es) {
-		ret = cev_open(gmm_event_log(r), gmm_glock_ctx(r),
-				      &mcs_notify_svc.es);
+		ret = cev_region_open(r, 				      &mcs_notify_svc.es);
 		if (ret)
 			goto out_end;
 		mcs_notify_svc.region = r;

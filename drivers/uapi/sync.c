@@ -281,7 +281,7 @@ int uapi_mutex_create(struct mcs_client *c, void __user *uarg)
 	ret = mcs_enter(&r);
 	if (ret)
 		goto out_free;
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	ret = mcs_sync_make(r, &t, name, GNS_TYPE_LOCK, GSYNC_MUTEX, false,
 			    a.mode, &a.gid, &h);
 	/* Joined (inside mcs_enter()): describing it cannot fail. */
@@ -314,7 +314,7 @@ int uapi_mutex_open(struct mcs_client *c, void __user *uarg)
 	ret = mcs_enter(&r);
 	if (ret)
 		goto out_free;
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	ret = mcs_sync_lookup(r, name, GNS_TYPE_LOCK, &a.gid);
 	if (!ret)
 		ret = gsync_open(&t, a.gid, &h);
@@ -344,7 +344,7 @@ int uapi_mutex_destroy(void __user *uarg)
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	ret = mcs_sync_destroy(&t, a.gid);
 	mcs_access_end();
 	return ret;
@@ -374,7 +374,7 @@ int uapi_mutex_lock(struct mcs_client *c, void __user *uarg)
 		ret = mcs_enter(&r);
 		if (ret)
 			break;
-		gmm_sync_table(r, &t);
+		gsync_table_of(r, &t);
 		ret = gsync_open(&t, a.gid, &h);
 		if (!ret)
 			ret = mcs_sync_permit(&t, &h, MCS_SYNC_READ | MCS_SYNC_WRITE);
@@ -432,7 +432,7 @@ int uapi_mutex_unlock(struct mcs_client *c, void __user *uarg,
 	ret = mcs_enter(&r);
 	if (ret)
 		goto out_unlock;
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	h.idx = m->idx;
 	h.gid = m->gid;
 	if (consistent)
@@ -452,7 +452,7 @@ bool mcs_sync_is_owner(struct gmm_region *r, u64 gid)
 	struct gsync_handle h;
 	struct gsync_table t;
 
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	return !gsync_open(&t, gid, &h) && !gsync_owner(&t, &h, &so) &&
 	       uid_eq(current_fsuid(), make_kuid(&init_user_ns, so.uid));
 }
@@ -508,7 +508,7 @@ int mcs_gevent_create(void __user *uarg)
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	ret = mcs_sync_make(r, &t, name, GNS_TYPE_EVENT,
 			    a.flags & MCS_GEVENT_AUTO ? GSYNC_EVENT_AUTO :
 						       GSYNC_EVENT_MANUAL,
@@ -534,7 +534,7 @@ int mcs_gevent_open(void __user *uarg)
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	ret = mcs_sync_lookup(r, name, GNS_TYPE_EVENT, &a.gid);
 	if (!ret)
 		ret = mcs_gevent_get(&t, a.gid, MCS_SYNC_EITHER, &h);
@@ -560,7 +560,7 @@ int mcs_gevent_cmd(void __user *uarg, unsigned int cmd)
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	/* Destroy is the owner's (judged by gsync), set and reset writers'. */
 	ret = mcs_gevent_get(&t, a.gid,
 			     cmd == MCS_IOC_GEVENT_DESTROY ? 0 : MCS_SYNC_WRITE,
@@ -595,7 +595,7 @@ int mcs_gevent_wait(void __user *uarg)
 		ret = mcs_enter(&r);
 		if (ret)
 			break;
-		gmm_sync_table(r, &t);
+		gsync_table_of(r, &t);
 		ret = mcs_gevent_get(&t, a.gid, MCS_SYNC_READ, &h);
 		/* A slice of 0 is a poll: -ETIMEDOUT unless set. */
 		if (!ret)

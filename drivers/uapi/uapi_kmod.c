@@ -417,7 +417,7 @@ static void mcs_client_abandon(struct mcs_client *c, struct gmm_region *r)
 	struct gsync_table t;
 
 	if (r)
-		gmm_sync_table(r, &t);
+		gsync_table_of(r, &t);
 	list_for_each_entry_safe(m, tmp, &c->mutexes, node) {
 		if (r && m->idx < t.nr && !m->keep)
 			glock_abandon(&t.objs[m->idx].lock, m->owner_node,

@@ -18,8 +18,8 @@
  * admitted, stolen, released, inside the critical section); one process
  * at a random moment or at a crash point, which its leader then abandons
  * (gsync_process_exit(), as the release of its /dev/mcs file does). A
- * dead node is declared down and recovered by a survivor (gmm_recover(),
- * then gns_recover()), and boots again with a new incarnation.
+ * dead node is declared down and recovered by a survivor (member_recover(),
+ * the one recovery sequence), and boots again with a new incarnation.
  *
  * Checked by every process at every lock: nobody else is inside; lock,
  * consistent and unlock return what a mutex must; owner-dead comes only
@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #include "gmm/gmm_internal.h"
-#include "gns/gns.h"
+#include "member/member.h"
 #include "os/crashpoint.h"
 #include "torture.h"
 
@@ -223,7 +223,7 @@ static void mt_app(struct gmm_region *r, uint64_t seed)
 	int path, ret;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	if (gsync_open(&t, MT_GID, &h)) {
 		mt_violation("the mutex is gone");
 		_exit(3);
@@ -293,7 +293,7 @@ static void mt_leader(uint32_t n, uint64_t seed)
 		_exit(3);
 	}
 	atomic_store(&mt_me->inc, gmm_self_incarnation(r));
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	for (i = 0; i < MT_PROCS; i++)
 		mt_fork_app(r, i, rng_next(&rng));
 	atomic_store(&mt_me->ready, 1);
@@ -313,10 +313,8 @@ static void mt_leader(uint32_t n, uint64_t seed)
 		seq = atomic_load(&mt_me->cmd_seq);
 		if (seq != seen) {
 			if (atomic_load(&mt_me->cmd) == MT_RECOVER) {
-				int ret = gmm_recover(r, atomic_load(&mt_me->recover), NULL);
+				int ret = member_recover(r, atomic_load(&mt_me->recover), NULL);
 
-				if (!ret)
-					ret = gns_recover(r, NULL);
 				atomic_store(&mt_me->cmd_result, ret);
 			}
 			seen = seq;
@@ -461,6 +459,8 @@ static void mt_verify(struct mt_ctl *c, struct glock *l)
 {
 	struct gmm_check_report rep = { .violation = mt_check_violation,
 					.arg = c };
+	struct gns_check_report nrep = { .violation = mt_check_violation,
+					 .arg = c };
 	char msg[200];
 
 	mt_pause(true);
@@ -482,8 +482,8 @@ static void mt_verify(struct mt_ctl *c, struct glock *l)
 			 (int)atomic_load(&ms->undo_valid));
 		mt_cviolation(c, msg);
 	}
-	if (gmm_check(c->r, &rep))
-		mt_cviolation(c, "gmm_check failed");
+	if (member_check(c->r, &rep, &nrep))
+		mt_cviolation(c, "member_check failed");
 	mt_pause(false);
 }
 
@@ -623,7 +623,7 @@ int torture_mutex(uint64_t crashes, uint64_t seed)
 		fprintf(stderr, "torture: cannot format the fabric\n");
 		return 2;
 	}
-	gmm_sync_table(c.r, &t);
+	gsync_table_of(c.r, &t);
 	if (gsync_create(&t, MT_GID, GSYNC_MUTEX, false, &h)) {
 		fprintf(stderr, "torture: cannot create the mutex\n");
 		return 2;

@@ -22,8 +22,8 @@
  *     protected pair of counters must be equal for every locker that gets
  *     0, and the one that gets -EOWNERDEAD repairs it.
  *
- * After every crash the survivors recover (gmm_recover(), then
- * gns_recover()), all nodes are paused and the controller checks:
+ * After every crash the survivors recover (member_recover(), the one
+ * recovery sequence), all nodes are paused and the controller checks:
  * gmm_check() and gns_check() find no violation; every segment a node
  * committed and did not destroy still exists (unless its partition was
  * lost) and still holds its creator's content; every name whose create
@@ -56,7 +56,7 @@
 #include <unistd.h>
 
 #include "gmm/gmm_internal.h"
-#include "gns/gns.h"
+#include "member/member.h"
 #include "os/crashpoint.h"
 #include "torture.h"
 
@@ -257,14 +257,12 @@ static void worker_recover(struct gmm_region *r)
 	for (n = 0; n < NODES; n++) {
 		if (!(mask & (1ULL << n)))
 			continue;
-		ret = gmm_recover(r, (uint32_t)n, NULL);
+		ret = member_recover(r, (uint32_t)n, NULL);
 		if (ret == -EINPROGRESS)
 			n--; /* somebody else is at it: wait for them */
 		else if (ret)
 			break;
 	}
-	if (!ret)
-		ret = gns_recover(r, NULL);
 	atomic_store(&me->cmd_result, ret);
 }
 
@@ -563,7 +561,7 @@ static void op_app(struct gmm_region *r, uint64_t *rng)
 	struct gsync_table t;
 	int ret;
 
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	ret = gsync_open(&t, APP_GID(i), &hm);
 	if (!ret)
 		ret = gsync_mutex_lock(&t, &hm, GSYNC_INFINITE);
@@ -712,7 +710,7 @@ static void fail_stuck(const char *what)
 			dump_lock("stripe", i, &diag_r->ctl->stripe_lock[i]);
 		for (i = 0; i < NODES; i++)
 			dump_lock("partition", i, &diag_r->ctl->part_lock[i]);
-		gmm_sync_table(diag_r, &t);
+		gsync_table_of(diag_r, &t);
 		for (i = 0; i < t.nr; i++)
 			dump_lock("sync object", i, &t.objs[i].lock);
 	}
@@ -902,16 +900,10 @@ static void scribble(struct controller *c, int node)
 /* Every name whose create returned, and not unlinked since, is there. */
 static void verify_names(struct controller *c)
 {
-	struct gns_check_report rep = { .violation = check_violation, .arg = c };
 	struct gns_info info;
 	char name[64], msg[200];
 	int n, j, ret;
 
-	ret = gns_check(c->r, &rep);
-	if (ret) {
-		snprintf(msg, sizeof(msg), "gns_check failed: %d", ret);
-		cviolation(c, msg);
-	}
 	for (n = 0; n < NODES; n++) {
 		for (j = 0; j < NAMES; j++) {
 			struct name_entry *e = &sh->w[n].names[j];
@@ -936,13 +928,15 @@ static void verify_names(struct controller *c)
 static void verify_all(struct controller *c)
 {
 	struct gmm_check_report rep = { .violation = check_violation, .arg = c };
+	struct gns_check_report nrep = { .violation = check_violation, .arg = c };
 	struct gmm_seg_info si;
 	char msg[200];
 	int n, j, ret;
 
-	ret = gmm_check(c->r, &rep);
+	/* Every component's invariants (gmm, gsync, events, gns). */
+	ret = member_check(c->r, &rep, &nrep);
 	if (ret) {
-		snprintf(msg, sizeof(msg), "gmm_check failed: %d", ret);
+		snprintf(msg, sizeof(msg), "member_check failed: %d", ret);
 		cviolation(c, msg);
 	}
 	verify_names(c);
@@ -993,7 +987,7 @@ static void pause_all(bool on)
 static bool is_recovery_point(int cp)
 {
 	return cp == MCS_CP_LOCK_STOLEN || cp == MCS_CP_REPAIR_HALF_DONE ||
-	       (cp >= MCS_CP_RECOVERY_CLAIMED && cp <= MCS_CP_RECOVERY_LOCKS_HALF) ||
+	       (cp >= MCS_CP_RECOVERY_CLAIMED && cp <= MCS_CP_RECOVERY_TOLD) ||
 	       cp == MCS_CP_GNS_REPAIR_HALF || cp == MCS_CP_GNS_RECOVERY_SETTLED;
 }
 
@@ -1040,7 +1034,7 @@ static void round_once(struct controller *c, int cp)
 		pause_all(true);
 		rec_cp = cp;
 		/*
-		 * Stage 6 has work only if the victim held a sync lock; repair
+		 * The sync stage has work only if the victim held a sync lock; repair
 		 * of the name table needs a victim that holds its lock.
 		 */
 		if (cp == MCS_CP_RECOVERY_LOCKS_HALF)
@@ -1172,7 +1166,7 @@ int main(int argc, char **argv)
 		struct gsync_handle hm;
 		struct gsync_table t;
 
-		gmm_sync_table(c.r, &t);
+		gsync_table_of(c.r, &t);
 		for (n = 0; n < APP_MUTEXES; n++)
 			if (gsync_create(&t, APP_GID(n), GSYNC_MUTEX, false, &hm)) {
 				fprintf(stderr, "torture: cannot create the mutexes\n");

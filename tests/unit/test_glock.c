@@ -100,7 +100,7 @@ static void setup(void)
 	CU_ASSERT_FATAL(gmm_format(omap, fab.size, &fp) == 0);
 	CU_ASSERT_FATAL(gmm_attach(omap, fab.size, &obs) == 0);
 	CU_ASSERT_FATAL(gmm_node_join(obs, 0) == 0);
-	gmm_sync_table(obs, &tab);
+	gsync_table_of(obs, &tab);
 	memset(sh, 0, sizeof(*sh));
 }
 
@@ -125,7 +125,7 @@ static void node_enter(struct node_child *nc, u32 node)
 	if (!nc->map || gmm_attach(nc->map, fab.size, &nc->r) ||
 	    gmm_node_join(nc->r, node))
 		_exit(90);
-	gmm_sync_table(nc->r, &nc->t);
+	gsync_table_of(nc->r, &nc->t);
 }
 
 static int reap(pid_t pid)
@@ -144,7 +144,7 @@ static void node_recovered(u32 node)
 	CU_ASSERT_FATAL(gmm_node_info(obs, node, &ni) == 0);
 	if (ni.state == GMM_NODE_ALIVE)
 		ASSERT_EQ(gmm_node_down(obs, node, ni.incarnation, false), 0);
-	ASSERT_EQ(gmm_recover(obs, node, NULL), 0);
+	ASSERT_EQ(member_recover(obs, node, NULL), 0);
 }
 
 /* ---- plain rules, trylock, timed lock ---- */
@@ -237,12 +237,12 @@ static void test_owner_node_dies(void)
 	ASSERT_EQ(gsync_mutex_unlock(&tab, &m), 0);
 	ASSERT_EQ(gsync_mutex_lock(&tab, &m, 0), 0);
 	ASSERT_EQ(gsync_mutex_unlock(&tab, &m), 0);
-	ASSERT_EQ(gmm_recover(obs, 1, NULL), 0);
+	ASSERT_EQ(member_recover(obs, 1, NULL), 0);
 
 	/* Again, but recovery breaks the lock before anybody asks. */
 	inc = die_holding(1, m);
 	ASSERT_EQ(gmm_node_down(obs, 1, inc, false), 0);
-	ASSERT_EQ(gmm_recover(obs, 1, NULL), 0);
+	ASSERT_EQ(member_recover(obs, 1, NULL), 0);
 	ASSERT_CLEAN(obs); /* the checker: no lock names a dead incarnation */
 	ASSERT_EQ(gsync_mutex_lock(&tab, &m, 0), -EOWNERDEAD);
 	ASSERT_EQ(gsync_mutex_consistent(&tab, &m), 0);
@@ -306,7 +306,7 @@ static void test_not_recoverable(void)
 	ASSERT_EQ(gsync_mutex_lock(&tab, &m, 0), -ENOTRECOVERABLE);
 	ASSERT_EQ(gsync_mutex_lock(&tab, &m, 1000000ULL), -ENOTRECOVERABLE);
 	ASSERT_EQ(gsync_mutex_unlock(&tab, &m), -EPERM);
-	ASSERT_EQ(gmm_recover(obs, 3, NULL), 0);
+	ASSERT_EQ(member_recover(obs, 3, NULL), 0);
 	pid = fork();
 	if (!pid) {
 		struct node_child nc;

@@ -23,7 +23,7 @@
  *     (create, segment create, an aborting segment create, unlink, unlink
  *     of a shared segment, taking over a dead holder's lock, recovery),
  *     with the victim's memory kept and lost, the node "dies" exactly
- *     there (siglongjmp out of the core); survivors run gmm_recover() and
+ *     there (siglongjmp out of the core); survivors run member_recover(), which runs
  *     gns_recover(); both checkers are clean; a name and its segment exist
  *     both or neither; a committed create exists and a committed unlink is
  *     gone. Every gns crash point must be died at.
@@ -357,7 +357,7 @@ static void test_gid_unique(void)
 		}
 	/* A node's death does not make its GIDs available again. */
 	node_dies(2, false);
-	ASSERT_EQ(gmm_recover(h[0], 2, NULL), 0);
+	ASSERT_EQ(member_recover(h[0], 2, NULL), 0);
 	ASSERT_EQ(gns_recover(h[0], NULL), 0);
 	node_up(2);
 	ASSERT_EQ(gns_create(h[2], "after", GNS_TYPE_LOCK, &info), 0);
@@ -447,6 +447,7 @@ static u32 checked_violations(void)
 static void test_checker_and_dangling(void)
 {
 	struct gns_recovery_report rep = { 0 };
+	struct member_recovery rec = { 0 };
 	struct gns_info info;
 	struct gns_entry *e;
 	char c;
@@ -480,12 +481,12 @@ static void test_checker_and_dangling(void)
 	ASSERT_EQ(gns_lookup(obs, "victim", NULL), -EOWNERDEAD);
 	ASSERT_EQ(gns_lookup(h[1], "victim", NULL), 0);
 	ASSERT_EQ(glock_state(&gns_hdr(obs)->lock), GLOCK_CONSISTENT);
-	ASSERT_EQ(gmm_recover(h[1], 3, NULL), 0);
+	ASSERT_EQ(member_recover(h[1], 3, NULL), 0);
 	node_up(3);
 	/* Recovery alone settles it: no lock names a dead incarnation. */
 	ASSERT_EQ(glock_lock(gmm_glock_ctx(h[3]), &gns_hdr(obs)->lock), 0);
 	node_dies(3, false);
-	ASSERT_EQ(gmm_recover(h[1], 3, NULL), 0);
+	ASSERT_EQ(member_recover(h[1], 3, NULL), 0);
 	ASSERT_EQ(gns_recover(h[1], NULL), 0);
 	ASSERT_EQ(glock_owner(&gns_hdr(obs)->lock), 0);
 	ASSERT_EQ(glock_state(&gns_hdr(obs)->lock), GLOCK_CONSISTENT);
@@ -496,14 +497,14 @@ static void test_checker_and_dangling(void)
 	ASSERT_EQ(gns_seg_create(h[2], "on-2", PG, 2, 1, NULL, NULL), 0);
 	ASSERT_EQ(gns_seg_create(h[1], "on-1", PG, 1, 1, NULL, NULL), 0);
 	node_dies(2, true);
-	ASSERT_EQ(gmm_recover(h[0], 2, NULL), 0);
-	CU_ASSERT(checked_violations() >= 1); /* "on-2" names nothing */
-	ASSERT_EQ(gns_recover(h[0], &rep), 0);
-	ASSERT_EQ(rep.dangling_removed, 1);
+	/* The names stage of the recovery sequence removes them. */
+	ASSERT_EQ(member_recover(h[0], 2, &rec), 0);
+	ASSERT_EQ(rec.gns.dangling_removed, 1);
+	ASSERT_EQ(checked_violations(), 0);
 	ASSERT_EQ(gns_lookup(obs, "on-2", NULL), -ENOENT);
 	ASSERT_EQ(gns_lookup(obs, "on-1", NULL), 0);
 	ASSERT_EQ(gns_recover(h[1], &rep), 0); /* idempotent */
-	ASSERT_EQ(rep.dangling_removed, 1);
+	ASSERT_EQ(rep.dangling_removed, 0);
 	node_up(2);
 	finish();
 }
@@ -561,7 +562,7 @@ static void m_recover(u32 dead, bool lost)
 			node_dies(n, lost && n == VICTIM);
 	for (n = 0; n < NODES; n++)
 		if (dead & (1U << n))
-			ASSERT_EQ(gmm_recover(h[REC], (u32)n, NULL), 0);
+			ASSERT_EQ(member_recover(h[REC], (u32)n, NULL), 0);
 	ASSERT_EQ(gns_recover(h[REC], NULL), 0);
 	ASSERT_CLEAN(obs);
 	for (n = 0; n < NODES; n++)
@@ -642,14 +643,14 @@ static void m_scenario(enum m_op op, int cp, bool lost)
 		if (op == M_REPAIR)
 			died = RUN_ARMED(cp, gns_lookup(h[HELPER], name, NULL));
 		else
-			died = RUN_ARMED(cp, gmm_recover(h[HELPER], VICTIM, NULL) ?:
+			died = RUN_ARMED(cp, member_recover(h[HELPER], VICTIM, NULL) ?:
 						     gns_recover(h[HELPER], NULL));
 		if (died) {
 			m_died[cp]++;
 			node_dies(HELPER, false);
-			ASSERT_EQ(gmm_recover(h[REC], HELPER, NULL), 0);
+			ASSERT_EQ(member_recover(h[REC], HELPER, NULL), 0);
 		}
-		ASSERT_EQ(gmm_recover(h[REC], VICTIM, NULL), 0);
+		ASSERT_EQ(member_recover(h[REC], VICTIM, NULL), 0);
 		ASSERT_EQ(gns_recover(h[REC], NULL), 0);
 		node_up(VICTIM);
 		if (died)

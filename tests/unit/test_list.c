@@ -111,8 +111,8 @@ static void test_lists(void)
 	u32 n, pid = (u32)getpid();
 
 	setup();
-	gmm_sync_table(h[0], &t0);
-	gmm_sync_table(h[1], &t1);
+	gsync_table_of(h[0], &t0);
+	gsync_table_of(h[1], &t1);
 	ASSERT_EQ(gns_seg_create(h[0], "db", 3 * PG, GMM_PLACE_NEAREST, 1, &si,
 				 &db), 0);
 	ASSERT_EQ(gmm_acquire(h[1], db.gid, 2, NULL), 0);

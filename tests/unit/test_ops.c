@@ -242,7 +242,7 @@ static void test_bad_arguments(void)
 	ASSERT_EQ(part_free(0), geo.part_data_pages - 1);
 	/* A bad sharer index is only a hint: the share is searched. */
 	ASSERT_EQ(gmm_release(h[0], 5, 1, 0x7fffffff), 0);
-	ASSERT_EQ(gmm_recover(h[0], NODES, NULL), -EINVAL);
+	ASSERT_EQ(member_recover(h[0], NODES, NULL), -EINVAL);
 	finish();
 }
 
@@ -258,7 +258,7 @@ static void test_not_joined(void)
 	ASSERT_EQ(gmm_acquire(obs, 42, 1, &si), -ENOTCONN);
 	ASSERT_EQ(gmm_release(obs, 42, 1, GMM_SHARER_ANY), -ENOTCONN);
 	ASSERT_EQ(gmm_destroy(obs, 42), -ENOTCONN);
-	ASSERT_EQ(gmm_recover(obs, 1, NULL), -ENOTCONN);
+	ASSERT_EQ(member_recover(obs, 1, NULL), -ENOTCONN);
 	/* Observers may look. */
 	ASSERT_EQ(gmm_lookup(obs, 42, &si), 0);
 	ASSERT_EQ(si.part, 1);
@@ -698,7 +698,7 @@ static void test_placement(void)
 	ASSERT_EQ(gmm_node_down(h[0], 2, ni.incarnation, false), 0);
 	gmm_detach(h[2]);
 	h[2] = NULL;
-	ASSERT_EQ(gmm_recover(h[1], 2, &rep), 0);
+	ASSERT_EQ(unit_recover(h[1], 2, &rep), 0);
 	ASSERT_EQ(rep.partition_taken_over, true);
 	ASSERT_EQ(gmm_part_info(obs, 2, &pi), 0);
 	ASSERT_EQ(pi.manager, 1);

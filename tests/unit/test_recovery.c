@@ -276,7 +276,7 @@ static int do_recover(void *a)
 {
 	struct op *o = a;
 
-	return gmm_recover(o->r, o->node, o->rep);
+	return unit_recover(o->r, o->node, o->rep);
 }
 
 static int do_join(void *a)
@@ -321,9 +321,9 @@ static void test_join_errors(void)
 	ASSERT_EQ(node_info(1).state, GMM_NODE_RECOVERING);
 	ASSERT_EQ(node_info(1).recoverer, 2);
 	ASSERT_EQ(gmm_node_join(x, 1), -EAGAIN);
-	ASSERT_EQ(gmm_recover(h[0], 1, NULL), -EINPROGRESS);
+	ASSERT_EQ(member_recover(h[0], 1, NULL), -EINPROGRESS);
 	/* The claimer carries on where it stopped. */
-	ASSERT_EQ(gmm_recover(h[2], 1, NULL), 0);
+	ASSERT_EQ(member_recover(h[2], 1, NULL), 0);
 	ASSERT_EQ(node_info(1).state, GMM_NODE_CLEAN);
 	ASSERT_EQ(gmm_node_join(x, 1), 0);
 	ASSERT_EQ(gmm_self_incarnation(x), inc1 + 1);
@@ -353,7 +353,7 @@ static void test_node_down_errors(void)
 	ASSERT_EQ(gmm_node_down(obs, 3, inc, false), 0);
 	ASSERT_EQ(gmm_node_down(h[0], 3, inc, false), 0); /* idempotent */
 	ASSERT_EQ(node_info(3).state, GMM_NODE_DOWN);
-	ASSERT_EQ(gmm_recover(h[0], 3, NULL), 0);
+	ASSERT_EQ(member_recover(h[0], 3, NULL), 0);
 	ASSERT_EQ(node_info(3).state, GMM_NODE_CLEAN);
 	ASSERT_EQ(gmm_node_down(obs, 3, inc, false), 0);
 	ASSERT_EQ(node_info(3).state, GMM_NODE_CLEAN);
@@ -380,18 +380,18 @@ static void test_recover_errors(void)
 	struct gmm_recovery_report rep = { 0 };
 
 	setup_with(16 * MiB, &fp, 0x7);
-	ASSERT_EQ(gmm_recover(h[0], 1, &rep), -EBUSY);
-	ASSERT_EQ(gmm_recover(h[0], 0, &rep), -EINVAL);
-	ASSERT_EQ(gmm_recover(h[0], NODES, &rep), -EINVAL);
-	ASSERT_EQ(gmm_recover(obs, 1, &rep), -ENOTCONN);
+	ASSERT_EQ(unit_recover(h[0], 1, &rep), -EBUSY);
+	ASSERT_EQ(unit_recover(h[0], 0, &rep), -EINVAL);
+	ASSERT_EQ(unit_recover(h[0], NODES, &rep), -EINVAL);
+	ASSERT_EQ(unit_recover(obs, 1, &rep), -ENOTCONN);
 	/* Nothing to do for a node that never joined. */
-	ASSERT_EQ(gmm_recover(h[0], 3, &rep), 0);
+	ASSERT_EQ(unit_recover(h[0], 3, &rep), 0);
 	ASSERT_EQ(node_info(3).state, GMM_NODE_ABSENT);
 	node_dies(2, false);
-	ASSERT_EQ(gmm_recover(h[1], 2, NULL), 0);
+	ASSERT_EQ(member_recover(h[1], 2, NULL), 0);
 	/* A second recovery of a clean node does nothing. */
 	rep = (struct gmm_recovery_report){ 0 };
-	ASSERT_EQ(gmm_recover(h[0], 2, &rep), 0);
+	ASSERT_EQ(unit_recover(h[0], 2, &rep), 0);
 	ASSERT_EQ(rep.sharers_removed + rep.txns_rolled_back +
 		  rep.txns_rolled_forward + rep.sections_freed +
 		  rep.sections_revoked + rep.master_copies_rebuilt, 0);
@@ -429,7 +429,7 @@ static void test_recover_sharers_and_destroyed(void)
 	/* Until recovered, the dead node's shares are still counted. */
 	si = lookup(1, &ret);
 	ASSERT_EQ(si.nr_sharers, 3);
-	ASSERT_EQ(gmm_recover(h[1], 2, &rep), 0);
+	ASSERT_EQ(unit_recover(h[1], 2, &rep), 0);
 	ASSERT_EQ(rep.node, 2);
 	ASSERT_EQ(rep.incarnation, 1);
 	ASSERT_EQ(rep.sharers_removed, 5);
@@ -507,7 +507,7 @@ static void test_recover_lost_partition(void)
 	CU_ASSERT(si.part != 2);
 
 	nrevoked = 0;
-	ASSERT_EQ(gmm_recover(h[3], 2, &rep), 0);
+	ASSERT_EQ(unit_recover(h[3], 2, &rep), 0);
 	ASSERT_EQ(rep.sections_revoked, 3);
 	ASSERT_EQ(nrevoked, 3);
 	ASSERT_EQ(times_revoked(11), 1);
@@ -579,7 +579,7 @@ static void test_rebuild_master(void)
 	/* The replica's node dies, memory kept: the replica stays usable. */
 	inc = node_info(1).incarnation;
 	node_dies(1, false);
-	ASSERT_EQ(gmm_recover(h[2], 1, &rep), 0);
+	ASSERT_EQ(unit_recover(h[2], 1, &rep), 0);
 	ASSERT_EQ(rep.master_copies_rebuilt, 0);
 	ASSERT_EQ(master_holders(true), 1U << 0);
 	ASSERT_EQ(master_holders(false), 1U << 1);
@@ -589,7 +589,7 @@ static void test_rebuild_master(void)
 	rep = new_report();
 	ASSERT_EQ(gmm_node_down(obs, 1, inc, true), 0);
 	ASSERT_EQ(node_info(1).state, GMM_NODE_DOWN);
-	ASSERT_EQ(gmm_recover(h[2], 1, &rep), 0);
+	ASSERT_EQ(unit_recover(h[2], 1, &rep), 0);
 	ASSERT_EQ(rep.master_copies_rebuilt, 1);
 	pm = master_holders(true);
 	rm = master_holders(false);
@@ -600,7 +600,7 @@ static void test_rebuild_master(void)
 	/* The primary's node dies with its memory: rebuilt from the replica. */
 	rep = new_report();
 	node_dies(0, true);
-	ASSERT_EQ(gmm_recover(h[3], 0, &rep), 0);
+	ASSERT_EQ(unit_recover(h[3], 0, &rep), 0);
 	ASSERT_EQ(rep.master_copies_rebuilt, 1);
 	pm = master_holders(true);
 	rm = master_holders(false);
@@ -623,7 +623,7 @@ static void test_rebuild_master(void)
 	for (p = 0; !(pm & (1U << p)); p++)
 		;
 	node_dies((int)p, true);
-	ASSERT_EQ(gmm_recover(h[p == 2 ? 3 : 2], p, NULL), 0);
+	ASSERT_EQ(member_recover(h[p == 2 ? 3 : 2], p, NULL), 0);
 	ASSERT_CLEAN(obs);
 	for (i = 1; i <= 41; i++) {
 		struct gmm_seg_info si = lookup(i, &ret);
@@ -660,9 +660,9 @@ static void test_recovery_restart(void)
 	CU_ASSERT(run_armed(MCS_CP_RECOVERY_SHARERS_HALF, do_recover, &o));
 	ASSERT_EQ(node_info(3).state, GMM_NODE_RECOVERING);
 	node_dies(1, false);
-	ASSERT_EQ(gmm_recover(h[0], 3, NULL), 0);
+	ASSERT_EQ(member_recover(h[0], 3, NULL), 0);
 	ASSERT_EQ(node_info(3).state, GMM_NODE_CLEAN);
-	ASSERT_EQ(gmm_recover(h[0], 1, NULL), 0);
+	ASSERT_EQ(member_recover(h[0], 1, NULL), 0);
 	ASSERT_CLEAN(obs);
 	{
 		struct gmm_seg_info si = lookup(1, &ret);
@@ -697,7 +697,7 @@ static void test_regression_master_copy_on_rejoined_partition(void)
 	setup_with(16 * MiB, &fp, 0x3); /* only nodes 0 and 1 */
 	ASSERT_EQ(gmm_alloc(h[0], 1, PG, 0, 1, NULL), 0);
 	node_dies(1, true); /* the replica's node, memory lost */
-	ASSERT_EQ(gmm_recover(h[0], 1, NULL), 0);
+	ASSERT_EQ(member_recover(h[0], 1, NULL), 0);
 	/* Changes while the replica is unreachable. */
 	ASSERT_EQ(gmm_alloc(h[0], 2, PG, 0, 1, NULL), 0);
 	ASSERT_EQ(gmm_release(h[0], 1, 1, GMM_SHARER_ANY), 0);
@@ -706,7 +706,7 @@ static void test_regression_master_copy_on_rejoined_partition(void)
 	ASSERT_CLEAN(obs);
 	/* And if node 0 now loses its memory, node 1's copy is all there is. */
 	node_dies(0, true);
-	ASSERT_EQ(gmm_recover(h[1], 0, NULL), 0);
+	ASSERT_EQ(member_recover(h[1], 0, NULL), 0);
 	lookup(1, &ret);
 	ASSERT_EQ(ret, -ENOENT);
 	node_up(0);
@@ -741,8 +741,8 @@ static void test_regression_revoke_report_lost_on_restart(void)
 	o = (struct op){ .r = h[1], .node = 2, .rep = &rep1 };
 	CU_ASSERT(run_armed(MCS_CP_RECOVERY_REVOKE_HALF, do_recover, &o));
 	node_dies(1, false);
-	ASSERT_EQ(gmm_recover(h[3], 1, &rep2), 0);
-	ASSERT_EQ(gmm_recover(h[3], 2, &rep3), 0);
+	ASSERT_EQ(unit_recover(h[3], 1, &rep2), 0);
+	ASSERT_EQ(unit_recover(h[3], 2, &rep3), 0);
 	ASSERT_CLEAN(obs);
 	for (i = 0; i < 3; i++) {
 		if (times_revoked(g[i]) != 1)
@@ -756,11 +756,11 @@ static void test_regression_revoke_report_lost_on_restart(void)
 }
 
 /*
- * Regression (fixed in drivers/gmm/recover.c, gmm_recover(), the final mcs_cas64() on the
+ * Regression (fixed in drivers/gmm/recover.c, gmm_recovery_finish(), the final mcs_cas64() on the
  * node word): its result is ignored. If the node word changes while
  * recovery runs -- gmm_node_down(..., memory_lost=true) adds GMM_NW_LOST
  * when membership learns later that the memory is gone too -- the CAS
- * fails, gmm_recover() still returns 0, and the node stays RECOVERING for
+ * fails, recovery still returns 0, and the node stays RECOVERING for
  * good: it can never rejoin (-EAGAIN), other nodes get -EINPROGRESS, and
  * gmm_check() reports "dead but not recovered".
  */
@@ -782,21 +782,21 @@ static void test_regression_loss_reported_during_recovery(void)
 	armed_action = late_loss;
 	armed_cp = MCS_CP_RECOVERY_SHARERS;
 	armed = true;
-	ret = gmm_recover(h[1], 2, NULL);
+	ret = member_recover(h[1], 2, NULL);
 	armed = false;
 	armed_action = NULL;
 	/* Success must mean recovered; an error may ask for another try. */
 	if (ret)
-		ASSERT_EQ(gmm_recover(h[1], 2, NULL), 0);
+		ASSERT_EQ(member_recover(h[1], 2, NULL), 0);
 	ASSERT_EQ(node_info(2).state, GMM_NODE_CLEAN);
 	ASSERT_EQ(node_info(2).memory_lost, true);
-	ASSERT_EQ(gmm_recover(h[0], 2, NULL), 0);
+	ASSERT_EQ(member_recover(h[0], 2, NULL), 0);
 	ASSERT_CLEAN(obs);
 	lookup(1, &ret);
 	ASSERT_EQ(ret, -ENOENT);
 	/* Let the test end cleanly whatever happened above. */
 	if (node_info(2).state != GMM_NODE_CLEAN)
-		gmm_recover(h[1], 2, NULL);
+		member_recover(h[1], 2, NULL);
 	node_up(2);
 	finish();
 }
@@ -805,7 +805,7 @@ static void test_regression_loss_reported_during_recovery(void)
  * Regression (fixed in drivers/gmm/node.c, gmm_node_down()): memory_lost is accepted for
  * a node that is already CLEAN (its partition survived and was taken
  * over). The partition becomes LOST but nothing revokes the segments homed
- * there -- gmm_recover() has nothing to do for a clean node -- so the
+ * there -- recovery has nothing to do for a clean node -- so the
  * master table points into a lost partition: gmm_check() reports
  * violations and, after the node rejoins and its partition is reformatted,
  * master entries name sections that no longer exist.
@@ -819,10 +819,10 @@ static void test_regression_loss_after_recovery(void)
 	ASSERT_EQ(gmm_alloc(h[2], 1, PG, 2, 1, NULL), 0);
 	inc = node_info(2).incarnation;
 	node_dies(2, false);
-	ASSERT_EQ(gmm_recover(h[1], 2, NULL), 0);
+	ASSERT_EQ(member_recover(h[1], 2, NULL), 0);
 	ret = gmm_node_down(obs, 2, inc, true);
 	if (ret == 0) {
-		ASSERT_EQ(gmm_recover(h[1], 2, NULL), 0);
+		ASSERT_EQ(member_recover(h[1], 2, NULL), 0);
 		ASSERT_CLEAN(obs);
 		lookup(1, &ret);
 		ASSERT_EQ(ret, -ENOENT);
@@ -842,10 +842,10 @@ static void test_regression_managed_partition_orphaned(void)
 {
 	setup();
 	node_dies(3, false);
-	ASSERT_EQ(gmm_recover(h[1], 3, NULL), 0);
+	ASSERT_EQ(member_recover(h[1], 3, NULL), 0);
 	ASSERT_EQ(part_info(3).manager, 1);
 	node_dies(1, false);
-	ASSERT_EQ(gmm_recover(h[0], 1, NULL), 0);
+	ASSERT_EQ(member_recover(h[0], 1, NULL), 0);
 	ASSERT_EQ(part_info(1).manager, 0);
 	CU_ASSERT(part_info(3).manager == 0 || part_info(3).manager == 2);
 	if (part_info(3).manager == 1)
@@ -913,7 +913,7 @@ static int m_lookup(u64 gid, struct gmm_seg_info *si)
 /* Recover @n from @by and check the recovery's own results. */
 static void m_recover(int by, int n, struct gmm_recovery_report *rep)
 {
-	M_EQ(gmm_recover(h[by], (u32)n, rep), 0);
+	M_EQ(unit_recover(h[by], (u32)n, rep), 0);
 	M_EQ(node_info(n).state, GMM_NODE_CLEAN);
 }
 
@@ -1282,7 +1282,7 @@ static bool scen_recover(int cp, int k)
 		}
 	}
 	M_EQ(node_info(x).state, GMM_NODE_CLEAN);
-	M_EQ(gmm_recover(h[r], (u32)x, NULL), 0);
+	M_EQ(member_recover(h[r], (u32)x, NULL), 0);
 	M_CLEAN();
 
 	M_EQ(m_lookup(gc, &si), -ENOENT);
@@ -1327,7 +1327,7 @@ static int do_app_critical(void *a)
 	struct gsync_table t;
 	int ret;
 
-	gmm_sync_table(o->r, &t);
+	gsync_table_of(o->r, &t);
 	ret = gsync_mutex_lock(&t, &app_mutex, GSYNC_INFINITE);
 	if (ret)
 		return ret;
@@ -1349,7 +1349,7 @@ static bool scen_app_mutex(int cp, int k)
 	bool died, rdied;
 	int expect = -EOWNERDEAD;
 
-	gmm_sync_table(h[v], &t);
+	gsync_table_of(h[v], &t);
 	M_EQ(gsync_create(&t, g, GSYNC_MUTEX, false, &app_mutex), 0);
 	died = run_armed(cp, do_app_critical, &o);
 	if (!died) {
@@ -1369,7 +1369,7 @@ static bool scen_app_mutex(int cp, int k)
 		M_EQ(op_ret, 0);
 	}
 	M_CLEAN();
-	gmm_sync_table(h[r2], &t);
+	gsync_table_of(h[r2], &t);
 	M_EQ(gsync_mutex_lock(&t, &app_mutex, 0), expect);
 	if (expect)
 		M_EQ(gsync_mutex_consistent(&t, &app_mutex), 0);

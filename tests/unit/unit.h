@@ -25,6 +25,7 @@
 
 #include "gmm/gmm.h"
 #include "gns/gns.h"
+#include "member/member.h"
 
 struct fabric {
 	int fd;
@@ -81,18 +82,36 @@ static inline void unit_print_violation(void *arg, const char *msg)
 	fprintf(stderr, "    gmm_check: %s\n", msg);
 }
 
-/* gmm_check() and gns_check() with violations printed; returns the sum. */
+/* The whole region's check (member_check()), violations printed, summed. */
 static inline struct gmm_check_report unit_check(struct gmm_region *r,
 						 int *ret)
 {
 	struct gmm_check_report rep = { .violation = unit_print_violation };
 	struct gns_check_report nrep = { .violation = unit_print_violation };
 
-	*ret = gmm_check(r, &rep);
-	if (!*ret)
-		*ret = gns_check(r, &nrep);
+	*ret = member_check(r, &rep, &nrep);
 	rep.violations += nrep.violations;
 	return rep;
+}
+
+/*
+ * The one recovery sequence (member_recover()), with gmm's counts in
+ * *rep (which may be NULL, and may name a revoked callback).
+ */
+static inline int unit_recover(struct gmm_region *r, uint32_t node,
+			       struct gmm_recovery_report *rep)
+{
+	struct member_recovery rec = { 0 };
+	int ret;
+
+	if (rep) {
+		rec.gmm.revoked = rep->revoked;
+		rec.gmm.arg = rep->arg;
+	}
+	ret = member_recover(r, node, &rec);
+	if (rep)
+		*rep = rec.gmm;
+	return ret;
 }
 
 #define ASSERT_CLEAN(r)                                                  \

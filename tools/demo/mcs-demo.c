@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "gmm/gmm.h"
+#include "member/member.h"
 #include "os/crashpoint.h"
 
 #define NODES 4
@@ -41,7 +42,7 @@ struct node_ctl {
 	_Atomic uint64_t arg, arg2;
 	_Atomic uint64_t seq, done;
 	_Atomic int result;
-	struct gmm_recovery_report rep;
+	struct member_recovery rec;
 	double ms;
 };
 
@@ -186,9 +187,9 @@ static void node_main(int node)
 		case C_RECOVER: {
 			struct timespec a, b;
 
-			memset(&c->rep, 0, sizeof(c->rep));
+			memset(&c->rec, 0, sizeof(c->rec));
 			clock_gettime(CLOCK_MONOTONIC, &a);
-			ret = gmm_recover(r, (uint32_t)atomic_load(&c->arg), &c->rep);
+			ret = member_recover(r, (uint32_t)atomic_load(&c->arg), &c->rec);
 			clock_gettime(CLOCK_MONOTONIC, &b);
 			c->ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
 			break;
@@ -267,7 +268,9 @@ static void declare_dead(struct gmm_region *r, int dead, bool lost)
 static void recover(int dead, int by)
 {
 	struct node_ctl *c = &d->n[by];
+	const struct gmm_recovery_report *rep = &c->rec.gmm;
 	char who[24];
+	uint32_t st;
 
 	snprintf(who, sizeof(who), "node %d", by);
 	if (!run(by, C_RECOVER, (uint64_t)dead) || c->result) {
@@ -276,10 +279,13 @@ static void recover(int dead, int by)
 	}
 	say(who, "recovered node %d in %.3f ms: %u sharers removed, %u transactions completed, "
 		 "%u aborted, %u master copies rebuilt, %u freed, %u revoked, partition %s",
-	    dead, c->ms, c->rep.sharers_removed, c->rep.txns_rolled_forward,
-	    c->rep.txns_rolled_back, c->rep.master_copies_rebuilt,
-	    c->rep.sections_freed, c->rep.sections_revoked,
-	    c->rep.partition_taken_over ? "taken over" : "revoked (memory lost)");
+	    dead, c->ms, rep->sharers_removed, rep->txns_rolled_forward,
+	    rep->txns_rolled_back, rep->master_copies_rebuilt,
+	    rep->sections_freed, rep->sections_revoked,
+	    rep->partition_taken_over ? "taken over" : "revoked (memory lost)");
+	for (st = 0; st < MEMBER_NR_STAGES; st++)
+		say(who, "  stage %-9s %8.1f us", member_stage_name(st),
+		    c->rec.stage_ns[st] / 1e3);
 }
 
 /* Every committed segment exists with its content, unless revoked with lost memory. */
@@ -304,6 +310,7 @@ static int audit(struct gmm_region *r, void *base, int lost_node)
 int main(int argc, char **argv)
 {
 	struct gmm_check_report rep = { 0 };
+	struct gns_check_report nrep = { 0 };
 	const char *tool = getenv("MCSCTL") ? getenv("MCSCTL") : "mcsctl";
 	struct gmm_seg_info si;
 	struct gmm_region *r;
@@ -371,8 +378,8 @@ int main(int argc, char **argv)
 	bad += audit(r, base, 1);
 	mcsctl(tool, "status");
 	mcsctl(tool, "check");
-	gmm_check(r, &rep);
-	bad += rep.violations;
+	member_check(r, &rep, &nrep);
+	bad += rep.violations + nrep.violations;
 
 	for (n = 0; n < NODES; n++)
 		if (d->n[n].pid > 0)

@@ -106,9 +106,18 @@ int dev_down(const char *dev, int argc, char **argv)
 	return 0;
 }
 
+/* Room for every stage a kernel may report; more are counted, not shown. */
+#define DEV_RECOVER_STAGES 32
+
 int dev_recover(const char *dev, int argc, char **argv)
 {
-	struct mcs_ctl_recover a = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_recover_stage st[DEV_RECOVER_STAGES];
+	struct mcs_ctl_recover a = {
+		.abi_version = MCS_ABI_VERSION,
+		.stages = (uintptr_t)st,
+		.stages_cap = DEV_RECOVER_STAGES,
+	};
+	uint32_t i;
 
 	if (argc != 2 || parse_u32(argv[1], &a.node))
 		return -1;
@@ -123,6 +132,9 @@ int dev_recover(const char *dev, int argc, char **argv)
 	       a.txns_rolled_forward, a.master_copies_rebuilt, a.sections_freed,
 	       a.sections_revoked,
 	       a.result & MCS_RECOVER_TOOK_PARTITION ? ", partition taken over" : "");
+	for (i = 0; i < a.nr_stages && i < DEV_RECOVER_STAGES; i++)
+		printf("  stage %-10.*s %10.1f us\n", (int)sizeof(st[i].name),
+		       st[i].name, st[i].ns / 1e3);
 	return 0;
 }
 

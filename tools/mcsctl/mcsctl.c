@@ -35,6 +35,7 @@
 #include "gmm/gmm.h"
 #include "gns/gns.h"
 #include "member/list.h"
+#include "member/member.h"
 #include "mcsctl.h"
 
 const char *prog = "mcsctl";
@@ -339,9 +340,7 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (map_region(argv[1], &m))
 		return 2;
-	ret = gmm_check(m.r, &rep);
-	if (!ret)
-		ret = gns_check(m.r, &nrep);
+	ret = member_check(m.r, &rep, &nrep);
 	unmap_region(&m);
 	if (ret) {
 		fprintf(stderr, "%s: check failed: %s\n", prog, attach_error(ret));

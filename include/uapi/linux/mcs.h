@@ -115,10 +115,22 @@ struct mcs_ctl_recover {
 	__u32 sections_freed;
 	__u32 sections_revoked;
 	__u32 result;
-	__u32 reserved0;
-	__u64 reserved[4];
+	__u32 stages_cap;  /* in: entries of the array at stages */
+	__u64 stages;	   /* in: user pointer to struct mcs_recover_stage[] */
+	__u32 nr_stages;   /* out: stages the recovery has (all, even if
+			    * stages_cap is smaller); 0 if nothing was to do */
+	__u32 stage_size;  /* out: sizeof(struct mcs_recover_stage) */
+	__u64 reserved[2];
 };
 MCS_ABI_SIZE(mcs_ctl_recover, 80);
+
+/* One stage of a recovery, in the order they ran (control.md). */
+struct mcs_recover_stage {
+	char name[16];
+	__u64 ns; /* time spent in it */
+	__u64 reserved;
+};
+MCS_ABI_SIZE(mcs_recover_stage, 32);
 
 /* MCS_CTL_FREEZE and MCS_CTL_THAW */
 struct mcs_ctl_freeze {
