@@ -43,6 +43,8 @@ static const struct gmm_format_params params = {
 
 static struct bench_fabric fab;
 static u64 revoked_count;
+/* Per stage, of the last run: member_recover()'s own times. */
+static u64 last_stage_ns[MEMBER_NR_STAGES];
 
 static void count_revoked(void *arg, u64 gid)
 {
@@ -92,6 +94,7 @@ static double one_run(u32 a, u32 b, u32 n, bool lost, bool check)
 	t0 = bench_now_ns();
 	ret = member_recover(h[b], a, &rec);
 	t1 = bench_now_ns();
+	memcpy(last_stage_ns, rec.stage_ns, sizeof(last_stage_ns));
 
 	if (ret)
 		bench_die("member_recover", ret);
@@ -167,9 +170,45 @@ static void report_variant(const char *variant, double us[][RUNS])
 		slope_big, slope_small, slope_big / slope_small);
 }
 
+/* Per-stage times of one case (medians of its runs), printed and kept. */
+static void report_stages(const char *label, double st[][RUNS])
+{
+	char name[96], extra[64];
+	u32 i;
+
+	fprintf(stderr, "   stages of %s (median us):", label);
+	for (i = 0; i < MEMBER_NR_STAGES; i++)
+		fprintf(stderr, " %s %.1f", member_stage_name(i),
+			bench_median(st[i], RUNS));
+	fprintf(stderr, "\n");
+	for (i = 0; i < MEMBER_NR_STAGES; i++) {
+		snprintf(name, sizeof(name), "%s_stage_%s", label,
+			 member_stage_name(i));
+		snprintf(extra, sizeof(extra), "\"runs\": %d", RUNS);
+		bench_result(name, bench_median(st[i], RUNS), "us", NULL, 0, 0,
+			     extra);
+	}
+}
+
+static void keep_stages(double st[][RUNS], int run)
+{
+	u32 i;
+
+	for (i = 0; i < MEMBER_NR_STAGES; i++)
+		st[i][run] = last_stage_ns[i] / 1000.0;
+}
+
+/* The cases whose stages are reported: 1 and 1000 allocations. */
+static int stage_case(size_t k)
+{
+	return counts[k] == 1 ? 0 : counts[k] == 1000 ? 1 : -1;
+}
+
 int main(void)
 {
 	static double us[2][NCOUNTS][RUNS], holder[2][RUNS];
+	static double st[2][2][MEMBER_NR_STAGES][RUNS];
+	static double holder_st[2][MEMBER_NR_STAGES][RUNS];
 	char extra[256], name[64];
 	int run, v;
 	size_t k;
@@ -182,14 +221,25 @@ int main(void)
 
 	for (run = 0; run < RUNS; run++) {
 		for (k = 0; k < NCOUNTS; k++)
-			for (v = 0; v < 2; v++)
+			for (v = 0; v < 2; v++) {
 				us[v][k][run] = one_run(2, 3, counts[k], v,
 							!run && counts[k] < MAX_N);
-		for (v = 0; v < 2; v++)
+				if (stage_case(k) >= 0)
+					keep_stages(st[v][stage_case(k)], run);
+			}
+		for (v = 0; v < 2; v++) {
 			holder[v][run] = one_run(0, 3, MASTER_HOLDER_N, v, !run);
+			keep_stages(holder_st[v], run);
+		}
 	}
 	report_variant("survive", us[0]);
+	report_stages("recovery_survive_1", st[0][0]);
+	report_stages("recovery_survive_1000", st[0][1]);
 	report_variant("lost", us[1]);
+	report_stages("recovery_lost_1", st[1][0]);
+	report_stages("recovery_lost_1000", st[1][1]);
+	report_stages("recovery_survive_master_holder_1000", holder_st[0]);
+	report_stages("recovery_lost_master_holder_1000", holder_st[1]);
 	for (v = 0; v < 2; v++) {
 		snprintf(name, sizeof(name), "recovery_%s_master_holder_%u",
 			 v ? "lost" : "survive", MASTER_HOLDER_N);

@@ -36,8 +36,11 @@
 #include <linux/mcs.h>
 
 #define GMM_MAGIC 0x314d4d47534d434dULL /* "MCSGMM1" + 0x31, little-endian */
-/* 2: glock table locks, sync area; 3: and the gns area. */
-#define GMM_VERSION 4
+/*
+ * 2: glock table locks, sync area; 3: and the gns area; 4: 64-byte
+ * glocks, sync object owners; 5: per-node bitmaps of opened sync objects.
+ */
+#define GMM_VERSION 5
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
 #define GMM_PAGE_SIZE MCS_PAGE_SIZE
 #define GMM_MAX_NODES MCS_MAX_NODES
@@ -102,6 +105,11 @@ struct gmm_super {
 #define GMM_SYNC_HDR_SIZE 128
 #define GMM_SYNC_HDR_NR_OFF 64 /* __le32 object count, after the table lock */
 #define GMM_SYNC_OBJ_SIZE 128
+/* After the objects: per node, one bit per object it opened (gsync). */
+#define GMM_SYNC_OPEN_WORDS(nr) (((u64)(nr) + 63) / 64)
+#define GMM_SYNC_TABLE_SIZE(nr)                                        \
+	(GMM_SYNC_HDR_SIZE + (u64)(nr) * GMM_SYNC_OBJ_SIZE +            \
+	 (u64)MCS_MAX_NODES * GMM_SYNC_OPEN_WORDS(nr) * 8)
 
 /* Per partition; changed under the partition lock unless noted. */
 struct gmm_part_ctl {

@@ -77,8 +77,8 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 		return -EINVAL;
 	g->sync_objs = sync_objs;
 	g->sync_off = g->control_off + g->control_size;
-	g->sync_size = gmm_page_align(GMM_SYNC_TABLE_OFF + GMM_SYNC_HDR_SIZE +
-				      (u64)sync_objs * GMM_SYNC_OBJ_SIZE);
+	g->sync_size = gmm_page_align(GMM_SYNC_TABLE_OFF +
+				      GMM_SYNC_TABLE_SIZE(sync_objs));
 	if (!gns_entries)
 		gns_entries = gmm_gns_entries(size);
 	if (!gmm_is_pow2(gns_entries) || gns_entries < GMM_GNS_MIN_ENTRIES ||
@@ -391,8 +391,7 @@ void *gmm_event_area(struct gmm_region *r)
  * @r: the handle
  * @nr_objs: set to the number of objects the superblock records
  *
- * Return: GMM_SYNC_HDR_SIZE + @nr_objs x GMM_SYNC_OBJ_SIZE bytes, laid
- * out by drivers/gsync.
+ * Return: GMM_SYNC_TABLE_SIZE(@nr_objs) bytes, laid out by drivers/gsync.
  */
 void *gmm_sync_area(struct gmm_region *r, u32 *nr_objs)
 {

@@ -7,7 +7,8 @@
  * finds an existing name, unlink removes the name at once while the object
  * lives on until its last user releases it. A segment can be created by
  * name in one call. Every change is a two-phase transaction; a survivor
- * calls gns_recover() after gmm_recover(). See Documentation/gns.md.
+ * runs gns_recover() in its names stage of the recovery sequence
+ * (drivers/member/recovery.c). See Documentation/gns.md.
  *
  * Names: 1..GNS_NAME_MAX bytes of printable ASCII (0x21..0x7e) without
  * '/', optionally preceded by one '/' that is not part of the name ("/db"
@@ -57,7 +58,9 @@ struct gns_recovery_report {
 	u32 rolled_back;      /* a dead node's transaction undone */
 	u32 dangling_removed; /* segment names whose segment is gone */
 };
-int gns_recover(struct gmm_region *r, struct gns_recovery_report *report);
+#define GNS_RECOVER_DANGLING 0x1
+int gns_recover(struct gmm_region *r, u32 flags,
+		struct gns_recovery_report *report);
 
 struct gns_check_report {
 	u32 violations;

@@ -406,15 +406,18 @@ int gns_list(struct gmm_region *r, u32 *cursor, struct gns_info *info)
 /**
  * gns_recover - settle what dead nodes left in the name table
  * @r: a joined handle of a live node
+ * @flags: GNS_RECOVER_DANGLING: a partition was lost, look for dangling
+ *	names (a walk of the whole table; without it the cost is one lock)
  * @report: counts of what was done (may be NULL)
  *
- * Call after gmm_recover() (so segments revoked with a lost partition are
- * gone). Stages:
+ * Call after gmm's partition stage (so segments revoked with a lost
+ * partition are gone). Steps:
  *
  *   settle    take the table lock: a dead holder's transaction is settled
  *             by its commit record on takeover;
- *   dangling  remove every segment name whose segment no longer exists
- *             (revoked with a lost partition), each in its own transaction.
+ *   dangling  with GNS_RECOVER_DANGLING: remove every segment name whose
+ *             segment no longer exists (revoked with a lost partition),
+ *             each in its own transaction.
  *
  * Does not depend on which node died: any live node may call it, any
  * number of times, and a recoverer that dies in it leaves work that the
@@ -422,7 +425,8 @@ int gns_list(struct gmm_region *r, u32 *cursor, struct gns_info *info)
  *
  * Return: 0; -ENOTCONN.
  */
-int gns_recover(struct gmm_region *r, struct gns_recovery_report *report)
+int gns_recover(struct gmm_region *r, u32 flags,
+		struct gns_recovery_report *report)
 {
 	struct gns_recovery_report local = { 0 };
 	struct gns_recovery_report *rep = report ? report : &local;
@@ -439,6 +443,8 @@ int gns_recover(struct gmm_region *r, struct gns_recovery_report *report)
 		rep->rolled_back++;
 	gns_unlock(r);
 	mcs_crash_point(GNS_RECOVERY_SETTLED);
+	if (!(flags & GNS_RECOVER_DANGLING))
+		return 0;
 
 	gns_lock(r);
 	for (i = 0; i < r->g.gns_entries; i++) {

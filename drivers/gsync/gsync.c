@@ -66,6 +66,25 @@ int gsync_create(struct gsync_table *t, u64 gid, u32 type, bool signaled,
 	return gsync_create_owned(t, gid, type, signaled, &root, h);
 }
 
+/*
+ * This node may hold @idx's lock from now on: set its bit first, so that
+ * its recovery finds it. Only this node sets its bits; recovery clears
+ * them once the node is dead.
+ */
+static void gsync_mark_opened(struct gsync_table *t, u32 idx)
+{
+	u32 node = t->ctx->node;
+	__le64 *w;
+	u64 old, bit = 1ULL << (idx % 64);
+
+	if (!t->opened || node >= MCS_MAX_NODES)
+		return; /* an observer never locks */
+	w = &t->opened[(u64)node * ((t->nr + 63) / 64) + idx / 64];
+	do {
+		old = mcs_rd64_acquire(w);
+	} while (!(old & bit) && mcs_cas64(w, old, old | bit) != old);
+}
+
 /**
  * gsync_create_owned - make a global mutex or event with an owner
  * @t: the table
@@ -106,6 +125,7 @@ int gsync_create_owned(struct gsync_table *t, u64 gid, u32 type,
 		goto out_unlock;
 	}
 	o = &t->objs[slot];
+	gsync_mark_opened(t, (u32)slot);
 	glock_init(&o->lock);
 	mcs_wr32(&o->type, type);
 	mcs_wr32(&o->signaled, signaled ? 1 : 0);
@@ -158,6 +178,7 @@ int gsync_open(struct gsync_table *t, u64 gid, struct gsync_handle *h)
 
 	if (i < 0)
 		return i;
+	gsync_mark_opened(t, (u32)i);
 	h->idx = (u32)i;
 	h->gid = gid;
 	return 0;
@@ -406,18 +427,39 @@ int gsync_process_exit(struct gsync_table *t, u32 node, u32 incarnation,
  * @node: the dead node
  * @incarnation: its dead incarnation
  *
+ * Only the objects it opened can be held by it: with t->opened, only
+ * those are looked at, and its bits are cleared once their locks are
+ * broken (a recoverer that dies meanwhile leaves the rest set). The cost
+ * follows what the node opened, not the size of the table.
+ *
  * Return: how many locks it held.
  */
 int gsync_node_down(struct gsync_table *t, u32 node, u32 incarnation)
 {
 	int n = glock_break(&t->hdr->lock, node, incarnation);
-	u32 i;
+	u32 words = (t->nr + 63) / 64, k, i;
+	__le64 *bits;
+	u64 w;
 
-	for (i = 0; i < t->nr; i++) {
-		if (!glock_break(&t->objs[i].lock, node, incarnation))
-			continue;
-		if (!n++)
-			mcs_crash_point(RECOVERY_LOCKS_HALF);
+	if (!t->opened || node >= MCS_MAX_NODES) {
+		for (i = 0; i < t->nr; i++)
+			if (glock_break(&t->objs[i].lock, node, incarnation) &&
+			    !n++)
+				mcs_crash_point(RECOVERY_LOCKS_HALF);
+		return n;
+	}
+	bits = &t->opened[(u64)node * words];
+	for (k = 0; k < words; k++) {
+		w = mcs_rd64_acquire(&bits[k]);
+		for (; w; w &= w - 1) {
+			i = k * 64 + (u32)__builtin_ctzll(w);
+			if (i >= t->nr)
+				break; /* a wild bit: nothing there */
+			if (glock_break(&t->objs[i].lock, node, incarnation) &&
+			    !n++)
+				mcs_crash_point(RECOVERY_LOCKS_HALF);
+		}
+		mcs_wr64_release(&bits[k], 0);
 	}
 	return n;
 }

@@ -19,6 +19,7 @@
 #define GSYNC_H
 
 #include "../glock/glock.h"
+#include <linux/mcs.h>
 
 enum gsync_type {
 	GSYNC_MUTEX = 1,
@@ -75,6 +76,12 @@ struct gsync_table {
 	struct gsync_obj *objs;
 	u32 nr;
 	const struct glock_ctx *ctx;
+	/*
+	 * Per node, a bit per object it opened (or created) in its current
+	 * incarnation, set before it can hold the object's lock: recovery
+	 * breaks only those. NULL: not kept (the lock model check).
+	 */
+	__le64 *opened;
 };
 
 /* What an open object is known by: its slot and GID (checked each use). */

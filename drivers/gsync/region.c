@@ -26,6 +26,7 @@ void gsync_table_of(struct gmm_region *r, struct gsync_table *t)
 	t->hdr = gmm_sync_area(r, &t->nr);
 	t->objs = (struct gsync_obj *)(t->hdr + 1);
 	t->ctx = gmm_glock_ctx(r);
+	t->opened = (__le64 *)(t->objs + t->nr);
 }
 
 /**
@@ -54,12 +55,16 @@ u32 gsync_recover(struct gmm_region *r, u32 node, u32 incarnation)
  *
  * The header records the superblock's object count; no lock names a dead
  * incarnation; objects have a known type; the table lock is never
- * owner-dead or unrecoverable.
+ * owner-dead or unrecoverable; a lock held by a node is marked opened by
+ * that node (else its recovery would miss it); a dead, recovered node has
+ * no bits left.
  */
 void gsync_check(struct gmm_region *r, struct gmm_check_report *rep)
 {
+	u64 words, owner;
 	struct gsync_table t;
-	u32 i, ty;
+	struct gmm_node_info ni;
+	u32 i, ty, n;
 
 	gsync_table_of(r, &t);
 	if (mcs_rd32(&t.hdr->nr_objs) != t.nr)
@@ -75,5 +80,24 @@ void gsync_check(struct gmm_region *r, struct gmm_check_report *rep)
 					    i, ty);
 		gmm_check_lock(r, rep, &t.objs[i].lock, "sync object", i,
 			       ty != GSYNC_MUTEX);
+		owner = glock_owner(&t.objs[i].lock);
+		n = GLOCK_TAG_NODE(owner);
+		if (owner && n < MCS_MAX_NODES &&
+		    !(mcs_rd64(&t.opened[n * GMM_SYNC_OPEN_WORDS(t.nr) + i / 64]) &
+		      (1ULL << (i % 64))))
+			gmm_check_violation(rep, "sync object %u is held by node %u, which has not opened it",
+					    i, n);
+	}
+	words = GMM_SYNC_OPEN_WORDS(t.nr);
+	for (n = 0; n < MCS_MAX_NODES; n++) {
+		/* Recovery clears a dead node's bits before it is CLEAN. */
+		if (gmm_node_info(r, n, &ni) || ni.state != GMM_NODE_CLEAN)
+			continue;
+		for (i = 0; i < words; i++)
+			if (mcs_rd64(&t.opened[n * words + i])) {
+				gmm_check_violation(rep, "node %u is not alive but has opened sync objects",
+						    n);
+				break;
+			}
 	}
 }

@@ -119,13 +119,16 @@ struct node_child {
 	void *map;
 };
 
-static void node_enter(struct node_child *nc, u32 node)
+/* Join as @node and open @h there (may be NULL), as a real node must. */
+static void node_enter(struct node_child *nc, u32 node, struct gsync_handle *h)
 {
 	nc->map = fabric_map(&fab);
 	if (!nc->map || gmm_attach(nc->map, fab.size, &nc->r) ||
 	    gmm_node_join(nc->r, node))
 		_exit(90);
 	gsync_table_of(nc->r, &nc->t);
+	if (h && gsync_open(&nc->t, h->gid, h))
+		_exit(91);
 }
 
 static int reap(pid_t pid)
@@ -168,7 +171,7 @@ static void test_rules(void)
 		int ret;
 		u64 s;
 
-		node_enter(&nc, 1);
+		node_enter(&nc, 1, &m);
 		if (gsync_mutex_lock(&nc.t, &m, 0) != -EBUSY)
 			_exit(1);
 		if (gsync_mutex_unlock(&nc.t, &m) != -EPERM)
@@ -212,7 +215,7 @@ static u32 die_holding(u32 node, struct gsync_handle m)
 	if (!pid) {
 		struct node_child nc;
 
-		node_enter(&nc, node);
+		node_enter(&nc, node, &m);
 		_exit(gsync_mutex_lock(&nc.t, &m, GSYNC_INFINITE) ? 1 : 0);
 	}
 	ASSERT_EQ(reap(pid), 0);
@@ -274,7 +277,7 @@ static void test_owner_process_dies(void)
 	if (!pid) {
 		struct node_child nc;
 
-		node_enter(&nc, 2);
+		node_enter(&nc, 2, &m);
 		if (gsync_mutex_lock(&nc.t, &m, GSYNC_INFINITE) != -EOWNERDEAD)
 			_exit(1);
 		if (gsync_mutex_consistent(&nc.t, &m) ||
@@ -311,7 +314,7 @@ static void test_not_recoverable(void)
 	if (!pid) {
 		struct node_child nc;
 
-		node_enter(&nc, 1);
+		node_enter(&nc, 1, &m);
 		if (gsync_mutex_lock(&nc.t, &m, GSYNC_INFINITE) != -ENOTRECOVERABLE ||
 		    gsync_mutex_lock(&nc.t, &m, 0) != -ENOTRECOVERABLE)
 			_exit(1);
@@ -386,7 +389,7 @@ static void test_contention(void)
 			struct node_child nc;
 			int bad;
 
-			node_enter(&nc, (u32)n);
+			node_enter(&nc, (u32)n, &m);
 			atomic_fetch_add(&sh->ready, 1);
 			wait_at_least(&sh->step, 1);
 			bad = cont_run(&nc.t, m);
@@ -492,7 +495,7 @@ static void test_fifo(void)
 		if (!pid[i]) {
 			struct node_child nc;
 
-			node_enter(&nc, (u32)i + 1);
+			node_enter(&nc, (u32)i + 1, &m);
 			if (gsync_mutex_lock(&nc.t, &m, GSYNC_INFINITE))
 				_exit(1);
 			atomic_store(&sh->order[atomic_fetch_add(&sh->norder, 1)], i);
@@ -548,7 +551,7 @@ static void ev_children(pid_t *pid)
 			pthread_t th[EV_THREADS];
 			int i;
 
-			node_enter(&nc, (u32)p + 1);
+			node_enter(&nc, (u32)p + 1, &ev_h);
 			ev_tab = &nc.t;
 			for (i = 0; i < EV_THREADS; i++)
 				pthread_create(&th[i], NULL, ev_waiter, NULL);
