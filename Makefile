@@ -77,6 +77,8 @@ LIBMCS := $(if $(LIBMCS_SRCS),$(BUILD)/libmcs.so $(BUILD)/libmcs.pc)
 PREFIX ?= /usr/local
 
 TOOLS := $(patsubst tools/%/,%,$(sort $(dir $(wildcard tools/*/*.c))))
+# Libraries one tool needs beyond $(LIBS): mcsctl --json prints with jansson.
+TOOL_LIBS_mcsctl := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
@@ -164,7 +166,8 @@ $(BUILD)/libmcs.pc: libmcs/libmcs.pc.in
 define tool_rule
 $(BUILD)/$(1): $(call objs,$(wildcard tools/$(1)/*.c)) $(LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(LIBS) \
+		$$(TOOL_LIBS_$(1))
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
