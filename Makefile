@@ -33,6 +33,8 @@
 #                                        libmcs.pc
 #   tests/vm/<name>.c                 -> $(BUILD)/tests/vm/<name>  (run in
 #                                        guests: libmcs, no libgmm, no CUnit)
+#   tests/tools/<name>.c              -> $(BUILD)/tests/tools/<name>  (helpers
+#                                        of the tool tests, with libgmm)
 #
 # Other *.c files in tests/unit/ and bench/ (not test_*.c / bench_*.c) are
 # shared helpers, linked into every unit test / benchmark respectively.
@@ -93,6 +95,9 @@ MODEL_CORE_SRCS := drivers/glock/glock.c drivers/gsync/gsync.c
 MODEL_BIN := $(if $(MODEL_SRCS),$(BUILD)/tests/glock-model)
 MODEL_OBJS := $(patsubst %.c,$(OBJ)/model/%.o,$(MODEL_SRCS) $(MODEL_CORE_SRCS))
 
+TOOL_TEST_SRCS := $(wildcard tests/tools/*.c)
+TOOL_TEST_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_TEST_SRCS))
+
 VM_TEST_SRCS := $(wildcard tests/vm/*.c)
 VM_TEST_BINS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
 
@@ -107,11 +112,11 @@ UNIT_HELPER_OBJS := $(call objs,$(UNIT_HELPER_SRCS))
 BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
-	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS)
+	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS) $(TOOL_TEST_BINS)
 
 ALL_SRCS := $(LIB_SRCS) $(LIBMCS_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
-	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS)
+	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS) $(TOOL_TEST_SRCS)
 
 # ---------------------------------------------------------- kernel modules
 
@@ -191,6 +196,10 @@ $(MODEL_BIN): $(MODEL_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 endif
+
+$(TOOL_TEST_BINS): $(BUILD)/tests/tools/%: $(OBJ)/tests/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 # The guest initramfs carries libmcs.so.1 beside the programs' libraries;
 # on the host the rpath finds it in $(BUILD).
