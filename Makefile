@@ -15,6 +15,9 @@
 #   make bench          deps, build, scripts/run-bench.sh
 #   make demo           deps, build, scripts/demo.sh (the guest cluster)
 #   make demo-processes deps, build, scripts/demo-processes.sh
+#   make install        libmcs (library, headers, libmcs.pc, man pages) and
+#                       mcsctl (and mcsctl.8) under $(DESTDIR)$(PREFIX);
+#                       PREFIX defaults to /usr/local
 #   make clean | format
 #
 # New sources are picked up by wildcard; see the layout below. A directory
@@ -77,6 +80,11 @@ LIBMCS_VERSION := 1.2.0
 LIBMCS_SO := $(BUILD)/libmcs.so.1
 LIBMCS := $(if $(LIBMCS_SRCS),$(BUILD)/libmcs.so $(BUILD)/libmcs.pc)
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
 
 TOOLS := $(patsubst tools/%/,%,$(sort $(dir $(wildcard tools/*/*.c))))
 # Libraries one tool needs beyond $(LIBS): mcsctl --json prints with jansson.
@@ -131,7 +139,7 @@ KMOD_DIR := $(CURDIR)/drivers
 # ------------------------------------------------------------------ rules
 
 .PHONY: all san kmod kmod-check kmod-clean test bench demo demo-processes \
-	clean format \
+	install clean format \
 	kdir-check
 
 all: $(LIB) $(LIBMCS) $(PROGS)
@@ -271,6 +279,26 @@ demo-processes:
 	scripts/deps.sh build
 	$(MAKE) all
 	scripts/demo-processes.sh
+
+# ------------------------------------------------------------------ install
+
+# Plain copies, no owner given and no ldconfig: a writable DESTDIR needs no
+# root. libmcs.pc is made again here, so it names the PREFIX installed to.
+install: $(LIBMCS) $(BUILD)/mcsctl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(LIBMCS_SO) $(DESTDIR)$(LIBDIR)/libmcs.so.1
+	ln -sf libmcs.so.1 $(DESTDIR)$(LIBDIR)/libmcs.so
+	install -m 644 libmcs/libmcs.h $(DESTDIR)$(INCLUDEDIR)/libmcs.h
+	install -m 644 include/uapi/linux/mcs.h $(DESTDIR)$(INCLUDEDIR)/linux/mcs.h
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@version@|$(LIBMCS_VERSION)|' \
+		-e 's|^libdir=.*|libdir=$(LIBDIR)|' \
+		-e 's|^includedir=.*|includedir=$(INCLUDEDIR)|' \
+		libmcs/libmcs.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libmcs.pc
+	install -m 644 libmcs/man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 755 $(BUILD)/mcsctl $(DESTDIR)$(BINDIR)/mcsctl
+	install -m 644 tools/mcsctl/mcsctl.8 $(DESTDIR)$(MANDIR)/man8/mcsctl.8
 
 clean:
 	rm -rf build build-san
