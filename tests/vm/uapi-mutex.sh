@@ -70,14 +70,14 @@ db=$(grep -oE 'gid 0x[0-9a-f]+' <<<"$VM_OUT" | head -n 1 | cut -c7-)
 vm_expect g0 0 '' 'segtool create 0x900 64K'
 vm_expect g1 0 '' "segtool hold 0x$db >/tmp/segs.log 2>&1 & echo \$! >/tmp/segs.pid"
 vm_expect g1 0 'holding' 'for i in $(seq 100); do grep -q holding /tmp/segs.log && break; sleep 0.1; done; cat /tmp/segs.log'
-vm_json g1 0 "(.names | sort_by(.name)) == [
+vm_json g1 0 "(.names | sort_by(.gid)) == ([
 		{\"gid\": \"$db\", \"type\": \"segment\", \"name\": \"/db\",
 		 \"size\": 1052672, \"part\": 0, \"sharers\": 1},
 		{\"gid\": \"$m1\", \"type\": \"lock\", \"name\": \"/m1\",
-		 \"size\": null, \"part\": null, \"sharers\": null}] and
-	(.segments | sort_by(.gid)) == [
+		 \"size\": null, \"part\": null, \"sharers\": null}] | sort_by(.gid)) and
+	(.segments | sort_by(.gid)) == ([
 		{\"gid\": \"900\", \"size\": 69632, \"part\": 0, \"sharers\": 0},
-		{\"gid\": \"$db\", \"size\": 1052672, \"part\": 0, \"sharers\": 1}] and
+		{\"gid\": \"$db\", \"size\": 1052672, \"part\": 0, \"sharers\": 1}] | sort_by(.gid)) and
 	.sync == [{\"gid\": \"$m1\", \"type\": \"mutex\", \"state\": \"consistent\",
 		\"holder\": {\"node\": 0, \"incarnation\": 1, \"pid\": $holder,
 			     \"abandoned\": false}}]" 'mcsctl --json ls'
