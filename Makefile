@@ -15,6 +15,9 @@
 #   make bench          deps, build, scripts/run-bench.sh
 #   make demo           deps, build, scripts/demo.sh (the guest cluster)
 #   make demo-processes deps, build, scripts/demo-processes.sh
+#   make install        libmcs (library, headers, libmcs.pc, man pages) and
+#                       mcsctl (and mcsctl.8) under $(DESTDIR)$(PREFIX);
+#                       PREFIX defaults to /usr/local
 #   make clean | format
 #
 # New sources are picked up by wildcard; see the layout below. A directory
@@ -33,6 +36,8 @@
 #                                        libmcs.pc
 #   tests/vm/<name>.c                 -> $(BUILD)/tests/vm/<name>  (run in
 #                                        guests: libmcs, no libgmm, no CUnit)
+#   tests/tools/<name>.c              -> $(BUILD)/tests/tools/<name>  (helpers
+#                                        of the tool tests, with libgmm)
 #
 # Other *.c files in tests/unit/ and bench/ (not test_*.c / bench_*.c) are
 # shared helpers, linked into every unit test / benchmark respectively.
@@ -75,8 +80,15 @@ LIBMCS_VERSION := 1.2.0
 LIBMCS_SO := $(BUILD)/libmcs.so.1
 LIBMCS := $(if $(LIBMCS_SRCS),$(BUILD)/libmcs.so $(BUILD)/libmcs.pc)
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
 
 TOOLS := $(patsubst tools/%/,%,$(sort $(dir $(wildcard tools/*/*.c))))
+# Libraries one tool needs beyond $(LIBS): mcsctl --json prints with jansson.
+TOOL_LIBS_mcsctl := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
@@ -90,6 +102,9 @@ MODEL_SRCS := $(wildcard tests/model/*.c)
 MODEL_CORE_SRCS := drivers/glock/glock.c drivers/gsync/gsync.c
 MODEL_BIN := $(if $(MODEL_SRCS),$(BUILD)/tests/glock-model)
 MODEL_OBJS := $(patsubst %.c,$(OBJ)/model/%.o,$(MODEL_SRCS) $(MODEL_CORE_SRCS))
+
+TOOL_TEST_SRCS := $(wildcard tests/tools/*.c)
+TOOL_TEST_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_TEST_SRCS))
 
 VM_TEST_SRCS := $(wildcard tests/vm/*.c)
 VM_TEST_BINS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
@@ -105,11 +120,11 @@ UNIT_HELPER_OBJS := $(call objs,$(UNIT_HELPER_SRCS))
 BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
-	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS)
+	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS) $(TOOL_TEST_BINS)
 
 ALL_SRCS := $(LIB_SRCS) $(LIBMCS_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
-	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS)
+	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS) $(TOOL_TEST_SRCS)
 
 # ---------------------------------------------------------- kernel modules
 
@@ -124,7 +139,7 @@ KMOD_DIR := $(CURDIR)/drivers
 # ------------------------------------------------------------------ rules
 
 .PHONY: all san kmod kmod-check kmod-clean test bench demo demo-processes \
-	clean format \
+	install clean format \
 	kdir-check
 
 all: $(LIB) $(LIBMCS) $(PROGS)
@@ -164,7 +179,8 @@ $(BUILD)/libmcs.pc: libmcs/libmcs.pc.in
 define tool_rule
 $(BUILD)/$(1): $(call objs,$(wildcard tools/$(1)/*.c)) $(LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(LIBS) \
+		$$(TOOL_LIBS_$(1))
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
@@ -188,6 +204,10 @@ $(MODEL_BIN): $(MODEL_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 endif
+
+$(TOOL_TEST_BINS): $(BUILD)/tests/tools/%: $(OBJ)/tests/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 # The guest initramfs carries libmcs.so.1 beside the programs' libraries;
 # on the host the rpath finds it in $(BUILD).
@@ -259,6 +279,26 @@ demo-processes:
 	scripts/deps.sh build
 	$(MAKE) all
 	scripts/demo-processes.sh
+
+# ------------------------------------------------------------------ install
+
+# Plain copies, no owner given and no ldconfig: a writable DESTDIR needs no
+# root. libmcs.pc is made again here, so it names the PREFIX installed to.
+install: $(LIBMCS) $(BUILD)/mcsctl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(LIBMCS_SO) $(DESTDIR)$(LIBDIR)/libmcs.so.1
+	ln -sf libmcs.so.1 $(DESTDIR)$(LIBDIR)/libmcs.so
+	install -m 644 libmcs/libmcs.h $(DESTDIR)$(INCLUDEDIR)/libmcs.h
+	install -m 644 include/uapi/linux/mcs.h $(DESTDIR)$(INCLUDEDIR)/linux/mcs.h
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@version@|$(LIBMCS_VERSION)|' \
+		-e 's|^libdir=.*|libdir=$(LIBDIR)|' \
+		-e 's|^includedir=.*|includedir=$(INCLUDEDIR)|' \
+		libmcs/libmcs.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libmcs.pc
+	install -m 644 libmcs/man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 755 $(BUILD)/mcsctl $(DESTDIR)$(BINDIR)/mcsctl
+	install -m 644 tools/mcsctl/mcsctl.8 $(DESTDIR)$(MANDIR)/man8/mcsctl.8
 
 clean:
 	rm -rf build build-san

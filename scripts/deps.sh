@@ -5,7 +5,9 @@
 #
 # Usage: scripts/deps.sh GROUP...
 #
-#   build   gcc, make, pkg-config, CUnit and zlib headers (user-space build)
+#   build   gcc, make, pkg-config, CUnit, zlib and jansson headers (the
+#           user-space build; mcsctl --json prints with jansson), jq (the
+#           tests read mcsctl --json with it)
 #   kernel  Debian kernel headers and sparse (kbuild of the modules)
 #   bench   nothing beyond "build" for now
 #   vm      QEMU, the Debian kernel image (its version must match the
@@ -28,7 +30,7 @@ usage()
 pkgs=()
 for group in "$@"; do
 	case "$group" in
-	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev) ;;
+	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev libjansson-dev jq) ;;
 	kernel)	pkgs+=(linux-headers-amd64 sparse) ;;
 	bench)	;;
 	vm)	pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod) ;;

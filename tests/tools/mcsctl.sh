@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mcsctl.sh - mcsctl on a file fabric: format, status, check and ls work, and
-# every bad input gets a clear error (exit 2) and destroys nothing.
+# mcsctl.sh - mcsctl on a file fabric: format, status, check and ls work,
+# read through --json with jq (empty, then holding a named segment and a
+# held mutex, then names with bytes no gns call accepts: they come out as
+# valid, exact JSON strings), the default is still columns, and every bad
+# input gets a clear error (exit 2) and destroys nothing.
 #
-# Usage: tests/tools/mcsctl.sh PATH-TO-MCSCTL
+# Usage: tests/tools/mcsctl.sh PATH-TO-MCSCTL   (region_fill is taken from
+# tests/tools/ of the same build directory)
 set -u
 
 mcsctl=${1:?usage: $0 PATH-TO-MCSCTL}
+fill=$(dirname "$mcsctl")/tests/tools/region_fill
+command -v jq >/dev/null || { echo "FAIL: no jq (scripts/deps.sh build)"; exit 1; }
+[ -x "$fill" ] || { echo "FAIL: $fill is missing (make all)"; exit 1; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fails=0
@@ -29,16 +36,47 @@ expect()
 	fi
 }
 
+# expect_json STATUS FILTER CMD...: CMD exits STATUS, its stdout is exactly
+# one JSON object, and the jq FILTER is true of it.
+expect_json()
+{
+	local want=$1 filter=$2 out rc
+	shift 2
+	out=$("$@" 2>"$dir/stderr")
+	rc=$?
+	if [ "$rc" -ne "$want" ] ||
+	   ! jq -es 'length == 1 and (.[0] | type == "object")' <<<"$out" >/dev/null ||
+	   ! jq -e "$filter" <<<"$out" >/dev/null; then
+		echo "FAIL: '$*' exited $rc (want $want), output:"
+		sed 's/^/    /' <<<"$out" "$dir/stderr"
+		echo "    (wanted jq: $filter)"
+		fails=$((fails + 1))
+	else
+		echo "ok: $* -> $rc, jq: $(tr -s '\n\t' '  ' <<<"$filter" | cut -c1-60)..."
+	fi
+}
+
 f=$dir/fabric
 expect 0 "formatted .* 16777216 bytes, 4 nodes" $mcsctl format "$f" --size 16M --nodes 4
-expect 0 "^0 +absent .*primary" $mcsctl status "$f"
-expect 0 "^1 +absent .*replica" $mcsctl status "$f"
-expect 0 "check: 0 segments, 0 sharers, .* 0 names, 0 violations" $mcsctl check "$f"
-expect 0 "^names +256 entries" $mcsctl status "$f"
+expect_json 0 '.region.size == 16777216 and .region.nodes == 4 and
+	.region.name_entries == 256 and .region.partition_data_pages > 0 and
+	(.region.uuid | test("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")) and
+	[.nodes[].node] == [0, 1, 2, 3] and
+	[.nodes[].master] == ["primary", "replica", null, null] and
+	all(.nodes[]; .state == "absent" and .incarnation == 0 and
+	    .partition == "online" and .used_pages == 0 and .sections == 0 and
+	    .total_pages > 0 and .memory_lost == false)' \
+	$mcsctl --json status "$f"
+expect_json 0 '.segments == 0 and .sharers == 0 and .names == 0 and
+	.violations == 0 and .messages == [] and .free_pages > 0' \
+	$mcsctl check --json "$f"
+expect_json 0 '. == {"names": [], "segments": [], "sync": []}' $mcsctl ls "$f" --json
+# The default stays the columns.
+expect 0 "^node +state +incarnation" $mcsctl status "$f"
 expect 0 "^0 names" $mcsctl ls "$f"
-expect 0 "^0 segments" $mcsctl ls "$f"
-expect 0 "^0 sync objects" $mcsctl ls "$f"
 expect 2 "usage" $mcsctl ls "$f" extra
+expect 2 "usage" $mcsctl --json ls "$f" extra
+expect 2 "--json is for status, check and ls" $mcsctl --json format "$f" --size 16M --nodes 4
 sum=$(cksum <"$f")
 
 # Bad input: clear errors, the region untouched.
@@ -58,6 +96,9 @@ expect 2 "usage" $mcsctl down 1
 expect 2 "need 2 to 64 nodes" $mcsctl format "$dir/one" --size 16M --nodes 1
 expect 2 "too small" $mcsctl format "$dir/tiny" --size 64K --nodes 4
 expect 2 "No such file" $mcsctl status "$dir/missing"
+expect 2 "No such file" $mcsctl --json status "$dir/missing"
+[ -z "$($mcsctl --json check "$dir/missing" 2>/dev/null)" ] ||
+	{ echo "FAIL: an error printed JSON on stdout"; fails=$((fails + 1)); }
 head -c 1048576 /dev/zero >"$dir/zero"
 expect 2 "not an mcs region" $mcsctl check "$dir/zero"
 : >"$dir/empty"
@@ -71,6 +112,39 @@ expect 2 "bad CRC" $mcsctl check "$dir/torn"
 cp "$f" "$dir/short"
 truncate -s 8M "$dir/short"
 expect 2 "larger than the file" $mcsctl status "$dir/short"
+
+# A named segment and a mutex held by a process of node 0 (which exits
+# holding it: nobody declares it gone, so it stays its holder).
+g=$dir/filled
+$mcsctl format "$g" --size 16M --nodes 4 >/dev/null
+"$fill" "$g" 2 >"$dir/fill" || fails=$((fails + 1))
+read -r _ db < <(grep '^db ' "$dir/fill")
+read -r _ mx pid < <(grep '^m ' "$dir/fill")
+echo "filled: db ${db:-?}, mutex ${mx:-?} held by pid ${pid:-?}"
+[ -n "${pid:-}" ] || { echo "FAIL: region_fill"; fails=$((fails + 1)); }
+expect_json 0 '[.nodes[] | [.state, .incarnation]] ==
+	[["absent", 0], ["absent", 0], ["alive", 1], ["absent", 0]] and
+	[.nodes[].used_pages] == [0, 0, 16, 0]' $mcsctl --json status "$g"
+expect_json 0 '.segments == 1 and .sharers == 1 and .names == 2 and .violations == 0' \
+	$mcsctl --json check "$g"
+expect_json 0 "(.names | length) == 2 and (.segments | length) == 1 and
+	(.names[] | select(.gid == \"$db\")) == {\"gid\": \"$db\", \"type\": \"segment\",
+		\"name\": \"/db\", \"size\": 65536, \"part\": 2, \"sharers\": 1} and
+	(.names[] | select(.gid == \"$mx\")) == {\"gid\": \"$mx\", \"type\": \"lock\",
+		\"name\": \"/m\", \"size\": null, \"part\": null, \"sharers\": null} and
+	(.segments[] | select(.gid == \"$db\") | [.size, .part, .sharers]) == [65536, 2, 1] and
+	.sync == [{\"gid\": \"$mx\", \"type\": \"mutex\", \"state\": \"consistent\",
+		\"holder\": {\"node\": 2, \"incarnation\": 1, \"pid\": $pid, \"abandoned\": false}}]" \
+	$mcsctl --json ls "$g"
+# Names the fabric should never hold: escaped exactly, and not UTF-8 made
+# valid; the checker finds both entries torn.
+read -r _ h1 h2 < <("$fill" "$g" 1 --hostile)
+expect_json 0 "(.names | length) == 4 and
+	(.names[] | select(.gid == \"$h1\") | .name) == \"/q\\\"b\\\\s\\u0001\\n\\tz\\ufffd\" and
+	(.names[] | select(.gid == \"$h2\") | .name) == \"/caf\\u00e9\"" \
+	$mcsctl --json ls "$g"
+expect_json 1 '.violations == 2 and (.messages | length) == 2 and
+	all(.messages[]; test("torn"))' $mcsctl --json check "$g"
 
 # --force does erase, and the result is a fresh, clean region.
 expect 0 "formatted .* 33554432 bytes, 8 nodes" $mcsctl format "$f" --size 32M --nodes 8 --force

@@ -45,13 +45,13 @@ vm_expect g2 0 '' 'mcs-load'
 vm_expect g2 0 'joined as node 2 incarnation 1' 'mcsctl join 2'
 for i in 0 1 2; do
 	g=g$i
-	for n in 0 1 2; do
-		self=
-		[ $n -eq $i ] && self=' \(self\)'
-		vm_expect "$g" 0 "^$n +alive +1 +online .*$self" 'mcsctl status'
-	done
-	vm_expect "$g" 0 '^3 +absent' 'mcsctl status'
-	vm_expect "$g" 0 '0 violations' 'mcsctl check'
+	vm_json "$g" 0 "[.nodes[] | [.node, .state, .incarnation, .partition, .self]] ==
+		[[0, \"alive\", 1, \"online\", $([ $i = 0 ] && echo true || echo false)],
+		 [1, \"alive\", 1, \"online\", $([ $i = 1 ] && echo true || echo false)],
+		 [2, \"alive\", 1, \"online\", $([ $i = 2 ] && echo true || echo false)],
+		 [3, \"absent\", 0, \"online\", false]] and
+		.self == {\"node\": $i, \"incarnation\": 1}" 'mcsctl --json status'
+	vm_check_clean "$g"
 done
 
 vm_finish

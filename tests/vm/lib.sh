@@ -16,6 +16,9 @@
 #   vm_cmd NAME CMD       run CMD in it, print its output, return its status
 #   vm_send, vm_collect   the same in two halves, to run guests in parallel
 #   vm_expect NAME RC PATTERN CMD   the same, as a checked expectation
+#   vm_json NAME RC FILTER CMD   the same for a command that prints JSON
+#                         (mcsctl --json): parsed on the host with jq, the
+#                         jq FILTER must be true of it
 #   vm_expect_fabric_wb NAME   the fabric's BAR is mapped write-back
 #   vm_kill NAME          kill its QEMU (the node dies at once)
 #   vm_two_nodes          g0 and g1 on a fresh 16 MiB fabric, modules
@@ -336,6 +339,30 @@ vm_expect()
 	return 0
 }
 
+# vm_json NAME RC FILTER CMD [TIMEOUT]: CMD (e.g. "mcsctl --json status")
+# exits RC, its output is exactly one JSON object, and the jq FILTER is
+# true of it. jq runs here on the host, not in the guest: the console's
+# carriage returns are removed and the rest parsed as it is, so anything
+# else on the console in the middle (a kernel message) fails the test.
+vm_json()
+{
+	local name=$1 want=$2 filter=$3 cmd=$4 out rc
+
+	out=$(vm_cmd "$name" "$cmd" "${5:-$VM_CMD_TIMEOUT}")
+	rc=$?
+	out=$(tr -d '\r' <<<"$out")
+	if [ "$rc" -ne "$want" ] ||
+	   ! jq -es 'length == 1 and (.[0] | type == "object")' <<<"$out" >/dev/null 2>&1 ||
+	   ! jq -e "$filter" <<<"$out" >/dev/null 2>&1; then
+		vm_fail "$name: '$cmd' exited $rc (want $want), wanted jq '$filter' true of:"
+		sed 's/^/    /' <<<"$out"
+		return 1
+	fi
+	vm_log "ok: $name: $cmd -> $rc, jq: $(tr -s '\n\t' '  ' <<<"$filter" | cut -c1-70)"
+	VM_OUT=$out
+	return 0
+}
+
 # vm_expect_fabric_wb NAME: the kernel's memory type of the fabric's BAR
 # (the PAT table, once a driver has mapped it) is write-back; the guest's
 # init has taken it out of the firmware's uncachable MTRR (testbed.md).
@@ -376,7 +403,7 @@ vm_check_clean()
 	local g
 
 	for g in "$@"; do
-		vm_expect "$g" 0 '0 violations' 'mcsctl check'
+		vm_json "$g" 0 '.violations == 0' 'mcsctl --json check'
 	done
 }
 

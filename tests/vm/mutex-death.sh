@@ -77,7 +77,9 @@ for round in $(seq "$ROUNDS"); do
 	for g in g0 g1 "$dead"; do
 		progress "$g" 0 || break 2
 	done
-	inc=$(vm_cmd g0 'mcsctl status' | tr -d '\r' | awk '$1 == 2 && $2 == "alive" { print $3 }')
+	inc=$(vm_cmd g0 'mcsctl --json status' | tr -d '\r' |
+	      jq -r '.nodes[2] | select(.state == "alive") | .incarnation')
+	[ -n "$inc" ] || { vm_fail "g0: node 2 is not alive before round $round"; break; }
 	vm_kill "$dead"
 	vm_expect g0 0 "node 2 incarnation $inc is down" "mcsctl down 2 $inc"
 	vm_expect g1 0 "recovered node 2 incarnation $inc" 'mcsctl recover 2'

@@ -33,29 +33,31 @@ vm_expect g1 0 '' 'mcs-load'
 vm_expect g1 0 'joined as node 1 incarnation 1' 'mcsctl join 1'
 vm_expect g2 0 '' 'mcs-load'
 vm_expect g2 0 'joined as node 2 incarnation 1' 'mcsctl join 2'
-vm_expect g0 0 '^2 +alive +1 ' 'mcsctl status'
+vm_json g0 0 '.nodes[2] | .state == "alive" and .incarnation == 1' 'mcsctl --json status'
 vm_expect g0 2 'recover: Device or resource busy' 'mcsctl recover 2'
 
 vm_kill g2
 # Membership saw incarnation 1 of node 2 die.
 vm_expect g0 2 'down: Stale file handle' 'mcsctl down 2 7'
 vm_expect g0 0 'node 2 incarnation 1 is down' 'mcsctl down 2 1'
-vm_expect g1 0 '^2 +down +1 ' 'mcsctl status'
+vm_json g1 0 '.nodes[2] | .state == "down" and .incarnation == 1' 'mcsctl --json status'
 vm_expect g0 0 'recovered node 2 incarnation 1: .*partition taken over' 'mcsctl recover 2'
 # Recovery is idempotent: a second recoverer finds nothing to do.
 vm_expect g1 0 'node 2: nothing to recover' 'mcsctl recover 2'
 for g in g0 g1; do
-	vm_expect "$g" 0 '^2 +clean +1 +online +0 ' 'mcsctl status'
-	vm_expect "$g" 0 '0 violations' 'mcsctl check'
+	vm_json "$g" 0 '.nodes[2] | .state == "clean" and .incarnation == 1 and .partition == "online" and .manager == 0' \
+		'mcsctl --json status'
+	vm_check_clean "$g"
 done
 
 # Its memory turns out to be lost as well.
 vm_expect g1 0 'is down, memory lost' 'mcsctl down 2 1 --memory-lost'
-vm_expect g1 0 '^2 +down +1 +lost .*\(memory lost\)' 'mcsctl status'
+vm_json g1 0 '.nodes[2] | .state == "down" and .incarnation == 1 and .partition == "lost" and .memory_lost == true' \
+	'mcsctl --json status'
 vm_expect g1 0 'recovered node 2 incarnation 1' 'mcsctl recover 2'
 for g in g0 g1; do
-	vm_expect "$g" 0 '^2 +clean +1 +lost ' 'mcsctl status'
-	vm_expect "$g" 0 '0 violations' 'mcsctl check'
+	vm_json "$g" 0 '.nodes[2] | .state == "clean" and .incarnation == 1 and .partition == "lost"' 'mcsctl --json status'
+	vm_check_clean "$g"
 done
 
 # The node comes back: a new guest, the next incarnation.
@@ -65,8 +67,9 @@ vm_expect g2b 0 '' 'mcs-load'
 vm_expect g2b 2 'join: Device or resource busy' 'mcsctl join 0'
 vm_expect g2b 0 'joined as node 2 incarnation 2' 'mcsctl join 2'
 for g in g0 g1 g2b; do
-	vm_expect "$g" 0 '^2 +alive +2 +online +2 +0/' 'mcsctl status'
-	vm_expect "$g" 0 '0 violations' 'mcsctl check'
+	vm_json "$g" 0 '.nodes[2] | .state == "alive" and .incarnation == 2 and .partition == "online" and
+		.manager == 2 and .used_pages == 0 and .memory_lost == false' 'mcsctl --json status'
+	vm_check_clean "$g"
 done
 
 vm_send g2b 'i=0; while mcsctl check >/dev/null; do i=$((i + 1)); [ $i = 20 ] && echo "@@LOOPING@@"; done' >/dev/null
@@ -74,11 +77,12 @@ vm_wait g2b '@@LOOPING@@' 120 || vm_fail "g2b: the checker loop did not run"
 vm_kill g2b
 vm_expect g0 0 'node 2 incarnation 2 is down' \
 	'mcsctl status >/tmp/st 2>&1 & mcsctl down 2 2; wait $!; cat /tmp/st'
-vm_expect g0 0 '^2 +down +2 ' 'mcsctl status'
+vm_json g0 0 '.nodes[2] | .state == "down" and .incarnation == 2' 'mcsctl --json status'
 vm_expect g1 0 'recovered node 2 incarnation 2' 'mcsctl recover 2'
 for g in g0 g1; do
-	vm_expect "$g" 0 '^2 +clean +2 +online +1 ' 'mcsctl status'
-	vm_expect "$g" 0 '0 violations' 'mcsctl check'
+	vm_json "$g" 0 '.nodes[2] | .state == "clean" and .incarnation == 2 and .partition == "online" and .manager == 1' \
+		'mcsctl --json status'
+	vm_check_clean "$g"
 done
 
 vm_finish

@@ -57,23 +57,6 @@ vm_expect g0 0 '' 'kill -9 $(cat /tmp/hold.pid)'
 vm_expect g1 0 'recovered m1' 'segtool mutex-recover m1'
 vm_check_clean g0 g1
 
-# ls_expect PATTERN...: each PATTERN (ERE) matches a line of the last
-# vm_expect's output (mcsctl ls), carriage returns of the console removed.
-ls_expect()
-{
-	local out pat
-
-	out=$(tr -d '\r' <<<"$VM_OUT")
-	for pat in "$@"; do
-		if grep -qE -- "$pat" <<<"$out"; then
-			vm_log "ok: ls shows /$pat/"
-		else
-			vm_fail "mcsctl ls has no line /$pat/ in:"
-			sed 's/^/    /' <<<"$out"
-		fi
-	done
-}
-
 # Held on guest 0: busy for guest 1. Killed: owner-dead, then recovered.
 hold g0 m1
 holder=$(vm_cmd g0 'cat /tmp/hold.pid' | tr -d '\r')
@@ -87,19 +70,28 @@ db=$(grep -oE 'gid 0x[0-9a-f]+' <<<"$VM_OUT" | head -n 1 | cut -c7-)
 vm_expect g0 0 '' 'segtool create 0x900 64K'
 vm_expect g1 0 '' "segtool hold 0x$db >/tmp/segs.log 2>&1 & echo \$! >/tmp/segs.pid"
 vm_expect g1 0 'holding' 'for i in $(seq 100); do grep -q holding /tmp/segs.log && break; sleep 0.1; done; cat /tmp/segs.log'
-vm_expect g1 0 '^1 sync objects' 'mcsctl ls'
-ls_expect "^$db +segment +1052672 +0 +1  /db\$" \
-	"^$m1 +lock +- +- +-  /m1\$" "^2 names\$" \
-	"^$db +1052672 +0 +1\$" "^900 +69632 +0 +0\$" "^2 segments\$" \
-	"^$m1 +mutex +consistent +node 0 incarnation 1 pid $holder\$"
+vm_json g1 0 "(.names | sort_by(.gid)) == ([
+		{\"gid\": \"$db\", \"type\": \"segment\", \"name\": \"/db\",
+		 \"size\": 1052672, \"part\": 0, \"sharers\": 1},
+		{\"gid\": \"$m1\", \"type\": \"lock\", \"name\": \"/m1\",
+		 \"size\": null, \"part\": null, \"sharers\": null}] | sort_by(.gid)) and
+	(.segments | sort_by(.gid)) == ([
+		{\"gid\": \"900\", \"size\": 69632, \"part\": 0, \"sharers\": 0},
+		{\"gid\": \"$db\", \"size\": 1052672, \"part\": 0, \"sharers\": 1}] | sort_by(.gid)) and
+	.sync == [{\"gid\": \"$m1\", \"type\": \"mutex\", \"state\": \"consistent\",
+		\"holder\": {\"node\": 0, \"incarnation\": 1, \"pid\": $holder,
+			     \"abandoned\": false}}]" 'mcsctl --json ls'
 vm_expect g1 0 'timedlock 100 ms: Connection timed out' 'segtool mutex-try m1'
 # A waiter dies at once on kill -9 (the wait is cut by fatal signals).
 vm_expect g1 0 'waited 137' 'segtool mutex-lock m1 & p=$!; sleep 1; kill -9 $p; wait $p; echo waited $?'
 vm_expect g0 0 '' 'kill -9 $(cat /tmp/hold.pid)'
 # The holder's file gives the mutex up (abandoned) a moment after its death.
-vm_expect g1 0 "abandoned by pid $holder" 'for i in $(seq 100); do mcsctl ls | grep -q abandoned && break; sleep 0.1; done; mcsctl ls'
+vm_json g1 0 ".sync[] | select(.gid == \"$m1\") | .state == \"consistent\" and
+	.holder == {\"node\": null, \"incarnation\": null, \"pid\": $holder, \"abandoned\": true}" \
+	'for i in $(seq 100); do mcsctl --json ls | grep -q "\"abandoned\": true" && break; sleep 0.1; done; mcsctl --json ls'
 vm_expect g1 0 'recovered m1' 'segtool mutex-recover m1'
-vm_expect g1 0 "^$m1 +mutex +consistent +free" 'mcsctl ls'
+vm_json g1 0 ".sync[] | select(.gid == \"$m1\") | .type == \"mutex\" and
+	.state == \"consistent\" and .holder == null" 'mcsctl --json ls'
 vm_expect g1 0 '' 'kill -9 $(cat /tmp/segs.pid)'
 vm_expect g0 0 'lock: Success' 'segtool mutex-lock m1'
 vm_check_clean g0 g1
@@ -110,13 +102,18 @@ vm_expect g1 0 '' 'kill -9 $(cat /tmp/hold.pid)'
 vm_expect g0 0 'lock after unlock without consistent: State not recoverable' 'segtool mutex-unrecovered m1'
 vm_expect g1 1 'lock: State not recoverable' 'segtool mutex-lock m1'
 vm_expect g0 1 'lock: State not recoverable' 'segtool mutex-lock m1'
-vm_expect g1 0 "^$m1 +mutex +not-recoverable +free" 'mcsctl ls'
+vm_json g1 0 ".sync[] | select(.gid == \"$m1\") | .type == \"mutex\" and
+	.state == \"not-recoverable\" and .holder == null" 'mcsctl --json ls'
 vm_check_clean g0 g1
 
 # More than one batch of MCS_CTL_LIST (64): 70 more mutexes by name, each
 # listed exactly once, as a name and as a sync object.
 vm_expect g0 0 'made 70' 'n=0; for i in $(seq 100 169); do segtool mutex-create x$i >/dev/null && n=$((n + 1)); done; echo made $n'
-vm_expect g1 0 '^71 sync objects' 'mcsctl ls'
-ls_expect '^72 names$' ' /x100$' ' /x169$'
-vm_expect g1 0 '^70 70 70[^0-9]*$' 'mcsctl ls >/tmp/ls; echo $(grep -cE " /x1[0-9]{2}$" /tmp/ls) $(grep -E " /x1[0-9]{2}$" /tmp/ls | sort -u | wc -l) $(grep -cE "^40+[0-9a-f]+ +mutex +consistent +free$" /tmp/ls)'
+vm_json g1 0 '[.names[] | select(.name | test("^/x1[0-9]{2}$"))] as $x |
+	(.names | length) == 72 and (.sync | length) == 71 and
+	($x | map(.name) | unique) == [range(100; 170) | "/x\(.)"] and
+	($x | map(.gid) | unique | length) == 70 and
+	([.sync[] | select(.gid as $g | $x | any(.gid == $g))] | length == 70 and
+	 all(.type == "mutex" and .state == "consistent" and .holder == null))' \
+	'mcsctl --json ls'
 vm_finish

@@ -43,7 +43,8 @@ for n in 0 1; do
 		'touch /tmp/verify; for i in $(seq 900); do grep -qE "verified$|FAIL" /tmp/storm.log && break; sleep 0.1; done; grep -E "all|FAIL" /tmp/storm.log'
 done
 for n in 0 1; do
-	vm_expect "g$n" 0 '^2 +clean +1 ' 'mcsctl status'
-	vm_expect "g$n" 0 ' 0 violations' 'mcsctl check'
+	vm_json "g$n" 0 '.nodes[2] | .state == "clean" and .incarnation == 1' \
+		'mcsctl --json status'
+	vm_check_clean "g$n"
 done
 vm_finish

@@ -165,6 +165,8 @@ int dev_status(const char *dev)
 
 	if (ctl_call(dev, MCS_CTL_STATUS, &a, "status"))
 		return 2;
+	if (json_output)
+		return json_status_dev(&a, nodes);
 	printf("fabric  %llu bytes%s%s\n", (unsigned long long)a.fabric_size,
 	       a.state & MCS_STATE_FABRIC ? "" : " (none found)",
 	       a.state & MCS_STATE_FROZEN ? ", frozen" : "");
@@ -211,6 +213,8 @@ int dev_check(const char *dev)
 
 	if (ctl_call(dev, MCS_CTL_CHECK, &a, "check"))
 		return 2;
+	if (json_output)
+		return json_check_dev(&a);
 	printf("check: %u segments, %u sharers, %u free pages, %u violations\n",
 	       a.segments, a.sharers, a.free_pages, a.violations);
 	return a.violations ? 1 : 0;
@@ -256,7 +260,7 @@ int dev_ls(const char *dev)
 {
 	struct mcs_list_entry *names, *segs, *sync;
 	uint32_t nn, ns, ny;
-	int fd;
+	int fd, ret = 2;
 
 	fd = ctl_open(dev);
 	if (fd < 0)
@@ -266,9 +270,9 @@ int dev_ls(const char *dev)
 	sync = segs ? dev_list(fd, MCS_LIST_SYNC, &ny) : NULL;
 	close(fd);
 	if (sync)
-		ls_print(names, nn, segs, ns, sync, ny);
+		ret = ls_print(names, nn, segs, ns, sync, ny);
 	free(names);
 	free(segs);
 	free(sync);
-	return sync ? 0 : 2;
+	return ret;
 }

@@ -44,12 +44,15 @@ static const char *lock_state(uint32_t s)
  * The names (GID, type, bytes, home partition, sharers, name), then every
  * segment, then every mutex and event with its lock's state and holder.
  */
-void ls_print(const struct mcs_list_entry *names, uint32_t nn,
-	      const struct mcs_list_entry *segs, uint32_t ns,
-	      const struct mcs_list_entry *sync, uint32_t ny)
+int ls_print(const struct mcs_list_entry *names, uint32_t nn,
+	     const struct mcs_list_entry *segs, uint32_t ns,
+	     const struct mcs_list_entry *sync, uint32_t ny)
 {
 	static const char *const types[] = { "?", "segment", "lock", "event" };
 	uint32_t i;
+
+	if (json_output)
+		return json_ls(names, nn, segs, ns, sync, ny);
 
 	printf("%-18s %-8s %10s %5s %7s  %s\n", "gid", "type", "bytes", "part",
 	       "sharers", "name");
@@ -88,4 +91,5 @@ void ls_print(const struct mcs_list_entry *names, uint32_t nn,
 			       e->owner_incarnation, e->owner_pid);
 	}
 	printf("%u sync objects\n", ny);
+	return 0;
 }

@@ -9,12 +9,15 @@
  * control device of mcs_node.ko (device.c).
  *
  *   mcsctl format [FILE] --size SIZE --nodes N [--force]
- *   mcsctl status [FILE]
- *   mcsctl check [FILE]      gmm tables and the gns name table
- *   mcsctl ls [FILE]         the names, every segment, and every mutex
- *                            and event with its lock's holder
+ *   mcsctl [--json] status [FILE]
+ *   mcsctl [--json] check [FILE]   gmm tables and the gns name table
+ *   mcsctl [--json] ls [FILE]      the names, every segment, and every
+ *                                  mutex and event with its lock's holder
  *   mcsctl [--device DEV] join NODE | down NODE INCARNATION [--memory-lost]
  *          | recover NODE | freeze | thaw
+ *
+ * --json (before the command or after it) makes status, check and ls
+ * print one JSON object (json.c, fields in mcsctl.8) instead of columns.
  *
  * Exit status: 0 success (check: no violation), 1 check found violations
  * (ls on a file: a table is locked by a dead node), 2 bad usage or an
@@ -44,13 +47,13 @@ static const char *device = "/dev/mcs-control";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [--device DEV] COMMAND\n"
+		"usage: %s [--device DEV] [--json] COMMAND\n"
 		"  on a region in FILE, or without FILE on the live fabric:\n"
 		"       format [FILE] --size SIZE[K|M|G] --nodes N [--force]\n"
 		"              (on the fabric, --size is optional: all of it)\n"
-		"       status [FILE]\n"
-		"       check [FILE]\n"
-		"       ls [FILE]  (names, segments, mutexes and events)\n"
+		"       status [--json] [FILE]\n"
+		"       check [--json] [FILE]\n"
+		"       ls [--json] [FILE]  (names, segments, mutexes and events)\n"
 		"  membership, on the live fabric (DEV: /dev/mcs-control):\n"
 		"       join NODE\n"
 		"       down NODE INCARNATION [--memory-lost]\n"
@@ -286,6 +289,12 @@ static int cmd_status(int argc, char **argv)
 	}
 	if (map_region(argv[1], &m))
 		return 2;
+	if (json_output) {
+		int ret = json_status_file(m.r);
+
+		unmap_region(&m);
+		return ret;
+	}
 	gmm_get_geometry(m.r, &g);
 	printf("region  %" PRIu64 " bytes, %u partitions of %" PRIu64
 	       " bytes (%u data pages)\n", g.region_size, g.nr_parts,
@@ -340,12 +349,17 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (map_region(argv[1], &m))
 		return 2;
+	if (json_output)
+		rep.violation = nrep.violation = json_violation;
 	ret = member_check(m.r, &rep, &nrep);
 	unmap_region(&m);
 	if (ret) {
+		json_violations_free();
 		fprintf(stderr, "%s: check failed: %s\n", prog, attach_error(ret));
 		return 2;
 	}
+	if (json_output)
+		return json_check_file(&rep, &nrep);
 	rep.violations += nrep.violations;
 	printf("check: %u segments, %u sharers, %u free pages, %u names, %u violations\n",
 	       rep.segments, rep.sharers, rep.free_pages, nrep.names,
@@ -391,7 +405,7 @@ static int cmd_ls(int argc, char **argv)
 	struct mcs_list_entry *names, *segs = NULL, *sync = NULL;
 	uint32_t nn, ns, ny;
 	struct mapped m;
-	int err;
+	int err, ret = 0;
 
 	if (argc == 1)
 		return dev_ls(device);
@@ -408,14 +422,16 @@ static int cmd_ls(int argc, char **argv)
 		sync = file_list(m.r, MCS_LIST_SYNC, &ny, &err);
 	unmap_region(&m);
 	if (sync)
-		ls_print(names, nn, segs, ns, sync, ny);
+		ret = ls_print(names, nn, segs, ns, sync, ny);
 	free(names);
 	free(segs);
 	free(sync);
 	if (sync)
-		return 0;
+		return ret;
 	if (err == -EOWNERDEAD) {
-		printf("(a table is locked by a dead node: recovery pending)\n");
+		/* Not an error of the tool: on stdout, unless that is JSON. */
+		fprintf(json_output ? stderr : stdout,
+			"(a table is locked by a dead node: recovery pending)\n");
 		return 1;
 	}
 	fprintf(stderr, "%s: ls: %s\n", prog, strerror(-err));
@@ -448,28 +464,67 @@ static int cmd_membership(int argc, char **argv)
 	return ret;
 }
 
+/* Take every --json out of a command's arguments; true if there was one. */
+static bool take_json(int *argc, char **argv)
+{
+	bool found = false;
+	int i, o = 1;
+
+	for (i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			found = true;
+		else
+			argv[o++] = argv[i];
+	}
+	*argc = o;
+	argv[o] = NULL;
+	return found;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 3 && !strcmp(argv[1], "--device")) {
-		device = argv[2];
-		argc -= 2;
-		argv += 2;
+	const char *cmd;
+
+	/* Global options, in any order, before the command. */
+	for (;;) {
+		if (argc >= 3 && !strcmp(argv[1], "--device")) {
+			device = argv[2];
+			argc -= 2;
+			argv += 2;
+		} else if (argc >= 2 && !strcmp(argv[1], "--json")) {
+			json_output = true;
+			argc--;
+			argv++;
+		} else {
+			break;
+		}
 	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "format"))
-		return cmd_format(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "status"))
-		return cmd_status(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "check"))
-		return cmd_check(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "ls"))
-		return cmd_ls(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	argc--;
+	argv++;
+	cmd = argv[0];
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "check") || !strcmp(cmd, "ls")) {
+		if (take_json(&argc, argv))
+			json_output = true;
+		if (!strcmp(cmd, "status"))
+			return cmd_status(argc, argv);
+		if (!strcmp(cmd, "check"))
+			return cmd_check(argc, argv);
+		return cmd_ls(argc, argv);
+	}
+	if (json_output) {
+		fprintf(stderr, "%s: --json is for status, check and ls, not '%s'\n",
+			prog, cmd);
+		return 2;
+	}
+	if (!strcmp(cmd, "format"))
+		return cmd_format(argc, argv);
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
 		usage(stdout);
 		return 0;
 	}
-	return cmd_membership(argc - 1, argv + 1);
+	return cmd_membership(argc, argv);
 }

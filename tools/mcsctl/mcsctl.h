@@ -5,11 +5,20 @@
 #ifndef MCSCTL_H
 #define MCSCTL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+struct gmm_check_report;
+struct gmm_region;
+struct gns_check_report;
+struct mcs_ctl_check;
+struct mcs_ctl_status;
 struct mcs_list_entry;
+struct mcs_node_status;
 
 extern const char *prog;
+/* --json: status, check and ls print one JSON object (json.c). */
+extern bool json_output;
 
 int parse_size(const char *s, uint64_t *out);
 const char *node_state(uint32_t s);
@@ -27,9 +36,28 @@ int dev_status(const char *dev);
 int dev_check(const char *dev);
 int dev_ls(const char *dev);
 
-/* ls.c: print what mcsctl ls lists, from the kernel or from a file. */
-void ls_print(const struct mcs_list_entry *names, uint32_t nn,
+/*
+ * ls.c: print what mcsctl ls lists, from the kernel or from a file, as
+ * columns or (--json) JSON; returns an exit status.
+ */
+int ls_print(const struct mcs_list_entry *names, uint32_t nn,
 	      const struct mcs_list_entry *segs, uint32_t ns,
 	      const struct mcs_list_entry *sync, uint32_t ny);
+
+/*
+ * json.c: the --json output of status, check and ls; each prints one
+ * object and returns the command's exit status (2 if it cannot).
+ */
+int json_status_file(struct gmm_region *r);
+int json_status_dev(const struct mcs_ctl_status *a,
+		    const struct mcs_node_status *nodes);
+void json_violation(void *arg, const char *msg);
+void json_violations_free(void);
+int json_check_file(const struct gmm_check_report *rep,
+		    const struct gns_check_report *nrep);
+int json_check_dev(const struct mcs_ctl_check *a);
+int json_ls(const struct mcs_list_entry *names, uint32_t nn,
+	    const struct mcs_list_entry *segs, uint32_t ns,
+	    const struct mcs_list_entry *sync, uint32_t ny);
 
 #endif /* MCSCTL_H */
