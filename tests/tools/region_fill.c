@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 	ret = gns_create(r, "m", GNS_TYPE_LOCK, &b);
 	if (ret)
 		die("gns_create", ret);
-	gmm_sync_table(r, &t);
+	gsync_table_of(r, &t);
 	ret = gsync_create(&t, b.gid, GSYNC_MUTEX, false, &mh);
 	if (!ret)
 		ret = gsync_mutex_lock(&t, &mh, GSYNC_INFINITE);
