@@ -38,7 +38,8 @@
 #define GMM_MAGIC 0x314d4d47534d434dULL /* "MCSGMM1" + 0x31, little-endian */
 /*
  * 2: glock table locks, sync area; 3: and the gns area; 4: 64-byte
- * glocks, sync object owners; 5: per-node bitmaps of opened sync objects.
+ * glocks, sync object owners; 5: per-node bitmaps of opened sync objects,
+ * per-partition counts of segment names.
  */
 #define GMM_VERSION 5
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
@@ -53,7 +54,7 @@
  * entries. gmm only sizes, zeroes and validates it; drivers/gns owns the
  * layout (gns_format.h asserts it matches these sizes).
  */
-#define GMM_GNS_HDR_SIZE 320
+#define GMM_GNS_HDR_SIZE (320 + 4 * MCS_MAX_NODES)
 #define GMM_GNS_ENTRY_SIZE 320
 #define GMM_GNS_MIN_ENTRIES 64
 #define GMM_GNS_MAX_ENTRIES (1U << 20)

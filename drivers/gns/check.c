@@ -75,9 +75,11 @@ static void gns_sort(u64 *a, u32 n)
 }
 
 static void gns_check_entry(struct gmm_region *r, struct gns_check_report *rep,
-			    u32 i, u64 issued, u64 *gids, u32 *ngids)
+			    u32 i, u64 issued, u64 *gids, u32 *ngids,
+			    u32 *seg_names)
 {
 	struct gns_entry *e = gns_entry(r, i);
+	struct gmm_seg_info si;
 	u32 st = mcs_rd32(&e->st), len, type, found, free_idx;
 	struct gns_name nm;
 	u64 gid, txn;
@@ -124,10 +126,12 @@ static void gns_check_entry(struct gmm_region *r, struct gns_check_report *rep,
 	gids[(*ngids)++] = gid;
 	if (type != GNS_TYPE_SEGMENT)
 		return;
-	ret = gmm_lookup(r, gid, NULL);
+	ret = gmm_lookup(r, gid, &si);
 	if (ret)
 		gns_violation(rep, "segment name \"%s\" names gid %llx, which gmm cannot find (%d)",
 			      e->name, (unsigned long long)gid, ret);
+	else if (si.part < MCS_MAX_NODES)
+		seg_names[si.part]++;
 }
 
 /**
@@ -140,6 +144,7 @@ static void gns_check_entry(struct gmm_region *r, struct gns_check_report *rep,
 int gns_check(struct gmm_region *r, struct gns_check_report *report)
 {
 	struct gns_header *h = gns_hdr(r);
+	u32 seg_names[MCS_MAX_NODES] = { 0 };
 	u32 i, ngids = 0;
 	bool held;
 	u64 *gids, txn, issued;
@@ -158,7 +163,12 @@ int gns_check(struct gmm_region *r, struct gns_check_report *report)
 			      gmm_id_dead(r, txn) ? " of a dead incarnation" : "");
 	issued = mcs_rd64_acquire(&h->gid_next);
 	for (i = 0; i < r->g.gns_entries; i++)
-		gns_check_entry(r, report, i, issued, gids, &ngids);
+		gns_check_entry(r, report, i, issued, gids, &ngids, seg_names);
+	/* Too high is allowed (a crash); too low would skip a sweep. */
+	for (i = 0; held && i < MCS_MAX_NODES; i++)
+		if (mcs_rd32(&h->seg_names[i]) < seg_names[i])
+			gns_violation(report, "partition %u homes %u named segments, the name table counts %u",
+				      i, seg_names[i], mcs_rd32(&h->seg_names[i]));
 	gns_sort(gids, ngids);
 	for (i = 1; i < ngids; i++)
 		if (gids[i] == gids[i - 1])

@@ -58,8 +58,8 @@ struct gns_recovery_report {
 	u32 rolled_back;      /* a dead node's transaction undone */
 	u32 dangling_removed; /* segment names whose segment is gone */
 };
-#define GNS_RECOVER_DANGLING 0x1
-int gns_recover(struct gmm_region *r, u32 flags,
+#define GNS_NO_PART (~0U) /* gns_recover(): no partition was lost */
+int gns_recover(struct gmm_region *r, u32 lost_part,
 		struct gns_recovery_report *report);
 
 struct gns_check_report {

@@ -43,6 +43,15 @@ struct gns_header {
 	__le32 reserved0;
 	__le64 pad2[5];
 	__le64 reserved[8];
+	/*
+	 * Per partition, at least the number of live segment names whose
+	 * segment is homed there (under the lock; raised before a name goes
+	 * live, lowered after one is gone, so a crash leaves it too high,
+	 * never too low). Recovery sweeps the table for names of revoked
+	 * segments only if the lost partition's count is not 0; the sweep
+	 * sets every count exact again.
+	 */
+	__le32 seg_names[MCS_MAX_NODES];
 };
 
 /*

@@ -35,6 +35,7 @@ struct gns_name {
 int gns_name_parse(const char *name, struct gns_name *nm);
 u64 gns_hash(const char *s, u32 len);
 u32 gns_entry_crc(struct gns_entry *e);
+void gns_count_seg_name(struct gmm_region *r, u32 part, int delta);
 int gns_find(struct gmm_region *r, const struct gns_name *nm, u32 *idx,
 	     u32 *free_idx);
 

@@ -109,6 +109,7 @@ static int gns_do_create(struct gmm_region *r, const char *name, u32 type,
 			 u64 size, int place, u32 pid, struct gmm_seg_info *seg,
 			 struct gns_info *info)
 {
+	struct gmm_seg_info local;
 	struct gns_name nm;
 	struct gns_entry *e;
 	struct gns_txn t;
@@ -146,12 +147,16 @@ static int gns_do_create(struct gmm_region *r, const char *name, u32 type,
 	gns_txn_begin(r, &t, free_idx, GMM_P_ALLOC);
 
 	if (type == GNS_TYPE_SEGMENT) {
+		if (!seg)
+			seg = &local;
 		ret = gmm_alloc(r, gid, size, place, pid, seg);
 		if (ret) {
 			gns_txn_end(r, &t, false);
 			goto out_unlock;
 		}
 		mcs_crash_point(GNS_SEG_DONE);
+		/* Before the name is live: a crash leaves the count high. */
+		gns_count_seg_name(r, seg->part, 1);
 	}
 	gns_txn_end(r, &t, true);
 	gns_fill_info(r, free_idx, info);
@@ -297,11 +302,15 @@ int gns_seg_open(struct gmm_region *r, const char *name, u32 pid,
 static int gns_remove(struct gmm_region *r, u32 idx)
 {
 	struct gns_entry *e = gns_entry(r, idx);
+	u32 part = ~0U;
+	struct gmm_seg_info si;
 	struct gns_txn t;
 	int ret;
 
 	gns_txn_begin(r, &t, idx, GMM_P_FREE);
 	if (mcs_rd16(&e->type) == GNS_TYPE_SEGMENT) {
+		if (!gmm_lookup(r, mcs_rd64(&e->gid), &si))
+			part = si.part;
 		ret = gmm_destroy(r, mcs_rd64(&e->gid));
 		/* Gone already (revoked with a lost partition): just the name. */
 		if (ret && ret != -ENOENT && ret != -ENXIO) {
@@ -311,6 +320,8 @@ static int gns_remove(struct gmm_region *r, u32 idx)
 		mcs_crash_point(GNS_SEG_DONE);
 	}
 	gns_txn_end(r, &t, true);
+	/* After the name is gone: a crash leaves the count high. */
+	gns_count_seg_name(r, part, -1);
 	return 0;
 }
 
@@ -406,8 +417,10 @@ int gns_list(struct gmm_region *r, u32 *cursor, struct gns_info *info)
 /**
  * gns_recover - settle what dead nodes left in the name table
  * @r: a joined handle of a live node
- * @flags: GNS_RECOVER_DANGLING: a partition was lost, look for dangling
- *	names (a walk of the whole table; without it the cost is one lock)
+ * @lost_part: the partition whose memory was lost with its node, or
+ *	GNS_NO_PART: names of segments revoked with it are looked for (a
+ *	walk of the whole table) if it homed any named segment; else the
+ *	cost is one lock
  * @report: counts of what was done (may be NULL)
  *
  * Call after gmm's partition stage (so segments revoked with a lost
@@ -425,9 +438,11 @@ int gns_list(struct gmm_region *r, u32 *cursor, struct gns_info *info)
  *
  * Return: 0; -ENOTCONN.
  */
-int gns_recover(struct gmm_region *r, u32 flags,
+int gns_recover(struct gmm_region *r, u32 lost_part,
 		struct gns_recovery_report *report)
 {
+	u32 counts[MCS_MAX_NODES] = { 0 };
+	struct gmm_seg_info si;
 	struct gns_recovery_report local = { 0 };
 	struct gns_recovery_report *rep = report ? report : &local;
 	struct gns_entry *e;
@@ -443,21 +458,30 @@ int gns_recover(struct gmm_region *r, u32 flags,
 		rep->rolled_back++;
 	gns_unlock(r);
 	mcs_crash_point(GNS_RECOVERY_SETTLED);
-	if (!(flags & GNS_RECOVER_DANGLING))
+	if (lost_part >= MCS_MAX_NODES)
 		return 0;
 
 	gns_lock(r);
+	if (!mcs_rd32(&gns_hdr(r)->seg_names[lost_part])) {
+		gns_unlock(r);
+		return 0; /* it homed no named segment */
+	}
 	for (i = 0; i < r->g.gns_entries; i++) {
 		e = gns_entry(r, i);
 		if (GMM_ST_STATE(mcs_rd32(&e->st)) != GMM_E_LIVE ||
 		    mcs_rd16(&e->type) != GNS_TYPE_SEGMENT)
 			continue;
-		ret = gmm_lookup(r, mcs_rd64(&e->gid), NULL);
+		ret = gmm_lookup(r, mcs_rd64(&e->gid), &si);
+		if (!ret && si.part < MCS_MAX_NODES)
+			counts[si.part]++;
 		if (ret != -ENOENT && ret != -ENXIO)
 			continue;
 		if (!gns_remove(r, i))
 			rep->dangling_removed++;
 	}
+	/* The whole table was seen under the lock: the counts are exact. */
+	for (i = 0; i < MCS_MAX_NODES; i++)
+		mcs_wr32(&gns_hdr(r)->seg_names[i], counts[i]);
 	gns_unlock(r);
 	return 0;
 }

@@ -133,10 +133,34 @@ int gns_find(struct gmm_region *r, const struct gns_name *nm, u32 *idx,
 	return -ENOENT;
 }
 
-/* Is the segment behind a name there and not destroyed? */
-static bool gns_seg_usable(struct gmm_region *r, u64 gid)
+/*
+ * Count a segment name of partition @part up or down, under the lock
+ * (gns_format.h: the count may be too high, never too low).
+ */
+void gns_count_seg_name(struct gmm_region *r, u32 part, int delta)
 {
-	return gmm_lookup(r, gid, NULL) == 0;
+	__le32 *c;
+	u32 n;
+
+	if (part >= MCS_MAX_NODES)
+		return;
+	c = &gns_hdr(r)->seg_names[part];
+	n = mcs_rd32(c);
+	if (delta > 0 && n != ~0U)
+		mcs_wr32(c, n + 1);
+	else if (delta < 0 && n)
+		mcs_wr32(c, n - 1);
+}
+
+/* Is the segment behind a name there and not destroyed? Its home too. */
+static bool gns_seg_usable(struct gmm_region *r, u64 gid, u32 *part)
+{
+	struct gmm_seg_info si;
+
+	if (gmm_lookup(r, gid, &si))
+		return false;
+	*part = si.part;
+	return true;
 }
 
 /*
@@ -146,14 +170,21 @@ static bool gns_seg_usable(struct gmm_region *r, u64 gid)
 static bool gns_repair_entry(struct gmm_region *r, u32 idx, bool committed)
 {
 	struct gns_entry *e = gns_entry(r, idx);
-	u32 st = mcs_rd32(&e->st), to;
+	u32 st = mcs_rd32(&e->st), to, part = ~0U;
 	bool forward = committed;
 
 	if (!committed && mcs_rd16(&e->type) == GNS_TYPE_SEGMENT) {
-		if (GMM_ST_PEND(st) == GMM_P_ALLOC)
-			forward = gns_seg_usable(r, mcs_rd64(&e->gid));
-		else if (GMM_ST_PEND(st) == GMM_P_FREE)
-			forward = !gns_seg_usable(r, mcs_rd64(&e->gid));
+		if (GMM_ST_PEND(st) == GMM_P_ALLOC) {
+			forward = gns_seg_usable(r, mcs_rd64(&e->gid), &part);
+			/*
+			 * Its creator may have died before counting it: count
+			 * it again (too high is allowed, too low is not).
+			 */
+			if (forward)
+				gns_count_seg_name(r, part, 1);
+		} else if (GMM_ST_PEND(st) == GMM_P_FREE) {
+			forward = !gns_seg_usable(r, mcs_rd64(&e->gid), &part);
+		}
 	}
 	if (GMM_ST_PEND(st) == GMM_P_ALLOC && !forward)
 		to = GMM_ST(GMM_ST_STATE(st), 0, 0);

@@ -166,7 +166,7 @@ static int member_run_stages(struct gmm_region *r,
 	member_stage_end(rec, MEMBER_STAGE_SYNC, t0);
 	rec->event_locks_broken += cev_recover(r, rec->node, rec->incarnation);
 	member_stage_end(rec, MEMBER_STAGE_EVENTS, t0);
-	ret = gns_recover(r, rec->memory_lost ? GNS_RECOVER_DANGLING : 0,
+	ret = gns_recover(r, rec->memory_lost ? rec->node : GNS_NO_PART,
 			  &rec->gns);
 	member_stage_end(rec, MEMBER_STAGE_NAMES, t0);
 	if (ret)

@@ -17,14 +17,15 @@
  *     name; unlink while in use removes the name at once and the memory
  *     stays until the last share is released;
  *   - the checker finds a torn entry, a dead holder of the table lock and a
- *     name whose segment is gone; gns_recover() removes names of segments
- *     revoked with a lost partition;
+ *     name whose segment is gone; the names stage of recovery removes
+ *     names of segments revoked with a lost partition, and only sweeps
+ *     when that partition homed a named segment;
  *   - the crash matrix: for every crash point and every gns operation
  *     (create, segment create, an aborting segment create, unlink, unlink
  *     of a shared segment, taking over a dead holder's lock, recovery),
  *     with the victim's memory kept and lost, the node "dies" exactly
- *     there (siglongjmp out of the core); survivors run member_recover(), which runs
- *     gns_recover(); both checkers are clean; a name and its segment exist
+ *     there (siglongjmp out of the core); survivors run member_recover()
+ *     (whose names stage is gns_recover()); both checkers are clean; a name and its segment exist
  *     both or neither; a committed create exists and a committed unlink is
  *     gone. Every gns crash point must be died at.
  */
@@ -204,7 +205,7 @@ static void test_create_lookup_unlink(void)
 		  -ENOTCONN);
 	ASSERT_EQ(gns_unlink(obs, "lock0"), -ENOTCONN);
 	ASSERT_EQ(gns_seg_open(obs, "lock0", 1, NULL), -ENOTCONN);
-	ASSERT_EQ(gns_recover(obs, GNS_RECOVER_DANGLING, NULL), -ENOTCONN);
+	ASSERT_EQ(gns_recover(obs, GNS_NO_PART, NULL), -ENOTCONN);
 	ASSERT_EQ(gns_gid_alloc(h[0], &gid), 0);
 
 	/* Unlink of what a name named before: refused, nothing changes. */
@@ -358,7 +359,6 @@ static void test_gid_unique(void)
 	/* A node's death does not make its GIDs available again. */
 	node_dies(2, false);
 	ASSERT_EQ(member_recover(h[0], 2, NULL), 0);
-	ASSERT_EQ(gns_recover(h[0], GNS_RECOVER_DANGLING, NULL), 0);
 	node_up(2);
 	ASSERT_EQ(gns_create(h[2], "after", GNS_TYPE_LOCK, &info), 0);
 	CU_ASSERT(info.gid > all[n - 1]);
@@ -487,7 +487,6 @@ static void test_checker_and_dangling(void)
 	ASSERT_EQ(glock_lock(gmm_glock_ctx(h[3]), &gns_hdr(obs)->lock), 0);
 	node_dies(3, false);
 	ASSERT_EQ(member_recover(h[1], 3, NULL), 0);
-	ASSERT_EQ(gns_recover(h[1], GNS_RECOVER_DANGLING, NULL), 0);
 	ASSERT_EQ(glock_owner(&gns_hdr(obs)->lock), 0);
 	ASSERT_EQ(glock_state(&gns_hdr(obs)->lock), GLOCK_CONSISTENT);
 	ASSERT_EQ(checked_violations(), 0);
@@ -503,8 +502,16 @@ static void test_checker_and_dangling(void)
 	ASSERT_EQ(checked_violations(), 0);
 	ASSERT_EQ(gns_lookup(obs, "on-2", NULL), -ENOENT);
 	ASSERT_EQ(gns_lookup(obs, "on-1", NULL), 0);
-	ASSERT_EQ(gns_recover(h[1], GNS_RECOVER_DANGLING, &rep), 0); /* idempotent */
+	ASSERT_EQ(gns_recover(h[1], 2, &rep), 0); /* idempotent */
 	ASSERT_EQ(rep.dangling_removed, 0);
+	/* The sweep made the counts exact: "on-1" is partition 1's one. */
+	ASSERT_EQ(mcs_rd32(&gns_hdr(obs)->seg_names[1]), 1);
+	ASSERT_EQ(mcs_rd32(&gns_hdr(obs)->seg_names[2]), 0);
+	/* A count too low would skip a sweep: the checker says so. */
+	mcs_wr32(&gns_hdr(obs)->seg_names[1], 0);
+	CU_ASSERT(checked_violations() >= 1);
+	mcs_wr32(&gns_hdr(obs)->seg_names[1], 1);
+	ASSERT_EQ(checked_violations(), 0);
 	node_up(2);
 	finish();
 }
@@ -563,7 +570,6 @@ static void m_recover(u32 dead, bool lost)
 	for (n = 0; n < NODES; n++)
 		if (dead & (1U << n))
 			ASSERT_EQ(member_recover(h[REC], (u32)n, NULL), 0);
-	ASSERT_EQ(gns_recover(h[REC], GNS_RECOVER_DANGLING, NULL), 0);
 	ASSERT_CLEAN(obs);
 	for (n = 0; n < NODES; n++)
 		if (dead & (1U << n))
@@ -643,15 +649,13 @@ static void m_scenario(enum m_op op, int cp, bool lost)
 		if (op == M_REPAIR)
 			died = RUN_ARMED(cp, gns_lookup(h[HELPER], name, NULL));
 		else
-			died = RUN_ARMED(cp, member_recover(h[HELPER], VICTIM, NULL) ?:
-						     gns_recover(h[HELPER], GNS_RECOVER_DANGLING, NULL));
+			died = RUN_ARMED(cp, member_recover(h[HELPER], VICTIM, NULL));
 		if (died) {
 			m_died[cp]++;
 			node_dies(HELPER, false);
 			ASSERT_EQ(member_recover(h[REC], HELPER, NULL), 0);
 		}
 		ASSERT_EQ(member_recover(h[REC], VICTIM, NULL), 0);
-		ASSERT_EQ(gns_recover(h[REC], GNS_RECOVER_DANGLING, NULL), 0);
 		node_up(VICTIM);
 		if (died)
 			node_up(HELPER);
