@@ -35,20 +35,22 @@
  *                  JOIN, -EINVAL for this node itself, -ESTALE if the node
  *                  is in another incarnation, -ENOENT if it never joined.
  *
- * MCS_CTL_RECOVER  recover a node declared down: remove its sharers,
- *                  settle its transactions, rebuild master copies, free,
- *                  take over its partition (counts returned), then settle
- *                  what it left in the name table (gns). Idempotent
- *                  and restartable: if the recoverer dies, another node
- *                  repeats it; MCS_RECOVER_NOTHING in `result` if the node
- *                  was clean already. -ENOTCONN before JOIN, -EBUSY if the node
- *                  is alive (not declared down), -EINPROGRESS if another
- *                  live node is recovering it. Once recovered, and only
- *                  then, the drivers registered with
- *                  mcs_member_notifier_register() are told: mcs_events.ko
- *                  posts NODE_DOWN, RESOURCE_LOST (memory lost) and
- *                  RECOVERY_DONE to the cluster event log. A recoverer
- *                  that finds nothing to do tells nobody.
+ * MCS_CTL_RECOVER  recover a node declared down with the one recovery
+ *                  sequence, member_recover() (drivers/member): gmm's
+ *                  stages (sharers, in-flight transactions, master
+ *                  copies, free, partition; counts returned), then gsync's,
+ *                  the event log's and gns's, then NODE_DOWN,
+ *                  RESOURCE_LOST (memory lost) and RECOVERY_DONE are
+ *                  posted, and only then is the node clean. Each stage's
+ *                  name and time go to the kernel log and, up to
+ *                  stages_cap, into the caller's array at `stages`.
+ *                  Idempotent and restartable: if the recoverer dies,
+ *                  another node repeats it; MCS_RECOVER_NOTHING in
+ *                  `result` if the node was clean already (then nobody is
+ *                  told). -ENOTCONN before JOIN, -EBUSY if the node is
+ *                  alive (not declared down), -EINPROGRESS if another
+ *                  live node is recovering it, -EFAULT for stages_cap
+ *                  without stages.
  *
  * MCS_CTL_FREEZE   stop touching shared state: waits until every mcs user
  *                  inside mcs_access_begin() has left; from then on they,
