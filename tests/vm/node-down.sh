@@ -42,6 +42,10 @@ vm_expect g0 2 'down: Stale file handle' 'mcsctl down 2 7'
 vm_expect g0 0 'node 2 incarnation 1 is down' 'mcsctl down 2 1'
 vm_json g1 0 '.nodes[2] | .state == "down" and .incarnation == 1' 'mcsctl --json status'
 vm_expect g0 0 'recovered node 2 incarnation 1: .*partition taken over' 'mcsctl recover 2'
+# The one recovery sequence reports every stage, in order, with its time.
+stages=$(tr -d '\r' <<<"$VM_OUT" | sed -n 's/^  stage \([a-z]*\) *[0-9.]* us$/\1/p' | tr '\n' ' ')
+[ "$stages" = "claim sharers inflight master free partition sync events names tell finish " ] ||
+	vm_fail "g0: recover reported the stages '$stages'"
 # Recovery is idempotent: a second recoverer finds nothing to do.
 vm_expect g1 0 'node 2: nothing to recover' 'mcsctl recover 2'
 for g in g0 g1; do
