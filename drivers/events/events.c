@@ -41,7 +41,7 @@ struct mcs_events {
  * Return: 0 or -ENOMEM.
  */
 int cev_open(struct mcs_event_log *log, const struct glock_ctx *ctx,
-		    struct mcs_events **out)
+	     struct mcs_events **out)
 {
 	struct mcs_events *es = mcs_os_zalloc(sizeof(*es));
 
@@ -86,8 +86,8 @@ static void mcs_leave_subs_add(struct mcs_events *es, u32 mask, s32 delta)
  *
  * Return: 0, -EINVAL, -ENOMEM.
  */
-int cev_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn,
-			void *arg, struct mcs_event_sub **out)
+int cev_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn, void *arg,
+		  struct mcs_event_sub **out)
 {
 	struct mcs_event_sub *sub;
 
@@ -153,8 +153,7 @@ static u32 mcs_leave_expected(struct mcs_event_log *log)
  *
  * Return: 0, -EINVAL, or an error of the log's lock.
  */
-int cev_post(struct mcs_events *es, const struct mcs_event *ev,
-		   u64 *seq)
+int cev_post(struct mcs_events *es, const struct mcs_event *ev, u64 *seq)
 {
 	struct mcs_event_log *log = es->log;
 	struct mcs_event_rec *rec;
@@ -179,8 +178,8 @@ int cev_post(struct mcs_events *es, const struct mcs_event *ev,
 	mcs_wr32(&rec->flags, ev->flags);
 	mcs_wr64(&rec->arg, ev->arg);
 	mcs_wr32(&rec->acks, 0);
-	mcs_wr32(&rec->expected, ev->type == MCS_EV_LEAVING ?
-				 mcs_leave_expected(log) : 0);
+	mcs_wr32(&rec->expected,
+		 ev->type == MCS_EV_LEAVING ? mcs_leave_expected(log) : 0);
 	mcs_wr64_release(&rec->seq, n);
 	mcs_wr64_release(&log->seq, n);
 	glock_unlock(es->ctx, &log->lock);
@@ -246,7 +245,9 @@ int cev_dispatch(struct mcs_events *es)
 		}
 		/* Lapped: resume after the oldest slot, which may be in use. */
 		last = mcs_rd64_acquire(&es->log->seq);
-		oldest = last >= MCS_EVENT_LOG_LEN ? last - MCS_EVENT_LOG_LEN + 1 : 1;
+		oldest = last >= MCS_EVENT_LOG_LEN ?
+				 last - MCS_EVENT_LOG_LEN + 1 :
+				 1;
 		resume = oldest + 1 > n + 1 ? oldest + 1 : n + 1;
 		memset(&ev, 0, sizeof(ev));
 		ev.seq = n;
@@ -335,8 +336,7 @@ int cev_ack(struct mcs_events *es, u64 seq)
  *
  * Return: 0 or -ENOENT.
  */
-int cev_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
-			   u32 *expected)
+int cev_leave_status(struct mcs_events *es, u64 seq, u32 *acks, u32 *expected)
 {
 	struct mcs_event_rec *rec = mcs_leave_rec(es, seq);
 

@@ -32,16 +32,16 @@ struct mcs_event_rec {
 	__le32 node;
 	__le32 incarnation;
 	__le32 flags;
-	__le64 arg;	 /* LEAVING: grace ns; RESOURCE_LOST: segments revoked */
-	__le32 acks;	 /* LEAVING: subscribers that acknowledged */
+	__le64 arg; /* LEAVING: grace ns; RESOURCE_LOST: segments revoked */
+	__le32 acks; /* LEAVING: subscribers that acknowledged */
 	__le32 expected; /* LEAVING: subscribers there were to tell */
 	__le64 reserved[3];
 };
 
 struct mcs_event_log {
 	struct glock lock; /* serialises posts */
-	__le64 seq;	   /* of the last record posted; 0 = none yet */
-	__le32 wake;	   /* sleepers wait on it: bumped by posts and acks */
+	__le64 seq; /* of the last record posted; 0 = none yet */
+	__le32 wake; /* sleepers wait on it: bumped by posts and acks */
 	__le32 reserved0;
 	__le64 reserved[6];
 	/* Per node: subscribers to MCS_EV_LEAVING (they are waited for). */
@@ -65,13 +65,12 @@ struct mcs_event_sub;
 struct mcs_events;
 
 int cev_open(struct mcs_event_log *log, const struct glock_ctx *ctx,
-		    struct mcs_events **out);
+	     struct mcs_events **out);
 void cev_close(struct mcs_events *es);
-int cev_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn,
-			void *arg, struct mcs_event_sub **out);
+int cev_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn, void *arg,
+		  struct mcs_event_sub **out);
 void cev_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub);
-int cev_post(struct mcs_events *es, const struct mcs_event *ev,
-		   u64 *seq);
+int cev_post(struct mcs_events *es, const struct mcs_event *ev, u64 *seq);
 int cev_dispatch(struct mcs_events *es);
 int cev_wait(struct mcs_events *es, u64 timeout_ns);
 int cev_ack(struct mcs_events *es, u64 seq);
@@ -85,7 +84,6 @@ int cev_region_open(struct gmm_region *r, struct mcs_events **out);
 u32 cev_recover(struct gmm_region *r, u32 node, u32 incarnation);
 void cev_check(struct gmm_region *r, struct gmm_check_report *rep);
 
-int cev_leave_status(struct mcs_events *es, u64 seq, u32 *acks,
-			   u32 *expected);
+int cev_leave_status(struct mcs_events *es, u64 seq, u32 *acks, u32 *expected);
 
 #endif /* MCS_EVENTS_H */

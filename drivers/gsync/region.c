@@ -68,25 +68,30 @@ void gsync_check(struct gmm_region *r, struct gmm_check_report *rep)
 
 	gsync_table_of(r, &t);
 	if (mcs_rd32(&t.hdr->nr_objs) != t.nr)
-		gmm_check_violation(rep, "sync table holds %u objects, the superblock says %u",
-				    mcs_rd32(&t.hdr->nr_objs), t.nr);
+		gmm_check_violation(
+			rep,
+			"sync table holds %u objects, the superblock says %u",
+			mcs_rd32(&t.hdr->nr_objs), t.nr);
 	gmm_check_lock(r, rep, &t.hdr->lock, "sync table", 0, true);
 	for (i = 0; i < t.nr; i++) {
 		if (!mcs_rd64_acquire(&t.objs[i].gid))
 			continue;
 		ty = mcs_rd32(&t.objs[i].type);
 		if (ty < GSYNC_MUTEX || ty > GSYNC_EVENT_AUTO)
-			gmm_check_violation(rep, "sync object %u has a bad type %u",
-					    i, ty);
+			gmm_check_violation(
+				rep, "sync object %u has a bad type %u", i, ty);
 		gmm_check_lock(r, rep, &t.objs[i].lock, "sync object", i,
 			       ty != GSYNC_MUTEX);
 		owner = glock_owner(&t.objs[i].lock);
 		n = GLOCK_TAG_NODE(owner);
 		if (owner && n < MCS_MAX_NODES &&
-		    !(mcs_rd64(&t.opened[n * GMM_SYNC_OPEN_WORDS(t.nr) + i / 64]) &
+		    !(mcs_rd64(&t.opened[n * GMM_SYNC_OPEN_WORDS(t.nr) +
+					 i / 64]) &
 		      (1ULL << (i % 64))))
-			gmm_check_violation(rep, "sync object %u is held by node %u, which has not opened it",
-					    i, n);
+			gmm_check_violation(
+				rep,
+				"sync object %u is held by node %u, which has not opened it",
+				i, n);
 	}
 	words = GMM_SYNC_OPEN_WORDS(t.nr);
 	for (n = 0; n < MCS_MAX_NODES; n++) {
@@ -95,8 +100,10 @@ void gsync_check(struct gmm_region *r, struct gmm_check_report *rep)
 			continue;
 		for (i = 0; i < words; i++)
 			if (mcs_rd64(&t.opened[n * words + i])) {
-				gmm_check_violation(rep, "node %u is not alive but has opened sync objects",
-						    n);
+				gmm_check_violation(
+					rep,
+					"node %u is not alive but has opened sync objects",
+					n);
 				break;
 			}
 	}

@@ -17,12 +17,15 @@
  *
  * Return: as cev_post().
  */
-int member_post(struct mcs_events *es, u32 type, u32 node, u32 inc,
-		u32 flags, u64 arg)
+int member_post(struct mcs_events *es, u32 type, u32 node, u32 inc, u32 flags,
+		u64 arg)
 {
 	struct mcs_event ev = {
-		.type = type, .node = node, .incarnation = inc,
-		.flags = flags, .arg = arg,
+		.type = type,
+		.node = node,
+		.incarnation = inc,
+		.flags = flags,
+		.arg = arg,
 	};
 
 	return cev_post(es, &ev, NULL);
@@ -68,7 +71,7 @@ int member_crashed(struct gmm_region *r, u32 node, u32 incarnation,
  * steps above.
  */
 int member_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
-		      u64 grace_ns, struct member_leave_report *report)
+			 u64 grace_ns, struct member_leave_report *report)
 {
 	struct member_leave_report local = { 0 };
 	struct member_leave_report *rep = report ? report : &local;
@@ -93,7 +96,7 @@ int member_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
 	for (;;) {
 		cev_dispatch(es);
 		ret = cev_leave_status(es, rep->seq, &rep->acks,
-					     &rep->expected);
+				       &rep->expected);
 		if (ret || rep->acks >= rep->expected)
 			break;
 		now = mcs_os_now_ns();

@@ -48,7 +48,7 @@ typedef void (*member_log_fn)(void *arg, u32 node, u32 stage, u64 ns,
 
 struct member_recovery {
 	/* in */
-	u32 flags;	   /* MCS_EVF_PLANNED at the end of a planned leave */
+	u32 flags; /* MCS_EVF_PLANNED at the end of a planned leave */
 	member_log_fn log; /* may be NULL */
 	void *log_arg;
 	/* out */
@@ -64,29 +64,27 @@ struct member_recovery {
 	u64 stage_ns[MEMBER_NR_STAGES];
 };
 
-int member_recover(struct gmm_region *r, u32 node,
-		   struct member_recovery *rec);
+int member_recover(struct gmm_region *r, u32 node, struct member_recovery *rec);
 int member_check(struct gmm_region *r, struct gmm_check_report *rep,
 		 struct gns_check_report *names);
 const char *member_stage_name(u32 stage);
 
 struct member_leave_report {
-	u64 seq;	    /* of the MCS_EV_LEAVING event */
-	u32 acks;	    /* acknowledgements received in time */
-	u32 expected;	    /* subscribers told */
+	u64 seq; /* of the MCS_EV_LEAVING event */
+	u32 acks; /* acknowledgements received in time */
+	u32 expected; /* subscribers told */
 	bool grace_expired; /* revoked without every acknowledgement */
-	u32 revoked;	    /* segments lost with its partition */
+	u32 revoked; /* segments lost with its partition */
 };
 
 int member_crashed(struct gmm_region *r, u32 node, u32 incarnation,
 		   bool memory_lost, struct member_recovery *rec);
-int member_planned_leave(struct gmm_region *r, struct mcs_events *es,
-			 u32 node, u64 grace_ns,
-			 struct member_leave_report *report);
+int member_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
+			 u64 grace_ns, struct member_leave_report *report);
 int member_joined(struct gmm_region *r);
 
 /* Inside the layer: post one event. */
-int member_post(struct mcs_events *es, u32 type, u32 node, u32 inc,
-		u32 flags, u64 arg);
+int member_post(struct mcs_events *es, u32 type, u32 node, u32 inc, u32 flags,
+		u64 arg);
 
 #endif /* MCS_MEMBER_H */

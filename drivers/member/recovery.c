@@ -86,7 +86,8 @@ static void member_stage_what(const struct member_recovery *rec, u32 stage,
 		break;
 	case MEMBER_STAGE_PARTITION:
 		snprintf(buf, len, "%u segments revoked%s", g->sections_revoked,
-			 g->partition_taken_over ? ", partition taken over" : "");
+			 g->partition_taken_over ? ", partition taken over" :
+						   "");
 		break;
 	case MEMBER_STAGE_SYNC:
 		snprintf(buf, len, "%u locks broken", rec->sync_locks_broken);
@@ -100,7 +101,8 @@ static void member_stage_what(const struct member_recovery *rec, u32 stage,
 			 rec->gns.rolled_forward + rec->gns.rolled_back);
 		break;
 	case MEMBER_STAGE_TELL:
-		snprintf(buf, len, "%s", rec->told ? "events posted" : "not posted");
+		snprintf(buf, len, "%s",
+			 rec->told ? "events posted" : "not posted");
 		break;
 	default:
 		snprintf(buf, len, "node clean");
@@ -109,8 +111,7 @@ static void member_stage_what(const struct member_recovery *rec, u32 stage,
 }
 
 /* Time a stage, keep its time and tell the log what it did. */
-static void member_stage_end(struct member_recovery *rec, u32 stage,
-			     u64 *t0)
+static void member_stage_end(struct member_recovery *rec, u32 stage, u64 *t0)
 {
 	u64 now = mcs_os_now_ns();
 	char what[96];
@@ -145,8 +146,8 @@ static int member_tell(struct gmm_region *r, struct member_recovery *rec)
 }
 
 /* The stages between claim and finish; idempotent as a whole. */
-static int member_run_stages(struct gmm_region *r,
-			     struct member_recovery *rec, u64 *t0)
+static int member_run_stages(struct gmm_region *r, struct member_recovery *rec,
+			     u64 *t0)
 {
 	int ret;
 

@@ -90,15 +90,15 @@ int mcs_notify_subscribe(struct mcs_client *c, void __user *uarg)
 		mcs_notify_svc.es = NULL;
 	}
 	if (!mcs_notify_svc.es) {
-		ret = cev_region_open(r, 				      &mcs_notify_svc.es);
+		ret = cev_region_open(r, &mcs_notify_svc.es);
 		if (ret)
 			goto out_end;
 		mcs_notify_svc.region = r;
 	}
 	/* What was posted before this call goes to earlier subscribers. */
 	cev_dispatch(mcs_notify_svc.es);
-	ret = cev_subscribe(mcs_notify_svc.es, a.mask, mcs_notify_deliver,
-				  n, &n->sub);
+	ret = cev_subscribe(mcs_notify_svc.es, a.mask, mcs_notify_deliver, n,
+			    &n->sub);
 	if (ret)
 		goto out_end;
 	a.seq = cev_seen(mcs_notify_svc.es);
@@ -155,8 +155,8 @@ ssize_t mcs_uapi_read(struct file *file, char __user *buf, size_t len,
 			ret = -EAGAIN;
 			if (file->f_flags & O_NONBLOCK)
 				goto out_unlock;
-			ret = wait_event_interruptible(n->wq,
-						       mcs_notifyq_pending(&n->q));
+			ret = wait_event_interruptible(
+				n->wq, mcs_notifyq_pending(&n->q));
 			if (ret)
 				goto out_unlock;
 			continue;

@@ -26,7 +26,7 @@
 #define PG GMM_PAGE_SIZE
 #define VICTIM 2
 #define HELPER 1 /* the recoverer that dies */
-#define REC 0	 /* the one that finishes */
+#define REC 0 /* the one that finishes */
 #define MUTEX_GID 0x77
 
 static struct fabric fab;
@@ -95,9 +95,11 @@ static void victim_holds(int v)
 	u64 gid;
 
 	ASSERT_EQ(gmm_alloc(h[v], 0x1000 + (u64)v, PG, GMM_PLACE_NEAREST, 7,
-			    &si), 0);
+			    &si),
+		  0);
 	ASSERT_EQ(gns_seg_create(h[v], "on-victim", PG, GMM_PLACE_NEAREST, 7,
-				 NULL, NULL), 0);
+				 NULL, NULL),
+		  0);
 	gsync_table_of(h[v], &t);
 	for (gid = MUTEX_GID; gid < MUTEX_GID + 2; gid++) {
 		ASSERT_EQ(gsync_create(&t, gid, GSYNC_MUTEX, false, &m), 0);
@@ -275,7 +277,8 @@ static bool restart_at(int cp, bool lost)
 	CU_ASSERT(heard_count(&hd, MCS_EV_NODE_DOWN, (u32)victim) >= 1);
 	CU_ASSERT(heard_count(&hd, MCS_EV_RECOVERY_DONE, (u32)victim) >= 1);
 	if (lost)
-		CU_ASSERT(heard_count(&hd, MCS_EV_RESOURCE_LOST, (u32)victim) >= 1);
+		CU_ASSERT(heard_count(&hd, MCS_EV_RESOURCE_LOST, (u32)victim) >=
+			  1);
 	ASSERT_EQ(gns_lookup(obs, "on-victim", NULL), lost ? -ENOENT : 0);
 	cev_unsubscribe(es, sub);
 	cev_close(es);
