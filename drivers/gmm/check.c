@@ -17,6 +17,7 @@
  *   - sharers are live, name live sections and live node incarnations;
  *   - sharer counts and free page counts match the tables;
  *   - no destroyed segment is left without sharers;
+ *   - the home index names every live master entry at its section;
  *   - no table lock names a dead incarnation or is in a state outside
  *     enum glock_state; table locks are never owner-dead or unrecoverable.
  *
@@ -192,6 +193,10 @@ static void gmm_check_master(struct gmm_checker *c)
 				      (unsigned long long)gid);
 			continue;
 		}
+		/* Else revoking its partition would miss it. */
+		if (mcs_rd32(&gmm_home(r, p)[sec]) != i + 1)
+			gmm_violation(c, "gid %llx is not in the home index of section %u/%u",
+				      (unsigned long long)gid, p, sec);
 		if (gmm_part_state(r, p) == GMM_PART_LOST) {
 			gmm_violation(c, "gid %llx lives on lost partition %u",
 				      (unsigned long long)gid, p);

@@ -16,6 +16,10 @@
  *   gns_off           the name table of gns (drivers/gns/gns_format.h):
  *                     outside every partition, so no node's death (not
  *                     even with loss of its partition) takes names with it
+ *   home_off          per partition, per section: 1 + the master index of
+ *                     the segment homed there (0: none), outside every
+ *                     partition, so that revoking a lost partition's
+ *                     segments visits only its sections
  *   parts_off + p * part_size               partition p (one per node):
  *        + part_master_off    one master table copy (used when p holds
  *                             the primary or the replica)
@@ -39,7 +43,7 @@
 /*
  * 2: glock table locks, sync area; 3: and the gns area; 4: 64-byte
  * glocks, sync object owners; 5: per-node bitmaps of opened sync objects,
- * per-partition counts of segment names.
+ * per-partition counts of segment names, the home index.
  */
 #define GMM_VERSION 5
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
@@ -90,7 +94,9 @@ struct gmm_super {
 	__le64 gns_size;
 	__le32 gns_entries; /* power of two */
 	__le32 gns_entry_size;
-	__le64 reserved[10];
+	__le64 home_off;
+	__le64 home_size;
+	__le64 reserved[8];
 	__le32 crc; /* CRC-32 of the bytes from version up to this field */
 	__le32 pad;
 };

@@ -25,6 +25,8 @@ struct gmm_geom {
 	u64 gns_off;
 	u64 gns_size;
 	u32 gns_entries;
+	u64 home_off;
+	u64 home_size;
 	u64 parts_off;
 	u64 part_size;
 	u64 master_off;
@@ -63,6 +65,12 @@ static inline struct gmm_master_entry *gmm_master_copy(struct gmm_region *r,
 							u32 p)
 {
 	return (struct gmm_master_entry *)(gmm_part_base(r, p) + r->g.master_off);
+}
+
+/* Partition @p's home index: 1 + master index per section, 0 = none. */
+static inline __le32 *gmm_home(struct gmm_region *r, u32 p)
+{
+	return (__le32 *)(r->base + r->g.home_off) + (u64)p * r->g.sections;
 }
 
 static inline struct gmm_section *gmm_section(struct gmm_region *r, u32 p,

@@ -359,6 +359,8 @@ int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 	e.part = cpu_to_le16(op.part);
 	e.section = cpu_to_le32(op.sec);
 	gmm_master_write(r, op.midx, &e);
+	/* Before the commit: a committed segment is always in the index. */
+	mcs_wr32(&gmm_home(r, op.part)[op.sec], op.midx + 1);
 	mcs_crash_point(MASTER_FILLED);
 	gmm_txn_commit(r, &op.t);
 	gmm_op_settle(r, &op, true);

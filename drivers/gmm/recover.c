@@ -273,15 +273,62 @@ void gmm_recover_free(struct gmm_region *r, struct gmm_recovery_report *rep)
 }
 
 /*
- * The partition stage on resource loss: revoke every segment homed in @lost, one
- * transaction each, reporting it between tag and commit. A recoverer that
- * dies before its commit has its tag rolled back and the segment is
- * reported again by its successor; after the commit, it was reported. So
- * every revoked segment is reported at least once, and twice only when a
- * recoverer dies in that window.
+ * The partition stage on resource loss revokes every segment homed in the
+ * lost partition, one transaction each, reporting it between tag and
+ * commit. A recoverer that dies before its commit has its tag rolled back
+ * and the segment is reported again by its successor; after the commit,
+ * it was reported. So every revoked segment is reported at least once,
+ * and twice only when a recoverer dies in that window.
+ *
+ * Two ways to find them, the cheaper is taken: the home index names the
+ * master entry of each of the partition's sections (a visit per section
+ * in use, each a cache miss in the master copies), or a walk of the whole
+ * master table, stripe by stripe (a sequential read of every entry).
  */
-static void gmm_recover_revoke(struct gmm_region *r, u32 lost,
+#define GMM_REVOKE_WALK_RATIO 32 /* a home visit costs ~32 walked entries */
+
+/* By the home index: an entry is trusted only if its master entry agrees. */
+static void gmm_revoke_by_home(struct gmm_region *r, u32 lost, u32 n,
 			       struct gmm_recovery_report *rep)
+{
+	u32 total = r->g.per_stripe * GMM_NR_STRIPES;
+	__le32 *home = gmm_home(r, lost);
+	struct gmm_master_entry *m;
+	u32 sec, idx, s;
+	struct gmm_txn t;
+	u64 gid;
+
+	for (sec = 0; sec < n; sec++) {
+		idx = mcs_rd32(&home[sec]);
+		if (!idx-- || idx >= total)
+			continue;
+		s = idx / r->g.per_stripe;
+		gmm_txn_begin(r, &t, 0);
+		gmm_lock_stripe(r, s);
+		m = gmm_master_read_copy(r);
+		if (!m || GMM_ST_STATE(mcs_rd32(&m[idx].st)) != GMM_E_LIVE ||
+		    mcs_rd16(&m[idx].part) != lost ||
+		    mcs_rd32(&m[idx].section) != sec) {
+			gmm_unlock_stripe(r, s);
+			gmm_txn_end(r, &t);
+			continue;
+		}
+		gid = mcs_rd64(&m[idx].gid);
+		gmm_master_tag(r, idx, t.id, GMM_P_FREE);
+		if (rep->revoked)
+			rep->revoked(rep->arg, gid);
+		gmm_txn_commit(r, &t);
+		gmm_master_settle(r, idx, true);
+		rep->sections_revoked++;
+		gmm_unlock_stripe(r, s);
+		gmm_txn_end(r, &t);
+		mcs_crash_point(RECOVERY_REVOKE_HALF);
+	}
+}
+
+
+static void gmm_revoke_by_table(struct gmm_region *r, u32 lost,
+				struct gmm_recovery_report *rep)
 {
 	struct gmm_master_entry *m;
 	u32 s, i, end;
@@ -317,6 +364,19 @@ static void gmm_recover_revoke(struct gmm_region *r, u32 lost,
 			mcs_crash_point(RECOVERY_REVOKE_HALF);
 		}
 	}
+}
+
+static void gmm_recover_revoke(struct gmm_region *r, u32 lost,
+			       struct gmm_recovery_report *rep)
+{
+	u32 n = mcs_rd32(&r->ctl->part[lost].section_hwm);
+
+	n = n > r->g.sections ? r->g.sections : n;
+	if ((u64)n * GMM_REVOKE_WALK_RATIO <
+	    (u64)r->g.per_stripe * GMM_NR_STRIPES)
+		gmm_revoke_by_home(r, lost, n, rep);
+	else
+		gmm_revoke_by_table(r, lost, rep);
 }
 
 /**

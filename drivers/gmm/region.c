@@ -88,17 +88,26 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 	g->gns_off = g->sync_off + g->sync_size;
 	g->gns_size = gmm_page_align(GMM_GNS_HDR_SIZE +
 				     (u64)gns_entries * GMM_GNS_ENTRY_SIZE);
-	g->parts_off = g->gns_off + g->gns_size;
+	g->home_off = g->gns_off + g->gns_size;
+	/* The home index is sized by the sections, which the parts size. */
+	if (size < g->home_off + (u64)nr_parts * 4 * GMM_PAGE_SIZE)
+		return -ENOSPC;
+	part_pages = (gmm_div(size - g->home_off, nr_parts) &
+		      ~(u64)(GMM_PAGE_SIZE - 1)) >> GMM_PAGE_SHIFT;
+	if (!sections)
+		sections = part_pages / 4 < 16 ? 16 :
+			   part_pages / 4 > GMM_MAX_ENTRIES ? GMM_MAX_ENTRIES :
+							      part_pages / 4;
+	if (sections > GMM_MAX_ENTRIES)
+		return -EINVAL;
+	g->home_size = gmm_page_align((u64)nr_parts * sections * 4);
+	g->parts_off = g->home_off + g->home_size;
 	if (size < g->parts_off + (u64)nr_parts * 4 * GMM_PAGE_SIZE)
 		return -ENOSPC;
 	g->part_size = gmm_div(size - g->parts_off, nr_parts) &
 		       ~(u64)(GMM_PAGE_SIZE - 1);
 	part_pages = g->part_size >> GMM_PAGE_SHIFT;
 
-	if (!sections)
-		sections = part_pages / 4 < 16 ? 16 :
-			   part_pages / 4 > GMM_MAX_ENTRIES ? GMM_MAX_ENTRIES :
-							      part_pages / 4;
 	if (!sharers)
 		sharers = sections > GMM_MAX_ENTRIES / 2 ? GMM_MAX_ENTRIES :
 							   2 * sections;
@@ -189,6 +198,7 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 		    GMM_SYNC_HDR_NR_OFF) = cpu_to_le32(g.sync_objs);
 	/* An all-zero name table is empty, unlocked, with no GID issued. */
 	memset((u8 *)base + g.gns_off, 0, g.gns_size);
+	memset((u8 *)base + g.home_off, 0, g.home_size);
 	for (p = 0; p < g.nr_parts; p++) {
 		gmm_reset_partition(base, &g, p);
 		ctl->part[p].word = cpu_to_le64(GMM_PW(GMM_PART_ONLINE, p, 1));
@@ -223,6 +233,8 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	sb->gns_size = cpu_to_le64(g.gns_size);
 	sb->gns_entries = cpu_to_le32(g.gns_entries);
 	sb->gns_entry_size = cpu_to_le32(GMM_GNS_ENTRY_SIZE);
+	sb->home_off = cpu_to_le64(g.home_off);
+	sb->home_size = cpu_to_le64(g.home_size);
 	memcpy(sb->uuid, params->uuid, sizeof(sb->uuid));
 	sb->sync_off = cpu_to_le64(g.sync_off);
 	sb->sync_size = cpu_to_le64(g.sync_size);
@@ -272,7 +284,9 @@ static int gmm_super_check(const struct gmm_super *sb, u64 size,
 	    g->sync_off != le64_to_cpu(sb->sync_off) ||
 	    g->sync_size != le64_to_cpu(sb->sync_size) ||
 	    g->gns_off != le64_to_cpu(sb->gns_off) ||
-	    g->gns_size != le64_to_cpu(sb->gns_size))
+	    g->gns_size != le64_to_cpu(sb->gns_size) ||
+	    g->home_off != le64_to_cpu(sb->home_off) ||
+	    g->home_size != le64_to_cpu(sb->home_size))
 		return -EUCLEAN;
 	return 0;
 }

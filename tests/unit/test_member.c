@@ -206,7 +206,25 @@ static void test_stages(void)
 	ASSERT_EQ(hd.ev[1].arg, 2);
 	ASSERT_EQ(hd.ev[2].type, MCS_EV_RECOVERY_DONE);
 
+	/*
+	 * Many segments on a lost partition: the revocation walks the master
+	 * table instead of the home index (recover.c); both find them all.
+	 */
+	for (i = 0; i < 80; i++)
+		ASSERT_EQ(gmm_alloc(h[1], 0x5000 + i, PG, 1, 9, NULL), 0);
+	node_dies(1, true);
+	memset(&rec, 0, sizeof(rec));
+	ASSERT_EQ(member_recover(h[REC], 1, &rec), 0);
+	ASSERT_EQ(rec.gmm.sections_revoked, 80);
+	ASSERT_EQ(cev_dispatch(es), 3);
+	hd.n = 0;
+	node_up(1);
+	node_up(VICTIM);
+
 	/* Nothing left to do: a second call tells nobody. */
+	node_dies(VICTIM, false);
+	ASSERT_EQ(member_recover(h[3], VICTIM, NULL), 0);
+	ASSERT_EQ(cev_dispatch(es), 2);
 	memset(&rec, 0, sizeof(rec));
 	ASSERT_EQ(member_recover(h[3], VICTIM, &rec), 0);
 	ASSERT_EQ(rec.incarnation, 0);
