@@ -28,7 +28,7 @@
 #   tests/model/*.c + drivers/glock/glock.c + drivers/gsync/gsync.c, with
 #   MCS_OS_MODEL                      -> $(BUILD)/tests/glock-model
 #   bench/bench_<name>.c              -> $(BUILD)/bench/<name>
-#   libmcs/*.c                        -> $(BUILD)/libmcs.so.1 (symbol map
+#   libmcs/*.c                        -> $(BUILD)/libmcs.so.2 (symbol map
 #                                        libmcs/libmcs.map), libmcs.so,
 #                                        libmcs.pc
 #   tests/vm/<name>.c                 -> $(BUILD)/tests/vm/<name>  (run in
@@ -71,8 +71,9 @@ LIB_SRCS := $(filter-out %_kmod.c $(KBUILD_GENERATED), \
 LIB := $(BUILD)/libgmm.a
 
 LIBMCS_SRCS := $(wildcard libmcs/*.c)
-LIBMCS_VERSION := 1.2.0
-LIBMCS_SO := $(BUILD)/libmcs.so.1
+LIBMCS_VERSION := 2.0.0
+LIBMCS_SONAME := libmcs.so.2
+LIBMCS_SO := $(BUILD)/$(LIBMCS_SONAME)
 LIBMCS := $(if $(LIBMCS_SRCS),$(BUILD)/libmcs.so $(BUILD)/libmcs.pc)
 PREFIX ?= /usr/local
 
@@ -149,12 +150,12 @@ $(OBJ)/libmcs/%.o: libmcs/%.c
 
 $(LIBMCS_SO): $(call objs,$(LIBMCS_SRCS)) libmcs/libmcs.map
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libmcs.so.1 \
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(LIBMCS_SONAME) \
 		-Wl,--version-script=libmcs/libmcs.map -o $@ \
 		$(filter %.o,$^) -lpthread
 
 $(BUILD)/libmcs.so: $(LIBMCS_SO)
-	ln -sf libmcs.so.1 $@
+	ln -sf $(LIBMCS_SONAME) $@
 
 $(BUILD)/libmcs.pc: libmcs/libmcs.pc.in
 	@mkdir -p $(@D)
@@ -189,7 +190,7 @@ $(MODEL_BIN): $(MODEL_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 endif
 
-# The guest initramfs carries libmcs.so.1 beside the programs' libraries;
+# The guest initramfs carries libmcs.so.2 beside the programs' libraries;
 # on the host the rpath finds it in $(BUILD).
 $(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/%.o $(LIBMCS)
 	@mkdir -p $(@D)

@@ -6,10 +6,11 @@
  * dlm_controld, a daemon (mcsd) tracks membership and quorum and tells the
  * kernel what it must know through this misc device; the kernel does the
  * fabric side. The device is open to CAP_SYS_ADMIN only. Each ioctl takes
- * one structure of include/uapi/linux/mcs.h; every structure starts with
- * abi_version (MCS_ABI_VERSION, else -EPROTO) and flags (unknown bits:
- * -EINVAL), and its reserved fields must be zero (-EINVAL). Unknown
- * commands fail with -ENOTTY, bad pointers with -EFAULT.
+ * one structure of include/uapi/linux/mcs.h that grows by size: argsz
+ * below the structure's SIZE_VER0 is -EINVAL, bytes past what this kernel
+ * knows must be zero (-E2BIG), unknown flags bits and non-zero reserved
+ * fields are -EINVAL; what is filled in is copied back up to argsz.
+ * Unknown commands fail with -ENOTTY, bad pointers with -EFAULT.
  *
  * MCS_CTL_FORMAT   write an empty region into the fabric: nr_nodes node
  *                  slots, region_size bytes (0: all of it), the cluster
@@ -159,7 +160,8 @@ static int mcs_ctl_format(void __user *uarg)
 	u64 size;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, MCS_FORMAT_FORCE);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_FORMAT_SIZE_VER0,
+			      MCS_FORMAT_FORCE);
 	if (ret)
 		return ret;
 	if (a.reserved0)
@@ -214,7 +216,7 @@ static int mcs_ctl_join(void __user *uarg)
 	struct mcs_ctl_join a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_JOIN_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	if (a.incarnation)
@@ -253,7 +255,7 @@ out_unlock_all:
 			mcs_ctl_tell(mcs_ctl_tell_joined, NULL);
 		mcs_access_end();
 	}
-	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
+	if (!ret && MCS_ABI_COPY_OUT(uarg, a))
 		ret = -EFAULT;
 	return ret;
 }
@@ -281,7 +283,8 @@ static int mcs_ctl_node_down(void __user *uarg)
 	struct mcs_ctl_node_down a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, MCS_DOWN_MEMORY_LOST);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_NODE_DOWN_SIZE_VER0,
+			      MCS_DOWN_MEMORY_LOST);
 	if (ret)
 		return ret;
 	if (mutex_lock_killable(&mcs_state.state_lock))
@@ -310,13 +313,12 @@ static int mcs_ctl_recover(void __user *uarg)
 	struct mcs_ctl_recover a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_RECOVER_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	/* Everything after node is output: it must come in zeroed. */
 	if (!mcs_zero(&a.incarnation,
-		      offsetof(struct mcs_ctl_recover, reserved) -
-			      offsetof(struct mcs_ctl_recover, incarnation)))
+		      sizeof(a) - offsetof(struct mcs_ctl_recover, incarnation)))
 		return -EINVAL;
 	ret = mcs_ctl_enter_joined();
 	if (ret)
@@ -346,7 +348,7 @@ static int mcs_ctl_recover(void __user *uarg)
 	else
 		dev_info(mcs_state.dev, "recovered node %u incarnation %u\n",
 			 a.node, a.incarnation);
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 static int mcs_ctl_freeze(void __user *uarg, bool freeze)
@@ -354,7 +356,7 @@ static int mcs_ctl_freeze(void __user *uarg, bool freeze)
 	struct mcs_ctl_freeze a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_FREEZE_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	/* The write side waits for everyone touching shared state. */
@@ -411,7 +413,7 @@ static int mcs_ctl_status(void __user *uarg)
 	u32 n;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_STATUS_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	unodes = u64_to_user_ptr(a.nodes);
@@ -457,7 +459,7 @@ static int mcs_ctl_status(void __user *uarg)
 	up_read(&mcs_state.access);
 	if (ret)
 		return ret;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 static void mcs_ctl_violation(void *arg, const char *msg)
@@ -472,7 +474,7 @@ static int mcs_ctl_check(void __user *uarg)
 	struct mcs_ctl_check a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_CHECK_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	if (a.violations || a.segments || a.sharers || a.free_pages)
@@ -490,7 +492,7 @@ static int mcs_ctl_check(void __user *uarg)
 	a.segments = rep.segments;
 	a.sharers = rep.sharers;
 	a.free_pages = rep.free_pages;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 static int mcs_ctl_list(void __user *uarg)
@@ -500,7 +502,7 @@ static int mcs_ctl_list(void __user *uarg)
 	struct mcs_ctl_list a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_LIST_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	if (a.what < MCS_LIST_NAMES || a.what > MCS_LIST_SYNC ||
@@ -521,7 +523,7 @@ static int mcs_ctl_list(void __user *uarg)
 	if (ret && ret != -ENOENT)
 		return ret;
 	a.entry_size = sizeof(e);
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
@@ -530,32 +532,32 @@ static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 	void __user *uarg = (void __user *)arg;
 	long ret;
 
-	switch (cmd) {
-	case MCS_CTL_FORMAT:
+	switch (MCS_IOC_CMD(cmd)) {
+	case MCS_IOC_CMD(MCS_CTL_FORMAT):
 		ret = mcs_ctl_format(uarg);
 		break;
-	case MCS_CTL_JOIN:
+	case MCS_IOC_CMD(MCS_CTL_JOIN):
 		ret = mcs_ctl_join(uarg);
 		break;
-	case MCS_CTL_NODE_DOWN:
+	case MCS_IOC_CMD(MCS_CTL_NODE_DOWN):
 		ret = mcs_ctl_node_down(uarg);
 		break;
-	case MCS_CTL_RECOVER:
+	case MCS_IOC_CMD(MCS_CTL_RECOVER):
 		ret = mcs_ctl_recover(uarg);
 		break;
-	case MCS_CTL_FREEZE:
+	case MCS_IOC_CMD(MCS_CTL_FREEZE):
 		ret = mcs_ctl_freeze(uarg, true);
 		break;
-	case MCS_CTL_THAW:
+	case MCS_IOC_CMD(MCS_CTL_THAW):
 		ret = mcs_ctl_freeze(uarg, false);
 		break;
-	case MCS_CTL_STATUS:
+	case MCS_IOC_CMD(MCS_CTL_STATUS):
 		ret = mcs_ctl_status(uarg);
 		break;
-	case MCS_CTL_CHECK:
+	case MCS_IOC_CMD(MCS_CTL_CHECK):
 		ret = mcs_ctl_check(uarg);
 		break;
-	case MCS_CTL_LIST:
+	case MCS_IOC_CMD(MCS_CTL_LIST):
 		ret = mcs_ctl_list(uarg);
 		break;
 	default:
