@@ -143,10 +143,12 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# libmcs: position-independent, only the symbols of libmcs.map exported.
+# libmcs: position-independent, only the symbols of libmcs.map exported;
+# LGPL, so it sees the uapi header and its own, never drivers/.
+LIBMCS_CPPFLAGS := -Iinclude/uapi -Ilibmcs -D_GNU_SOURCE -MMD -MP $(CPPFLAGS)
 $(OBJ)/libmcs/%.o: libmcs/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(LIBMCS_CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(LIBMCS_SO): $(call objs,$(LIBMCS_SRCS)) libmcs/libmcs.map
 	@mkdir -p $(@D)
