@@ -457,6 +457,15 @@ static void bad_notify(void)
 
 	expect("mcs_notify_open: mask 0", mcs_notify_open(&nf, NULL, 0, NULL),
 	       -EINVAL);
+	/* A device that is not /dev/mcs of this ABI has no MCS_IOC_INFO. */
+	expect("mcs_notify_open: not an mcs device",
+	       mcs_notify_open(&nf, "/dev/null", APP_MASK, NULL), -ENOTTY);
+	{
+		struct mcs_ctx *c;
+
+		expect("mcs_open: not an mcs device", mcs_open(&c, "/dev/null"),
+		       -ENOTTY);
+	}
 	expect("mcs_notify_read: NULL", mcs_notify_read(NULL, NULL, 0),
 	       -EINVAL);
 	expect("mcs_notify_open", mcs_notify_open(&nf, NULL, APP_MASK, NULL),
