@@ -49,7 +49,8 @@ struct mcs_abi_head {
  * is, so a program built with a newer (larger) structure still reaches
  * its command. Every mcs device dispatches on this.
  */
-#define MCS_IOC_CMD(cmd) ((unsigned int)(cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+#define MCS_IOC_CMD(cmd) \
+	((unsigned int)(cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
 
 /*
  * Copy in an ioctl argument that grows by size (Documentation/abi.md):
@@ -98,7 +99,8 @@ static inline int mcs_abi_copy_out(void __user *uarg, const void *karg,
 		mcs_abi_copy_in(&(arg), sizeof(arg), (ver0), (uptr),        \
 				(u32)(allowed_flags));                      \
 	})
-#define MCS_ABI_COPY_OUT(uptr, arg) mcs_abi_copy_out((uptr), &(arg), sizeof(arg))
+#define MCS_ABI_COPY_OUT(uptr, arg) \
+	mcs_abi_copy_out((uptr), &(arg), sizeof(arg))
 
 /* Inside mcs_node: fabric_kmod.c hands the mapped fabric to base_kmod.c. */
 int mcs_fabric_register(struct device *dev, void *base, phys_addr_t phys,

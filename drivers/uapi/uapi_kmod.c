@@ -10,8 +10,9 @@
  * what this kernel knows non-zero -E2BIG, unknown flags bits -EINVAL);
  * reserved and output fields must be zero (-EINVAL); what is filled in is
  * copied back up to argsz. Unknown commands fail with -ENOTTY, bad
- * pointers with -EFAULT. Commands that touch the fabric fail with -ENOTCONN before this
- * node joins, -ESHUTDOWN while it is frozen, -ENODEV without a fabric.
+ * pointers with -EFAULT. Commands that touch the fabric fail with
+ * -ENOTCONN before this node joins, -ESHUTDOWN while it is frozen,
+ * -ENODEV without a fabric.
  *
  * MCS_IOC_INFO         this node's id and incarnation, the page size and
  *                      the features this kernel offers (MCS_FEAT_*,

@@ -5,8 +5,9 @@
  * larger structure with a non-zero tail; a smaller old one and a larger
  * one with a zero tail work, with the command number of their size, and
  * get back only argsz bytes), the feature mask, flags, reserved and
- * output fields, unknown commands, bad sizes, GIDs, modes and placements, wrong order (release
- * while mapped, twice, open after destroy), mappings out of range or
+ * output fields, unknown commands, bad sizes, GIDs, modes and
+ * placements, wrong order (release while mapped, twice, open after
+ * destroy), mappings out of range or
  * private or writable on a read-only share, and an unprivileged caller
  * against the owner/mode rule. The name commands (MCS_IOC_NAME_*) and the
  * mutex commands (MCS_IOC_MUTEX_*) the same way: bad name pointers (NULL,

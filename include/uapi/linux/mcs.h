@@ -360,8 +360,9 @@ MCS_ABI_SIZE(mcs_seg, 64);
 #define MCS_NAME_T_EVENT 3
 
 /*
- * One argument for every name command. In: argsz, flags, name, name_len; for SEG_CREATE also size, place and mode. Every other field
- * is output and must be zero on input. SEG_CREATE and SEG_OPEN fill in
+ * One argument for every name command. In: argsz, flags, name, name_len;
+ * for SEG_CREATE also size, place and mode. Every other field is output
+ * and must be zero on input. SEG_CREATE and SEG_OPEN fill in
  * the segment fields as struct mcs_seg does; LOOKUP fills type and gid.
  */
 struct mcs_name {
