@@ -33,6 +33,8 @@
 #                                        libmcs.pc
 #   tests/vm/<name>.c                 -> $(BUILD)/tests/vm/<name>  (run in
 #                                        guests: libmcs, no libgmm, no CUnit)
+#   tests/libmcs/<name>.c             -> $(BUILD)/tests/libmcs/<name>  (libmcs
+#                                        on the host, no kernel needed)
 #
 # Other *.c files in tests/unit/ and bench/ (not test_*.c / bench_*.c) are
 # shared helpers, linked into every unit test / benchmark respectively.
@@ -95,6 +97,9 @@ MODEL_OBJS := $(patsubst %.c,$(OBJ)/model/%.o,$(MODEL_SRCS) $(MODEL_CORE_SRCS))
 VM_TEST_SRCS := $(wildcard tests/vm/*.c)
 VM_TEST_BINS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
 
+LIBMCS_TEST_SRCS := $(wildcard tests/libmcs/*.c)
+LIBMCS_TEST_BINS := $(patsubst tests/libmcs/%.c,$(BUILD)/tests/libmcs/%,$(LIBMCS_TEST_SRCS))
+
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCH_HELPER_SRCS := $(filter-out $(BENCH_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/bench_%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -106,11 +111,11 @@ UNIT_HELPER_OBJS := $(call objs,$(UNIT_HELPER_SRCS))
 BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
-	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS)
+	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS) $(LIBMCS_TEST_BINS)
 
 ALL_SRCS := $(LIB_SRCS) $(LIBMCS_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
-	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS)
+	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS) $(LIBMCS_TEST_SRCS)
 
 # ---------------------------------------------------------- kernel modules
 
@@ -197,6 +202,12 @@ endif
 $(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/%.o $(LIBMCS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -Wl,--as-needed -lmcs \
+		-Wl,-rpath,'$$ORIGIN/../..' -lpthread
+
+# Host programs over libmcs; the rpath finds it in $(BUILD).
+$(LIBMCS_TEST_BINS): $(BUILD)/tests/libmcs/%: $(OBJ)/tests/libmcs/%.o $(LIBMCS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -lmcs \
 		-Wl,-rpath,'$$ORIGIN/../..' -lpthread
 
 $(BENCH_BINS): $(BUILD)/bench/%: $(OBJ)/bench/bench_%.o \
