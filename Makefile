@@ -31,13 +31,15 @@
 #   tests/model/*.c + drivers/glock/glock.c + drivers/gsync/gsync.c, with
 #   MCS_OS_MODEL                      -> $(BUILD)/tests/glock-model
 #   bench/bench_<name>.c              -> $(BUILD)/bench/<name>
-#   libmcs/*.c                        -> $(BUILD)/libmcs.so.1 (symbol map
+#   libmcs/*.c                        -> $(BUILD)/libmcs.so.2 (symbol map
 #                                        libmcs/libmcs.map), libmcs.so,
 #                                        libmcs.pc
 #   tests/vm/<name>.c                 -> $(BUILD)/tests/vm/<name>  (run in
 #                                        guests: libmcs, no libgmm, no CUnit)
 #   tests/tools/<name>.c              -> $(BUILD)/tests/tools/<name>  (helpers
 #                                        of the tool tests, with libgmm)
+#   tests/libmcs/<name>.c             -> $(BUILD)/tests/libmcs/<name>  (libmcs
+#                                        on the host, no kernel needed)
 #
 # Other *.c files in tests/unit/ and bench/ (not test_*.c / bench_*.c) are
 # shared helpers, linked into every unit test / benchmark respectively.
@@ -76,8 +78,9 @@ LIB_SRCS := $(filter-out %_kmod.c $(KBUILD_GENERATED), \
 LIB := $(BUILD)/libgmm.a
 
 LIBMCS_SRCS := $(wildcard libmcs/*.c)
-LIBMCS_VERSION := 1.2.0
-LIBMCS_SO := $(BUILD)/libmcs.so.1
+LIBMCS_VERSION := 2.0.0
+LIBMCS_SONAME := libmcs.so.2
+LIBMCS_SO := $(BUILD)/$(LIBMCS_SONAME)
 LIBMCS := $(if $(LIBMCS_SRCS),$(BUILD)/libmcs.so $(BUILD)/libmcs.pc)
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -109,6 +112,9 @@ TOOL_TEST_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_TEST_
 VM_TEST_SRCS := $(wildcard tests/vm/*.c)
 VM_TEST_BINS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
 
+LIBMCS_TEST_SRCS := $(wildcard tests/libmcs/*.c)
+LIBMCS_TEST_BINS := $(patsubst tests/libmcs/%.c,$(BUILD)/tests/libmcs/%,$(LIBMCS_TEST_SRCS))
+
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCH_HELPER_SRCS := $(filter-out $(BENCH_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/bench_%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -120,11 +126,13 @@ UNIT_HELPER_OBJS := $(call objs,$(UNIT_HELPER_SRCS))
 BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
-	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS) $(TOOL_TEST_BINS)
+	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS) $(TOOL_TEST_BINS) \
+	 $(LIBMCS_TEST_BINS)
 
 ALL_SRCS := $(LIB_SRCS) $(LIBMCS_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
-	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS) $(TOOL_TEST_SRCS)
+	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS) $(TOOL_TEST_SRCS) \
+	    $(LIBMCS_TEST_SRCS)
 
 # ---------------------------------------------------------- kernel modules
 
@@ -157,19 +165,21 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# libmcs: position-independent, only the symbols of libmcs.map exported.
+# libmcs: position-independent, only the symbols of libmcs.map exported;
+# LGPL, so it sees the uapi header and its own, never drivers/.
+LIBMCS_CPPFLAGS := -Iinclude/uapi -Ilibmcs -D_GNU_SOURCE -MMD -MP $(CPPFLAGS)
 $(OBJ)/libmcs/%.o: libmcs/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(LIBMCS_CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(LIBMCS_SO): $(call objs,$(LIBMCS_SRCS)) libmcs/libmcs.map
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libmcs.so.1 \
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(LIBMCS_SONAME) \
 		-Wl,--version-script=libmcs/libmcs.map -o $@ \
 		$(filter %.o,$^) -lpthread
 
 $(BUILD)/libmcs.so: $(LIBMCS_SO)
-	ln -sf libmcs.so.1 $@
+	ln -sf $(LIBMCS_SONAME) $@
 
 $(BUILD)/libmcs.pc: libmcs/libmcs.pc.in
 	@mkdir -p $(@D)
@@ -209,11 +219,17 @@ $(TOOL_TEST_BINS): $(BUILD)/tests/tools/%: $(OBJ)/tests/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
-# The guest initramfs carries libmcs.so.1 beside the programs' libraries;
+# The guest initramfs carries libmcs.so.2 beside the programs' libraries;
 # on the host the rpath finds it in $(BUILD).
 $(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/%.o $(LIBMCS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -Wl,--as-needed -lmcs \
+		-Wl,-rpath,'$$ORIGIN/../..' -lpthread
+
+# Host programs over libmcs; the rpath finds it in $(BUILD).
+$(LIBMCS_TEST_BINS): $(BUILD)/tests/libmcs/%: $(OBJ)/tests/libmcs/%.o $(LIBMCS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -lmcs \
 		-Wl,-rpath,'$$ORIGIN/../..' -lpthread
 
 $(BENCH_BINS): $(BUILD)/bench/%: $(OBJ)/bench/bench_%.o \
@@ -288,8 +304,8 @@ install: $(LIBMCS) $(BUILD)/mcsctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man8
-	install -m 755 $(LIBMCS_SO) $(DESTDIR)$(LIBDIR)/libmcs.so.1
-	ln -sf libmcs.so.1 $(DESTDIR)$(LIBDIR)/libmcs.so
+	install -m 755 $(LIBMCS_SO) $(DESTDIR)$(LIBDIR)/$(LIBMCS_SONAME)
+	ln -sf $(LIBMCS_SONAME) $(DESTDIR)$(LIBDIR)/libmcs.so
 	install -m 644 libmcs/libmcs.h $(DESTDIR)$(INCLUDEDIR)/libmcs.h
 	install -m 644 include/uapi/linux/mcs.h $(DESTDIR)$(INCLUDEDIR)/linux/mcs.h
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@version@|$(LIBMCS_VERSION)|' \

@@ -2,9 +2,9 @@
 /*
  * fastlock.c - the user-space fast path of global mutexes (fastlock.h).
  *
- * The lock word is a struct glock in the region's sync area; the same
- * inline fast paths the kernel uses (glock_fast_lock/unlock in glock.h)
- * run here on a mapping of its page. The owner tag is this node's
+ * The lock word is a struct mcs_lock in the region's sync area; the fast
+ * paths its ABI allows (struct mcs_lock in linux/mcs.h, lockword.h) run
+ * here on a mapping of its page. The owner tag is this node's
  * (node, incarnation) when the mutex was opened and this process's pid:
  * the kernel abandons what that tag holds when the file is released, and
  * a tag of an incarnation that died is taken over like any dead owner's.
@@ -24,14 +24,14 @@
 #include <unistd.h>
 
 #include "fastlock.h"
-#include "gsync/gsync.h"
+#include "lockword.h"
 #include <linux/mcs.h>
 
 #define MCS_FAST_SLOTS 1024 /* power of two */
 
 struct mcs_fast_slot {
 	_Atomic uint64_t gid; /* 0: empty; published last */
-	struct gsync_obj *obj;
+	struct mcs_sync_obj *obj;
 	uint64_t tag;
 };
 
@@ -141,13 +141,13 @@ struct mcs_fastlocks *mcs_fastlocks_new(void)
 int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 		      uint64_t mmap_offset, uint32_t lock_offset)
 {
-	struct mcs_info info = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_info info = { .argsz = sizeof(info) };
 	struct mcs_fast_slot *s;
 	unsigned int i, h;
 	uint8_t *page;
 
 	if (lock_offset > (uint32_t)sysconf(_SC_PAGESIZE) -
-			  sizeof(struct gsync_obj))
+			  sizeof(struct mcs_sync_obj))
 		return -EINVAL;
 	if (mcs_fast_find(fl, gid))
 		return 0;
@@ -164,8 +164,8 @@ int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 	page = mcs_fast_page(fl, fd, mmap_offset);
 	if (!page)
 		return -errno;
-	s->obj = (struct gsync_obj *)(page + lock_offset);
-	s->tag = GLOCK_TAG(info.node, info.incarnation, getpid());
+	s->obj = (struct mcs_sync_obj *)(page + lock_offset);
+	s->tag = MCS_LOCK_TAG(info.node, info.incarnation, getpid());
 	atomic_store_explicit(&s->gid, gid, memory_order_release);
 	return 0;
 }
@@ -175,12 +175,12 @@ int mcs_fastlock_lock(struct mcs_fastlocks *fl, uint64_t gid)
 	struct mcs_fast_slot *s = mcs_fast_find(fl, gid);
 	bool wake;
 
-	if (!s || !glock_fast_lock(&s->obj->lock, s->tag, mcs_thread_id()))
+	if (!s || !mcs_lock_fast_lock(&s->obj->lock, s->tag, mcs_thread_id()))
 		return -EAGAIN;
 	/* Destroyed and its slot reused: not ours to take. */
 	if (mcs_rd64(&s->obj->gid) == gid)
 		return 0;
-	glock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(), &wake);
+	mcs_lock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(), &wake);
 	return -EAGAIN;
 }
 
@@ -189,7 +189,7 @@ int mcs_fastlock_unlock(struct mcs_fastlocks *fl, uint64_t gid)
 	struct mcs_fast_slot *s = mcs_fast_find(fl, gid);
 	bool wake; /* kernel sleepers poll wseq, which the release moved */
 
-	if (!s || glock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(),
+	if (!s || mcs_lock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(),
 				    &wake))
 		return -EAGAIN;
 	return 0;

@@ -58,7 +58,15 @@ struct mcs_ctx {
 	struct mcs_range *maps;
 	struct mcs_range *resvs;
 	struct mcs_fastlocks *fastlocks; /* mutexes opened: their lock words */
+	uint64_t features;		 /* MCS_FEAT_* of the kernel */
 };
+
+/*
+ * What a context needs of the kernel; without MCS_FEAT_MUTEX_MAP mutexes
+ * still work, through the kernel every time.
+ */
+#define MCS_CTX_NEEDS (MCS_FEAT_SEG | MCS_FEAT_NAME | MCS_FEAT_MUTEX | \
+		       MCS_FEAT_GEVENT)
 
 static long mcs_page_size(void)
 {
@@ -70,9 +78,23 @@ static int mcs_ioctl(struct mcs_ctx *ctx, unsigned long cmd, void *arg)
 	return ioctl(ctx->fd, cmd, arg) ? -errno : 0;
 }
 
+/*
+ * The kernel's features, checked against @needs: -EOPNOTSUPP if one is
+ * missing; -ENOTTY from a /dev/mcs without MCS_IOC_INFO of this ABI (an
+ * older driver, or not mcs at all).
+ */
+static int mcs_info_check(int fd, uint64_t needs, struct mcs_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	if (ioctl(fd, MCS_IOC_INFO, info))
+		return -errno;
+	return (info->features & needs) == needs ? 0 : -EOPNOTSUPP;
+}
+
 MCS_EXPORT int mcs_open(struct mcs_ctx **ctxp, const char *device)
 {
-	struct mcs_info info = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_info info;
 	struct mcs_ctx *ctx;
 	int ret;
 
@@ -86,10 +108,10 @@ MCS_EXPORT int mcs_open(struct mcs_ctx **ctxp, const char *device)
 		ret = -errno;
 		goto out_free;
 	}
-	/* -EPROTO: the driver speaks another ABI version. */
-	ret = mcs_ioctl(ctx, MCS_IOC_INFO, &info);
+	ret = mcs_info_check(ctx->fd, MCS_CTX_NEEDS, &info);
 	if (ret)
 		goto out_close;
+	ctx->features = info.features;
 	ctx->fastlocks = mcs_fastlocks_new();
 	if (!ctx->fastlocks) {
 		ret = -ENOMEM;
@@ -150,7 +172,7 @@ MCS_EXPORT void mcs_close(struct mcs_ctx *ctx)
 MCS_EXPORT int mcs_node(struct mcs_ctx *ctx, uint32_t *node,
 			uint32_t *incarnation)
 {
-	struct mcs_info info = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_info info = { .argsz = sizeof(info) };
 	int ret;
 
 	if (!ctx)
@@ -196,7 +218,7 @@ static int mcs_held_add(struct mcs_ctx *ctx, const struct mcs_seg *a)
 /* A share was granted but cannot be recorded: give it back. */
 static int mcs_grant_failed(struct mcs_ctx *ctx, uint64_t gid, int ret)
 {
-	struct mcs_seg a = { .abi_version = MCS_ABI_VERSION, .gid = gid };
+	struct mcs_seg a = { .argsz = sizeof(a), .gid = gid };
 
 	mcs_ioctl(ctx, MCS_IOC_SEG_RELEASE, &a);
 	return ret;
@@ -206,7 +228,7 @@ MCS_EXPORT int mcs_seg_create(struct mcs_ctx *ctx, uint64_t gid,
 			      uint64_t size, int place, unsigned int mode)
 {
 	struct mcs_seg a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.gid = gid,
 		.size = size,
 		.place = place,
@@ -231,7 +253,7 @@ MCS_EXPORT int mcs_seg_open(struct mcs_ctx *ctx, uint64_t gid,
 			    unsigned int flags)
 {
 	struct mcs_seg a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.flags = flags,
 		.gid = gid,
 	};
@@ -252,7 +274,7 @@ MCS_EXPORT int mcs_seg_open(struct mcs_ctx *ctx, uint64_t gid,
 
 MCS_EXPORT int mcs_seg_release(struct mcs_ctx *ctx, uint64_t gid)
 {
-	struct mcs_seg a = { .abi_version = MCS_ABI_VERSION, .gid = gid };
+	struct mcs_seg a = { .argsz = sizeof(a), .gid = gid };
 	struct mcs_held **hp, *h;
 	int ret;
 
@@ -276,7 +298,7 @@ MCS_EXPORT int mcs_seg_release(struct mcs_ctx *ctx, uint64_t gid)
 
 MCS_EXPORT int mcs_seg_destroy(struct mcs_ctx *ctx, uint64_t gid)
 {
-	struct mcs_seg a = { .abi_version = MCS_ABI_VERSION, .gid = gid };
+	struct mcs_seg a = { .argsz = sizeof(a), .gid = gid };
 
 	if (!ctx)
 		return -EINVAL;
@@ -286,7 +308,7 @@ MCS_EXPORT int mcs_seg_destroy(struct mcs_ctx *ctx, uint64_t gid)
 MCS_EXPORT int mcs_seg_stat(struct mcs_ctx *ctx, uint64_t gid,
 			    struct mcs_seg_stat *st)
 {
-	struct mcs_seg a = { .abi_version = MCS_ABI_VERSION, .gid = gid };
+	struct mcs_seg a = { .argsz = sizeof(a), .gid = gid };
 	int ret;
 
 	if (!ctx || !st)
@@ -294,6 +316,7 @@ MCS_EXPORT int mcs_seg_stat(struct mcs_ctx *ctx, uint64_t gid,
 	ret = mcs_ioctl(ctx, MCS_IOC_SEG_STAT, &a);
 	if (ret)
 		return ret;
+	memset(st, 0, sizeof(*st));
 	st->gid = gid;
 	st->size = a.size;
 	st->owner_uid = a.owner_uid;
@@ -310,7 +333,7 @@ static int mcs_name_arg(struct mcs_name *a, const char *name)
 {
 	if (!name)
 		return -EINVAL;
-	a->abi_version = MCS_ABI_VERSION;
+	a->argsz = sizeof(*a);
 	a->name = (uintptr_t)name;
 	a->name_len = (uint32_t)strnlen(name, MCS_NAME_MAX + 2);
 	return 0;
@@ -320,6 +343,7 @@ static int mcs_name_arg(struct mcs_name *a, const char *name)
 static int mcs_held_add_named(struct mcs_ctx *ctx, const struct mcs_name *n)
 {
 	struct mcs_seg a = {
+		.argsz = sizeof(a),
 		.gid = n->gid,
 		.size = n->size,
 		.mmap_offset = n->mmap_offset,
@@ -330,7 +354,7 @@ static int mcs_held_add_named(struct mcs_ctx *ctx, const struct mcs_name *n)
 }
 
 /* Create or open by name, and track the share the kernel granted. */
-static int mcs_name_seg_grant(struct mcs_ctx *ctx, unsigned long cmd,
+static int mcs_seg_grant_named(struct mcs_ctx *ctx, unsigned long cmd,
 			      struct mcs_name *a, uint64_t *gid)
 {
 	int ret;
@@ -348,7 +372,7 @@ static int mcs_name_seg_grant(struct mcs_ctx *ctx, unsigned long cmd,
 	return ret;
 }
 
-MCS_EXPORT int mcs_name_seg_create(struct mcs_ctx *ctx, const char *name,
+MCS_EXPORT int mcs_seg_create_name(struct mcs_ctx *ctx, const char *name,
 				   uint64_t size, int place, unsigned int mode,
 				   uint64_t *gid)
 {
@@ -360,10 +384,10 @@ MCS_EXPORT int mcs_name_seg_create(struct mcs_ctx *ctx, const char *name,
 	ret = mcs_name_arg(&a, name);
 	if (ret)
 		return ret;
-	return mcs_name_seg_grant(ctx, MCS_IOC_NAME_SEG_CREATE, &a, gid);
+	return mcs_seg_grant_named(ctx, MCS_IOC_NAME_SEG_CREATE, &a, gid);
 }
 
-MCS_EXPORT int mcs_name_seg_open(struct mcs_ctx *ctx, const char *name,
+MCS_EXPORT int mcs_seg_open_name(struct mcs_ctx *ctx, const char *name,
 				 unsigned int flags, uint64_t *gid)
 {
 	struct mcs_name a = { .flags = flags };
@@ -374,7 +398,7 @@ MCS_EXPORT int mcs_name_seg_open(struct mcs_ctx *ctx, const char *name,
 	ret = mcs_name_arg(&a, name);
 	if (ret)
 		return ret;
-	return mcs_name_seg_grant(ctx, MCS_IOC_NAME_SEG_OPEN, &a, gid);
+	return mcs_seg_grant_named(ctx, MCS_IOC_NAME_SEG_OPEN, &a, gid);
 }
 
 MCS_EXPORT int mcs_name_unlink(struct mcs_ctx *ctx, const char *name)
@@ -411,71 +435,80 @@ MCS_EXPORT int mcs_name_lookup(struct mcs_ctx *ctx, const char *name,
 	return 0;
 }
 
-/*
- * The name of a mutex or event argument, or its GID @gid without one;
- * -EINVAL for an empty name.
- */
-static int mcs_sync_arg(const char *name, uint64_t gid, __u64 *uname,
-			__u32 *name_len, __u64 *agid)
+/* The name of a mutex or event argument; -EINVAL for none or "". */
+static int mcs_sync_name(const char *name, __u64 *uname, __u32 *name_len)
 {
-	if (!name) {
-		*agid = gid;
-		return 0;
-	}
+	if (!name)
+		return -EINVAL;
 	*uname = (uintptr_t)name;
 	*name_len = (uint32_t)strnlen(name, MCS_NAME_MAX + 2);
 	return *name_len ? 0 : -EINVAL;
 }
 
-/* Create or open a mutex by name, or by *gid without one. */
-static int mcs_mutex_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
-				  const char *name, unsigned int mode,
-				  uint64_t *gid)
+/* Create or open a mutex (@a names it) and map its lock word. */
+static int mcs_mutex_opened(struct mcs_ctx *ctx, unsigned long cmd,
+			    struct mcs_mutex *a, uint64_t *gid)
 {
-	struct mcs_mutex a = { .abi_version = MCS_ABI_VERSION, .mode = mode };
-	int ret;
+	int ret = mcs_ioctl(ctx, cmd, a);
 
-	if (!ctx || !gid)
-		return -EINVAL;
-	if (mcs_sync_arg(name, *gid, &a.name, &a.name_len, &a.gid))
-		return -EINVAL;
-	ret = mcs_ioctl(ctx, cmd, &a);
 	if (ret)
 		return ret;
-	*gid = a.gid;
+	if (gid)
+		*gid = a->gid;
+	if (!(ctx->features & MCS_FEAT_MUTEX_MAP))
+		return 0;
 	/* Without its lock word mapped, the mutex still works (ioctls). */
 	pthread_mutex_lock(&ctx->lock);
-	mcs_fastlocks_add(ctx->fastlocks, ctx->fd, a.gid, a.mmap_offset,
-			  a.lock_offset);
+	mcs_fastlocks_add(ctx->fastlocks, ctx->fd, a->gid, a->mmap_offset,
+			  a->lock_offset);
 	pthread_mutex_unlock(&ctx->lock);
 	return 0;
 }
 
-MCS_EXPORT int mcs_mutex_create(struct mcs_ctx *ctx, const char *name,
-				uint64_t *gid)
+MCS_EXPORT int mcs_mutex_create(struct mcs_ctx *ctx, uint64_t gid,
+				unsigned int mode)
 {
-	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_CREATE, name, 0600,
-				      gid);
+	struct mcs_mutex a = { .argsz = sizeof(a), .mode = mode, .gid = gid };
+
+	if (!ctx)
+		return -EINVAL;
+	return mcs_mutex_opened(ctx, MCS_IOC_MUTEX_CREATE, &a, NULL);
 }
 
-MCS_EXPORT int mcs_mutex_create_mode(struct mcs_ctx *ctx, const char *name,
+MCS_EXPORT int mcs_mutex_create_name(struct mcs_ctx *ctx, const char *name,
 				     unsigned int mode, uint64_t *gid)
 {
-	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_CREATE, name, mode,
-				      gid);
+	struct mcs_mutex a = { .argsz = sizeof(a), .mode = mode };
+
+	if (!ctx || mcs_sync_name(name, &a.name, &a.name_len))
+		return -EINVAL;
+	return mcs_mutex_opened(ctx, MCS_IOC_MUTEX_CREATE, &a, gid);
 }
 
-MCS_EXPORT int mcs_mutex_open(struct mcs_ctx *ctx, const char *name,
-			      uint64_t *gid)
+MCS_EXPORT int mcs_mutex_open(struct mcs_ctx *ctx, uint64_t gid)
 {
-	return mcs_mutex_find_or_make(ctx, MCS_IOC_MUTEX_OPEN, name, 0, gid);
+	struct mcs_mutex a = { .argsz = sizeof(a), .gid = gid };
+
+	if (!ctx)
+		return -EINVAL;
+	return mcs_mutex_opened(ctx, MCS_IOC_MUTEX_OPEN, &a, NULL);
+}
+
+MCS_EXPORT int mcs_mutex_open_name(struct mcs_ctx *ctx, const char *name,
+				   uint64_t *gid)
+{
+	struct mcs_mutex a = { .argsz = sizeof(a) };
+
+	if (!ctx || mcs_sync_name(name, &a.name, &a.name_len))
+		return -EINVAL;
+	return mcs_mutex_opened(ctx, MCS_IOC_MUTEX_OPEN, &a, gid);
 }
 
 static int mcs_mutex_cmd(struct mcs_ctx *ctx, unsigned long cmd, uint64_t gid,
 			 uint32_t flags, uint64_t timeout_ns)
 {
 	struct mcs_mutex a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.flags = flags,
 		.gid = gid,
 		.timeout_ns = timeout_ns,
@@ -528,50 +561,74 @@ MCS_EXPORT int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid)
 	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_CONSISTENT, gid, 0, 0);
 }
 
-/* Create or open a global event by name, or by *gid without one. */
-static int mcs_event_find_or_make(struct mcs_ctx *ctx, unsigned long cmd,
-				  const char *name, unsigned int flags,
-				  unsigned int mode, uint64_t *gid)
+/* Create or open a global event (@a names it). */
+static int mcs_event_opened(struct mcs_ctx *ctx, unsigned long cmd,
+			    struct mcs_gevent *a, uint64_t *gid)
 {
-	struct mcs_gevent a = {
-		.abi_version = MCS_ABI_VERSION,
-		.flags = flags,
-		.mode = mode,
-	};
-	int ret;
+	int ret = mcs_ioctl(ctx, cmd, a);
 
-	if (!ctx || !gid)
-		return -EINVAL;
-	if (mcs_sync_arg(name, *gid, &a.name, &a.name_len, &a.gid))
-		return -EINVAL;
-	ret = mcs_ioctl(ctx, cmd, &a);
-	if (!ret)
-		*gid = a.gid;
+	if (!ret && gid)
+		*gid = a->gid;
 	return ret;
 }
 
-MCS_EXPORT int mcs_event_create(struct mcs_ctx *ctx, const char *name,
-				unsigned int flags, unsigned int mode,
-				uint64_t *gid)
+#define MCS_EVENT_CREATE_FLAGS (MCS_GEVENT_AUTO | MCS_GEVENT_SIGNALED)
+
+MCS_EXPORT int mcs_event_create(struct mcs_ctx *ctx, uint64_t gid,
+				unsigned int flags, unsigned int mode)
 {
-	if (flags & ~(MCS_GEVENT_AUTO | MCS_GEVENT_SIGNALED))
+	struct mcs_gevent a = {
+		.argsz = sizeof(a),
+		.flags = flags,
+		.mode = mode,
+		.gid = gid,
+	};
+
+	if (!ctx || flags & ~MCS_EVENT_CREATE_FLAGS)
 		return -EINVAL;
-	return mcs_event_find_or_make(ctx, MCS_IOC_GEVENT_CREATE, name, flags,
-				      mode, gid);
+	return mcs_event_opened(ctx, MCS_IOC_GEVENT_CREATE, &a, NULL);
 }
 
-MCS_EXPORT int mcs_event_open(struct mcs_ctx *ctx, const char *name,
-			      uint64_t *gid)
+MCS_EXPORT int mcs_event_create_name(struct mcs_ctx *ctx, const char *name,
+				     unsigned int flags, unsigned int mode,
+				     uint64_t *gid)
 {
-	return mcs_event_find_or_make(ctx, MCS_IOC_GEVENT_OPEN, name, 0, 0,
-				      gid);
+	struct mcs_gevent a = {
+		.argsz = sizeof(a),
+		.flags = flags,
+		.mode = mode,
+	};
+
+	if (!ctx || flags & ~MCS_EVENT_CREATE_FLAGS ||
+	    mcs_sync_name(name, &a.name, &a.name_len))
+		return -EINVAL;
+	return mcs_event_opened(ctx, MCS_IOC_GEVENT_CREATE, &a, gid);
+}
+
+MCS_EXPORT int mcs_event_open(struct mcs_ctx *ctx, uint64_t gid)
+{
+	struct mcs_gevent a = { .argsz = sizeof(a), .gid = gid };
+
+	if (!ctx)
+		return -EINVAL;
+	return mcs_event_opened(ctx, MCS_IOC_GEVENT_OPEN, &a, NULL);
+}
+
+MCS_EXPORT int mcs_event_open_name(struct mcs_ctx *ctx, const char *name,
+				   uint64_t *gid)
+{
+	struct mcs_gevent a = { .argsz = sizeof(a) };
+
+	if (!ctx || mcs_sync_name(name, &a.name, &a.name_len))
+		return -EINVAL;
+	return mcs_event_opened(ctx, MCS_IOC_GEVENT_OPEN, &a, gid);
 }
 
 static int mcs_event_cmd(struct mcs_ctx *ctx, unsigned long cmd, uint64_t gid,
 			 uint32_t flags, uint64_t timeout_ns)
 {
 	struct mcs_gevent a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.flags = flags,
 		.gid = gid,
 		.timeout_ns = timeout_ns,
@@ -622,9 +679,9 @@ struct mcs_notifier {
 MCS_EXPORT int mcs_notify_open(struct mcs_notifier **nfp, const char *device,
 			       uint32_t mask, uint64_t *seq)
 {
-	struct mcs_info info = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_info info;
 	struct mcs_notify a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.mask = mask,
 	};
 	struct mcs_notifier *nf;
@@ -641,8 +698,7 @@ MCS_EXPORT int mcs_notify_open(struct mcs_notifier **nfp, const char *device,
 		ret = -errno;
 		goto out_free;
 	}
-	/* -EPROTO: the driver speaks another ABI version. */
-	ret = ioctl(nf->fd, MCS_IOC_INFO, &info) ? -errno : 0;
+	ret = mcs_info_check(nf->fd, MCS_FEAT_NOTIFY, &info);
 	if (!ret)
 		ret = ioctl(nf->fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a) ? -errno : 0;
 	if (!ret && a.record_size != sizeof(struct mcs_notify_rec))
@@ -706,6 +762,7 @@ MCS_EXPORT int mcs_notify_read(struct mcs_notifier *nf, struct mcs_notice *ev,
 		if (pfd.revents & (POLLERR | POLLNVAL))
 			return -EIO;
 	}
+	memset(ev, 0, sizeof(*ev));
 	ev->seq = rec.seq;
 	ev->type = rec.type;
 	ev->node = rec.node;

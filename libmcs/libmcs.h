@@ -7,16 +7,24 @@
  * success and a negative errno on failure; errno itself is not used.
  * A context is safe to use from several threads at once.
  *
+ * Naming: mcs_<object>_<verb>(ctx, gid, ...) works on the object with
+ * that GID; mcs_<object>_<verb>_name(ctx, name, ..., &gid) finds or makes
+ * it by its global name and returns its GID (segments, mutexes, events).
+ * The structures the library fills in (mcs_seg_stat, mcs_notice) keep
+ * their size; new fields take their reserved space, which is zeroed.
+ *
  * Three independent groups (Documentation/libmcs.md, the man pages):
  *   - mcs_va_*: reserve and unreserve virtual address ranges, at the same
  *     address on every node when asked;
- *   - mcs_seg_create/open/release/destroy/stat: hold global segments;
+ *   - mcs_seg_create/open/release/destroy/stat: hold global segments
+ *     (create and open by GID, or by name with mcs_seg_create_name/
+ *     mcs_seg_open_name);
  *   - mcs_seg_map/unmap/remap: map a part of a held segment, into a
  *     reserved range or anywhere, and switch a mapping to another segment
  *     without losing its address;
- *   - mcs_name_seg_create/open, mcs_name_unlink, mcs_name_lookup: global
- *     names of segments (like shm_open()/shm_unlink()), the same on every
- *     node;
+ *   - mcs_name_unlink, mcs_name_lookup: the global names themselves (of
+ *     segments, mutexes and events; like shm_unlink()), the same on
+ *     every node;
  *   - mcs_mutex_*: global mutexes with robust (owner-dead) semantics;
  *   - mcs_event_*: global events, manual-reset or auto-reset (Win32-like);
  *   - mcs_notify_*: cluster events (node down, node up, resource lost,
@@ -51,29 +59,31 @@ struct mcs_seg_stat {
 	uint32_t home;	     /* partition (node) holding its memory */
 	uint32_t nr_sharers; /* shares held, on every node */
 	uint32_t state;	     /* MCS_SEG_S_* */
+	uint64_t reserved[4]; /* zero: room for new fields */
 };
 
 int mcs_seg_create(struct mcs_ctx *ctx, uint64_t gid, uint64_t size,
 		   int place, unsigned int mode);
+int mcs_seg_create_name(struct mcs_ctx *ctx, const char *name, uint64_t size,
+			int place, unsigned int mode, uint64_t *gid);
 int mcs_seg_open(struct mcs_ctx *ctx, uint64_t gid, unsigned int flags);
+int mcs_seg_open_name(struct mcs_ctx *ctx, const char *name,
+		      unsigned int flags, uint64_t *gid);
 int mcs_seg_release(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_seg_destroy(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_seg_stat(struct mcs_ctx *ctx, uint64_t gid, struct mcs_seg_stat *st);
 
 /* Names */
-int mcs_name_seg_create(struct mcs_ctx *ctx, const char *name, uint64_t size,
-			int place, unsigned int mode, uint64_t *gid);
-int mcs_name_seg_open(struct mcs_ctx *ctx, const char *name,
-		      unsigned int flags, uint64_t *gid);
 int mcs_name_unlink(struct mcs_ctx *ctx, const char *name);
 int mcs_name_lookup(struct mcs_ctx *ctx, const char *name, uint64_t *gid,
 		    uint32_t *type);
 
-/* Global mutexes: by name, or by *gid when name is NULL */
-int mcs_mutex_create(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
-int mcs_mutex_create_mode(struct mcs_ctx *ctx, const char *name,
+/* Global mutexes */
+int mcs_mutex_create(struct mcs_ctx *ctx, uint64_t gid, unsigned int mode);
+int mcs_mutex_create_name(struct mcs_ctx *ctx, const char *name,
 			  unsigned int mode, uint64_t *gid);
-int mcs_mutex_open(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
+int mcs_mutex_open(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_mutex_open_name(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
 int mcs_mutex_destroy(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_mutex_lock(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_mutex_trylock(struct mcs_ctx *ctx, uint64_t gid);
@@ -82,10 +92,13 @@ int mcs_mutex_timedlock(struct mcs_ctx *ctx, uint64_t gid,
 int mcs_mutex_unlock(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid);
 
-/* Global events: by name, or by *gid when name is NULL */
-int mcs_event_create(struct mcs_ctx *ctx, const char *name,
-		     unsigned int flags, unsigned int mode, uint64_t *gid);
-int mcs_event_open(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
+/* Global events */
+int mcs_event_create(struct mcs_ctx *ctx, uint64_t gid, unsigned int flags,
+		     unsigned int mode);
+int mcs_event_create_name(struct mcs_ctx *ctx, const char *name,
+			  unsigned int flags, unsigned int mode, uint64_t *gid);
+int mcs_event_open(struct mcs_ctx *ctx, uint64_t gid);
+int mcs_event_open_name(struct mcs_ctx *ctx, const char *name, uint64_t *gid);
 int mcs_event_destroy(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_event_set(struct mcs_ctx *ctx, uint64_t gid);
 int mcs_event_reset(struct mcs_ctx *ctx, uint64_t gid);
@@ -104,6 +117,7 @@ struct mcs_notice {
 	uint32_t flags;	      /* MCS_EVF_* */
 	uint64_t arg;	      /* RESOURCE_LOST: segments revoked;
 				 OVERRUN: records missed */
+	uint64_t reserved[4]; /* zero: room for new fields */
 };
 
 int mcs_notify_open(struct mcs_notifier **nf, const char *device,

@@ -20,7 +20,7 @@ static void mcs_notifyq_add(struct mcs_notifyq *q,
 static void mcs_notifyq_add_missed(struct mcs_notifyq *q)
 {
 	struct mcs_notify_rec rec = {
-		.abi_version = MCS_ABI_VERSION,
+		.size = sizeof(struct mcs_notify_rec),
 		.type = MCS_EV_OVERRUN,
 		.seq = q->missed_seq,
 		.arg = q->missed,
@@ -39,7 +39,7 @@ static void mcs_notifyq_add_missed(struct mcs_notifyq *q)
 void mcs_notifyq_push(struct mcs_notifyq *q, const struct mcs_event *ev)
 {
 	struct mcs_notify_rec rec = {
-		.abi_version = MCS_ABI_VERSION,
+		.size = sizeof(struct mcs_notify_rec),
 		.type = ev->type,
 		.seq = ev->seq,
 		.node = ev->node,

@@ -22,22 +22,31 @@
 
 #include "../os/mcs_os.h"
 
+#include <linux/mcs.h>
+
 /*
+ * A lock word is mapped into user space (the mutex fast path), so its
+ * layout, owner tags and states are the ABI's: struct mcs_lock,
+ * MCS_LOCK_TAG() and MCS_LOCK_* of include/uapi/linux/mcs.h. Here they
+ * get the kernel's names and little-endian types; the asserts below keep
+ * the two alike.
+ *
  * Owner tags: node:8 | incarnation:24 | process:32 (the same shape as gmm
  * transaction ids). 0 is a free lock: a live incarnation is never 0.
  */
-#define GLOCK_TAG(node, inc, pid)                                         \
-	((u64)(node) << 56 | (u64)((inc) & 0xffffffU) << 32 | (u32)(pid))
-#define GLOCK_TAG_NODE(t) ((u32)((t) >> 56))
-#define GLOCK_TAG_INC(t) ((u32)(((t) >> 32) & 0xffffffU))
-#define GLOCK_TAG_PID(t) ((u32)(t))
+#define GLOCK_TAG(node, inc, pid) MCS_LOCK_TAG(node, inc, pid)
+#define GLOCK_TAG_NODE(t) MCS_LOCK_TAG_NODE(t)
+#define GLOCK_TAG_INC(t) MCS_LOCK_TAG_INC(t)
+#define GLOCK_TAG_PID(t) MCS_LOCK_TAG_PID(t)
 /* The node number of a tag whose process exited holding the lock. */
-#define GLOCK_NODE_ABANDONED 0xfe
+#define GLOCK_NODE_ABANDONED MCS_OWNER_ABANDONED
 
 enum glock_state {
-	GLOCK_CONSISTENT = 0,
-	GLOCK_OWNERDEAD = 1,       /* held after a takeover, not yet consistent */
-	GLOCK_NOTRECOVERABLE = 2,  /* unlocked while owner-dead: unusable */
+	GLOCK_CONSISTENT = MCS_LOCK_CONSISTENT,
+	/* held after a takeover, not yet consistent */
+	GLOCK_OWNERDEAD = MCS_LOCK_OWNERDEAD,
+	/* unlocked while owner-dead: unusable */
+	GLOCK_NOTRECOVERABLE = MCS_LOCK_NOTRECOVERABLE,
 };
 
 struct glock {
@@ -55,6 +64,22 @@ struct glock {
 
 /* The region format, and the ABI of a lock word mapped into user space. */
 _Static_assert(sizeof(struct glock) == 64, "a glock is one cache line");
+#define GLOCK_ABI_SAME(f)                                                  \
+	_Static_assert(offsetof(struct glock, f) ==                        \
+			       offsetof(struct mcs_lock, f) &&             \
+		       sizeof(((struct glock *)0)->f) ==                   \
+			       sizeof(((struct mcs_lock *)0)->f),          \
+		       "glock." #f " is mcs_lock." #f)
+GLOCK_ABI_SAME(owner);
+GLOCK_ABI_SAME(next);
+GLOCK_ABI_SAME(serving);
+GLOCK_ABI_SAME(wseq);
+GLOCK_ABI_SAME(state);
+GLOCK_ABI_SAME(tid);
+GLOCK_ABI_SAME(need_wake);
+GLOCK_ABI_SAME(handoff);
+_Static_assert(sizeof(struct glock) == sizeof(struct mcs_lock),
+	       "a glock is a struct mcs_lock");
 
 /* The per-node (user space: per-process) context every call takes. */
 struct glock_ctx {

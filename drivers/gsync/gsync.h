@@ -44,6 +44,13 @@ struct gsync_obj {
 
 /* The region format: two cache lines an object. */
 _Static_assert(sizeof(struct gsync_obj) == 128, "gsync_obj is 128 bytes");
+/* What user space sees of one in a mapped page: struct mcs_sync_obj. */
+_Static_assert(sizeof(struct gsync_obj) == sizeof(struct mcs_sync_obj) &&
+		       offsetof(struct gsync_obj, lock) ==
+			       offsetof(struct mcs_sync_obj, lock) &&
+		       offsetof(struct gsync_obj, gid) ==
+			       offsetof(struct mcs_sync_obj, gid),
+	       "gsync_obj is laid out as mcs_sync_obj");
 
 /*
  * Who made an object and what others may do with it (file-like rwx bits,

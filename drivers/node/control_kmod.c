@@ -6,10 +6,11 @@
  * dlm_controld, a daemon (mcsd) tracks membership and quorum and tells the
  * kernel what it must know through this misc device; the kernel does the
  * fabric side. The device is open to CAP_SYS_ADMIN only. Each ioctl takes
- * one structure of include/uapi/linux/mcs.h; every structure starts with
- * abi_version (MCS_ABI_VERSION, else -EPROTO) and flags (unknown bits:
- * -EINVAL), and its reserved fields must be zero (-EINVAL). Unknown
- * commands fail with -ENOTTY, bad pointers with -EFAULT.
+ * one structure of include/uapi/linux/mcs.h that grows by size: argsz
+ * below the structure's SIZE_VER0 is -EINVAL, bytes past what this kernel
+ * knows must be zero (-E2BIG), unknown flags bits and non-zero reserved
+ * fields are -EINVAL; what is filled in is copied back up to argsz.
+ * Unknown commands fail with -ENOTTY, bad pointers with -EFAULT.
  *
  * MCS_CTL_FORMAT   write an empty region into the fabric: nr_nodes node
  *                  slots, region_size bytes (0: all of it), the cluster
@@ -125,7 +126,8 @@ static int mcs_ctl_format(void __user *uarg)
 	u64 size;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, MCS_FORMAT_FORCE);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_FORMAT_SIZE_VER0,
+			      MCS_FORMAT_FORCE);
 	if (ret)
 		return ret;
 	if (a.reserved0)
@@ -180,7 +182,7 @@ static int mcs_ctl_join(void __user *uarg)
 	struct mcs_ctl_join a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_JOIN_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	if (a.incarnation)
@@ -219,7 +221,7 @@ out_unlock_all:
 			dev_warn(mcs_state.dev, "NODE_UP not posted\n");
 		mcs_access_end();
 	}
-	if (!ret && copy_to_user(uarg, &a, sizeof(a)))
+	if (!ret && MCS_ABI_COPY_OUT(uarg, a))
 		ret = -EFAULT;
 	return ret;
 }
@@ -247,7 +249,8 @@ static int mcs_ctl_node_down(void __user *uarg)
 	struct mcs_ctl_node_down a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, MCS_DOWN_MEMORY_LOST);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_NODE_DOWN_SIZE_VER0,
+			      MCS_DOWN_MEMORY_LOST);
 	if (ret)
 		return ret;
 	if (mutex_lock_killable(&mcs_state.state_lock))
@@ -306,14 +309,14 @@ static int mcs_ctl_recover(void __user *uarg)
 	struct mcs_ctl_recover a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_RECOVER_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	/* Everything after node is output, the stage array aside. */
 	if (!mcs_zero(&a.incarnation,
 		      offsetof(struct mcs_ctl_recover, stages_cap) -
 			      offsetof(struct mcs_ctl_recover, incarnation)) ||
-	    a.nr_stages || a.stage_size || a.reserved[0] || a.reserved[1])
+	    a.nr_stages || a.stage_size)
 		return -EINVAL;
 	if (a.stages_cap && !a.stages)
 		return -EFAULT;
@@ -343,7 +346,7 @@ static int mcs_ctl_recover(void __user *uarg)
 		if (ret)
 			return ret;
 	}
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 static int mcs_ctl_freeze(void __user *uarg, bool freeze)
@@ -351,7 +354,7 @@ static int mcs_ctl_freeze(void __user *uarg, bool freeze)
 	struct mcs_ctl_freeze a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_FREEZE_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	/* The write side waits for everyone touching shared state. */
@@ -408,7 +411,7 @@ static int mcs_ctl_status(void __user *uarg)
 	u32 n;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_STATUS_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	unodes = u64_to_user_ptr(a.nodes);
@@ -454,7 +457,7 @@ static int mcs_ctl_status(void __user *uarg)
 	up_read(&mcs_state.access);
 	if (ret)
 		return ret;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 static void mcs_ctl_violation(void *arg, const char *msg)
@@ -469,7 +472,7 @@ static int mcs_ctl_check(void __user *uarg)
 	struct mcs_ctl_check a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_CHECK_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	if (a.violations || a.segments || a.sharers || a.free_pages)
@@ -487,7 +490,7 @@ static int mcs_ctl_check(void __user *uarg)
 	a.segments = rep.segments;
 	a.sharers = rep.sharers;
 	a.free_pages = rep.free_pages;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 static int mcs_ctl_list(void __user *uarg)
@@ -497,7 +500,7 @@ static int mcs_ctl_list(void __user *uarg)
 	struct mcs_ctl_list a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_LIST_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	if (a.what < MCS_LIST_NAMES || a.what > MCS_LIST_SYNC ||
@@ -518,7 +521,7 @@ static int mcs_ctl_list(void __user *uarg)
 	if (ret && ret != -ENOENT)
 		return ret;
 	a.entry_size = sizeof(e);
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
@@ -527,32 +530,32 @@ static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 	void __user *uarg = (void __user *)arg;
 	long ret;
 
-	switch (cmd) {
-	case MCS_CTL_FORMAT:
+	switch (MCS_IOC_CMD(cmd)) {
+	case MCS_IOC_CMD(MCS_CTL_FORMAT):
 		ret = mcs_ctl_format(uarg);
 		break;
-	case MCS_CTL_JOIN:
+	case MCS_IOC_CMD(MCS_CTL_JOIN):
 		ret = mcs_ctl_join(uarg);
 		break;
-	case MCS_CTL_NODE_DOWN:
+	case MCS_IOC_CMD(MCS_CTL_NODE_DOWN):
 		ret = mcs_ctl_node_down(uarg);
 		break;
-	case MCS_CTL_RECOVER:
+	case MCS_IOC_CMD(MCS_CTL_RECOVER):
 		ret = mcs_ctl_recover(uarg);
 		break;
-	case MCS_CTL_FREEZE:
+	case MCS_IOC_CMD(MCS_CTL_FREEZE):
 		ret = mcs_ctl_freeze(uarg, true);
 		break;
-	case MCS_CTL_THAW:
+	case MCS_IOC_CMD(MCS_CTL_THAW):
 		ret = mcs_ctl_freeze(uarg, false);
 		break;
-	case MCS_CTL_STATUS:
+	case MCS_IOC_CMD(MCS_CTL_STATUS):
 		ret = mcs_ctl_status(uarg);
 		break;
-	case MCS_CTL_CHECK:
+	case MCS_IOC_CMD(MCS_CTL_CHECK):
 		ret = mcs_ctl_check(uarg);
 		break;
-	case MCS_CTL_LIST:
+	case MCS_IOC_CMD(MCS_CTL_LIST):
 		ret = mcs_ctl_list(uarg);
 		break;
 	default:

@@ -14,6 +14,9 @@
 #ifndef MCS_NODE_H
 #define MCS_NODE_H
 
+#include <linux/build_bug.h>
+#include <linux/minmax.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
@@ -35,24 +38,69 @@ static inline bool mcs_zero(const void *p, size_t len)
 	return !memchr_inv(p, 0, len);
 }
 
+/* The head every ioctl argument of include/uapi/linux/mcs.h starts with. */
+struct mcs_abi_head {
+	u32 argsz;
+	u32 flags;
+};
+
 /*
- * Copy in an ioctl argument of include/uapi/linux/mcs.h and check its
- * header (ABI version, flags) and reserved fields; 0 or a negative errno.
- * Every mcs device uses it, so every ioctl refuses the same things alike.
+ * A command without its size bits: the argument's argsz says how big it
+ * is, so a program built with a newer (larger) structure still reaches
+ * its command. Every mcs device dispatches on this.
  */
-#define MCS_ABI_COPY_IN(arg, uptr, allowed_flags)                           \
+#define MCS_IOC_CMD(cmd) \
+	((unsigned int)(cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+/*
+ * Copy in an ioctl argument that grows by size (Documentation/abi.md):
+ * argsz below @ver0 is -EINVAL; a smaller structure than the kernel's is
+ * zero-extended, a larger one must be zero past the kernel's (-E2BIG, as
+ * copy_struct_from_user()); unknown flags are -EINVAL. The kernel copy's
+ * argsz is the caller's size, read once. 0 or a negative errno. Every
+ * mcs device uses it, so every ioctl refuses the same things alike;
+ * reserved fields inside a structure are the caller's to check.
+ */
+static inline int mcs_abi_copy_in(void *karg, size_t ksize, size_t ver0,
+				  const void __user *uarg, u32 allowed_flags)
+{
+	struct mcs_abi_head *h = karg;
+	u32 usize;
+	int ret;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < ver0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(karg, ksize, uarg, usize);
+	if (ret)
+		return ret;
+	h->argsz = usize;
+	return h->flags & ~allowed_flags ? -EINVAL : 0;
+}
+
+/* Copy back what the kernel filled in, up to the caller's argsz. */
+static inline int mcs_abi_copy_out(void __user *uarg, const void *karg,
+				   size_t ksize)
+{
+	const struct mcs_abi_head *h = karg;
+
+	return copy_to_user(uarg, karg, min_t(size_t, h->argsz, ksize)) ?
+		       -EFAULT : 0;
+}
+
+#define MCS_ABI_COPY_IN(arg, uptr, ver0, allowed_flags)                    \
 	({                                                                  \
-		int __r = 0;                                                \
-		if (copy_from_user(&(arg), (uptr), sizeof(arg)))            \
-			__r = -EFAULT;                                      \
-		else if ((arg).abi_version != MCS_ABI_VERSION)              \
-			__r = -EPROTO;                                      \
-		else if ((arg).flags & ~(u32)(allowed_flags))               \
-			__r = -EINVAL;                                      \
-		else if (!mcs_zero((arg).reserved, sizeof((arg).reserved))) \
-			__r = -EINVAL;                                      \
-		__r;                                                        \
+		BUILD_BUG_ON(offsetof(typeof(arg), argsz) != 0 ||           \
+			     offsetof(typeof(arg), flags) != 4 ||           \
+			     (ver0) > sizeof(arg));                         \
+		mcs_abi_copy_in(&(arg), sizeof(arg), (ver0), (uptr),        \
+				(u32)(allowed_flags));                      \
 	})
+#define MCS_ABI_COPY_OUT(uptr, arg) \
+	mcs_abi_copy_out((uptr), &(arg), sizeof(arg))
 
 /* Inside mcs_node: fabric_kmod.c hands the mapped fabric to base_kmod.c. */
 int mcs_fabric_register(struct device *dev, void *base, phys_addr_t phys,

@@ -10,13 +10,13 @@
 static int mcs_name_copy_in(struct mcs_name *a, void __user *uarg, u32 flags,
 			    bool create, char *name)
 {
-	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
+	int ret = MCS_ABI_COPY_IN(*a, uarg, MCS_NAME_SIZE_VER0, flags);
 
 	if (ret)
 		return ret;
-	if (a->type || a->gid || a->reserved0 ||
-	    !mcs_zero(&a->mmap_offset, offsetof(struct mcs_name, reserved0) -
-					       offsetof(struct mcs_name, mmap_offset)))
+	if (a->type || a->gid ||
+	    !mcs_zero(&a->mmap_offset,
+		      sizeof(*a) - offsetof(struct mcs_name, mmap_offset)))
 		return -EINVAL;
 	if (!create && (a->size || a->place || a->mode))
 		return -EINVAL;
@@ -81,7 +81,7 @@ int uapi_name_seg_create(struct mcs_client *c, void __user *uarg)
 	mcs_access_end();
 	mutex_unlock(&c->lock);
 	mcs_name_out(&a, &info, &o, true);
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 
 out_end:
 	mcs_access_end();
@@ -127,7 +127,7 @@ int uapi_name_seg_open(struct mcs_client *c, void __user *uarg)
 	mcs_access_end();
 	mutex_unlock(&c->lock);
 	mcs_name_out(&a, &info, &o, writable);
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 
 out_release:
 	gmm_release(r, info.gid, c->pid, info.sharer);
@@ -203,5 +203,5 @@ int uapi_name_lookup(void __user *uarg)
 		return ret;
 	a.type = ni.type;
 	a.gid = ni.gid;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }

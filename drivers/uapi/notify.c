@@ -26,7 +26,7 @@ static struct {
  */
 static void mcs_notify_deliver(void *arg, const struct mcs_event *ev)
 {
-	struct mcs_notifier *n = arg;
+	struct uapi_notifier *n = arg;
 
 	spin_lock(&n->qlock);
 	mcs_notifyq_push(&n->q, ev);
@@ -50,14 +50,14 @@ static void mcs_notify_work(struct work_struct *work)
 	mutex_unlock(&mcs_notify_svc.lock);
 }
 
-int mcs_notify_subscribe(struct mcs_client *c, void __user *uarg)
+int uapi_notify_subscribe(struct mcs_client *c, void __user *uarg)
 {
-	struct mcs_notifier *n;
+	struct uapi_notifier *n;
 	struct gmm_region *r;
 	struct mcs_notify a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_NOTIFY_SIZE_VER0, 0);
 	if (ret)
 		return ret;
 	if (a.record_size || a.seq || a.mask & ~MCS_EV_ALL)
@@ -118,11 +118,11 @@ out_unlock:
 		return ret;
 	/* The subscription stays: it ends with the file. */
 	a.record_size = sizeof(struct mcs_notify_rec);
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 /* End a closed file's subscription (no fabric access: no LEAVING). */
-void mcs_notify_unsubscribe(struct mcs_notifier *n)
+void uapi_notify_unsubscribe(struct uapi_notifier *n)
 {
 	mutex_lock(&mcs_notify_svc.lock);
 	cev_unsubscribe(mcs_notify_svc.es, n->sub);
@@ -135,7 +135,7 @@ ssize_t mcs_uapi_read(struct file *file, char __user *buf, size_t len,
 		      loff_t *ppos)
 {
 	struct mcs_client *c = file->private_data;
-	struct mcs_notifier *n = smp_load_acquire(&c->notify);
+	struct uapi_notifier *n = smp_load_acquire(&c->notify);
 	struct mcs_notify_rec rec;
 	size_t done = 0;
 	bool have;
@@ -182,7 +182,7 @@ out_unlock:
 __poll_t mcs_uapi_poll(struct file *file, poll_table *wait)
 {
 	struct mcs_client *c = file->private_data;
-	struct mcs_notifier *n = smp_load_acquire(&c->notify);
+	struct uapi_notifier *n = smp_load_acquire(&c->notify);
 
 	if (!n)
 		return EPOLLERR;

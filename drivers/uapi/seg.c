@@ -88,13 +88,12 @@ static void mcs_seg_out(struct mcs_seg *a, const struct gmm_seg_info *info,
 static int mcs_seg_copy_in(struct mcs_seg *a, void __user *uarg, u32 flags,
 			   bool create)
 {
-	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
+	int ret = MCS_ABI_COPY_IN(*a, uarg, MCS_SEG_SIZE_VER0, flags);
 
 	if (ret)
 		return ret;
-	if (a->reserved0 ||
-	    !mcs_zero(&a->mmap_offset, offsetof(struct mcs_seg, reserved0) -
-					       offsetof(struct mcs_seg, mmap_offset)))
+	if (!mcs_zero(&a->mmap_offset,
+		      sizeof(*a) - offsetof(struct mcs_seg, mmap_offset)))
 		return -EINVAL;
 	if (!create && (a->size || a->place || a->mode))
 		return -EINVAL;
@@ -203,7 +202,7 @@ int uapi_seg_create(struct mcs_client *c, void __user *uarg)
 	mutex_unlock(&c->lock);
 	mcs_seg_out(&a, &info, &o, true);
 	/* The share stays: the caller can still release or destroy it. */
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 
 out_end:
 	mcs_access_end();
@@ -246,7 +245,7 @@ int uapi_seg_open(struct mcs_client *c, void __user *uarg)
 	mcs_access_end();
 	mutex_unlock(&c->lock);
 	mcs_seg_out(&a, &info, &o, writable);
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 
 out_end:
 	mcs_access_end();
@@ -344,5 +343,5 @@ int uapi_seg_stat(struct mcs_client *c, void __user *uarg)
 	writable = s && s->writable;
 	mutex_unlock(&c->lock);
 	mcs_seg_out(&a, &info, &o, writable);
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }

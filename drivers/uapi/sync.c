@@ -159,11 +159,11 @@ static u64 mcs_wait_slice(u64 deadline)
 static int mcs_mutex_copy_in(struct mcs_mutex *a, void __user *uarg,
 			     u32 flags, unsigned int how, char *name)
 {
-	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
+	int ret = MCS_ABI_COPY_IN(*a, uarg, MCS_MUTEX_SIZE_VER0, flags);
 
 	if (ret)
 		return ret;
-	if (a->mmap_offset || a->lock_offset || a->reserved1 ||
+	if (a->mmap_offset || a->lock_offset || a->reserved0 ||
 	    (a->timeout_ns && !(a->flags & MCS_MUTEX_TIMED)))
 		return -EINVAL;
 	if ((a->flags & MCS_MUTEX_TRY) && (a->flags & MCS_MUTEX_TIMED))
@@ -255,7 +255,7 @@ static int mcs_mutex_opened(struct mcs_client *c, void __user *uarg,
 	a->gid = d->gid;
 	a->mmap_offset = d->page_off;
 	a->lock_offset = d->lock_offset;
-	return copy_to_user(uarg, a, sizeof(*a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, *a);
 }
 
 int uapi_mutex_create(struct mcs_client *c, void __user *uarg)
@@ -461,7 +461,7 @@ bool mcs_sync_is_owner(struct gmm_region *r, u64 gid)
 static int mcs_gevent_copy_in(struct mcs_gevent *a, void __user *uarg,
 			      u32 flags, unsigned int how, char *name)
 {
-	int ret = MCS_ABI_COPY_IN(*a, uarg, flags);
+	int ret = MCS_ABI_COPY_IN(*a, uarg, MCS_GEVENT_SIZE_VER0, flags);
 
 	if (ret)
 		return ret;
@@ -489,7 +489,7 @@ static int mcs_gevent_get(struct gsync_table *t, u64 gid, u32 want,
 	return mcs_sync_permit(t, h, want);
 }
 
-int mcs_gevent_create(void __user *uarg)
+int uapi_gevent_create(void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;
@@ -516,10 +516,10 @@ int mcs_gevent_create(void __user *uarg)
 	mcs_access_end();
 	if (ret)
 		return ret;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
-int mcs_gevent_open(void __user *uarg)
+int uapi_gevent_open(void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;
@@ -541,11 +541,11 @@ int mcs_gevent_open(void __user *uarg)
 	mcs_access_end();
 	if (ret)
 		return ret;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 /* DESTROY, SET, RESET: by GID, no waiting. */
-int mcs_gevent_cmd(void __user *uarg, unsigned int cmd)
+int uapi_gevent_cmd(void __user *uarg, unsigned int cmd)
 {
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;
@@ -563,12 +563,12 @@ int mcs_gevent_cmd(void __user *uarg, unsigned int cmd)
 	gsync_table_of(r, &t);
 	/* Destroy is the owner's (judged by gsync), set and reset writers'. */
 	ret = mcs_gevent_get(&t, a.gid,
-			     cmd == MCS_IOC_GEVENT_DESTROY ? 0 : MCS_SYNC_WRITE,
+			     cmd == MCS_IOC_CMD(MCS_IOC_GEVENT_DESTROY) ? 0 : MCS_SYNC_WRITE,
 			     &h);
 	if (!ret) {
-		if (cmd == MCS_IOC_GEVENT_DESTROY)
+		if (cmd == MCS_IOC_CMD(MCS_IOC_GEVENT_DESTROY))
 			ret = mcs_sync_destroy(&t, a.gid);
-		else if (cmd == MCS_IOC_GEVENT_SET)
+		else if (cmd == MCS_IOC_CMD(MCS_IOC_GEVENT_SET))
 			ret = gsync_event_set(&t, &h);
 		else
 			ret = gsync_event_reset(&t, &h);
@@ -577,7 +577,7 @@ int mcs_gevent_cmd(void __user *uarg, unsigned int cmd)
 	return ret;
 }
 
-int mcs_gevent_wait(void __user *uarg)
+int uapi_gevent_wait(void __user *uarg)
 {
 	char name[MCS_NAME_MAX + 2];
 	struct gsync_handle h;

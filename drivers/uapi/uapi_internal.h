@@ -90,7 +90,7 @@ struct mcs_file_mutex {
  * A file's subscription to cluster events: MCS_NOTIFYQ_LEN records are
  * kept, more become one MCS_EV_OVERRUN (notifyq.c).
  */
-struct mcs_notifier {
+struct uapi_notifier {
 	struct mcs_event_sub *sub;	/* in mcs_notify_svc.es */
 	spinlock_t qlock;		/* q */
 	wait_queue_head_t wq;		/* readers and pollers */
@@ -105,7 +105,7 @@ struct mcs_client {
 	struct list_head open_node; /* in mcs_open_files until released */
 	u32 pid;		/* tgid of the opener: the gmm sharer owner */
 	struct work_struct release_work;
-	struct mcs_notifier *notify; /* set once, by NOTIFY_SUBSCRIBE */
+	struct uapi_notifier *notify; /* set once, by NOTIFY_SUBSCRIBE */
 };
 
 extern struct workqueue_struct *mcs_uapi_wq;
@@ -146,14 +146,14 @@ int uapi_mutex_lock(struct mcs_client *c, void __user *uarg);
 int uapi_mutex_unlock(struct mcs_client *c, void __user *uarg,
 		     bool consistent);
 bool mcs_sync_is_owner(struct gmm_region *r, u64 gid);
-int mcs_gevent_create(void __user *uarg);
-int mcs_gevent_open(void __user *uarg);
-int mcs_gevent_cmd(void __user *uarg, unsigned int cmd);
-int mcs_gevent_wait(void __user *uarg);
+int uapi_gevent_create(void __user *uarg);
+int uapi_gevent_open(void __user *uarg);
+int uapi_gevent_cmd(void __user *uarg, unsigned int cmd);
+int uapi_gevent_wait(void __user *uarg);
 
 /* notify.c */
-int mcs_notify_subscribe(struct mcs_client *c, void __user *uarg);
-void mcs_notify_unsubscribe(struct mcs_notifier *n);
+int uapi_notify_subscribe(struct mcs_client *c, void __user *uarg);
+void uapi_notify_unsubscribe(struct uapi_notifier *n);
 ssize_t mcs_uapi_read(struct file *file, char __user *buf, size_t len,
 		      loff_t *ppos);
 __poll_t mcs_uapi_poll(struct file *file, poll_table *wait);

@@ -5,14 +5,19 @@
  * A misc character device open to every user. Each open file is one
  * client (libmcs opens one per context) and keeps its own bookkeeping:
  * the segment shares it holds and, through them, its mappings. Each
- * ioctl takes one structure of include/uapi/linux/mcs.h; every structure
- * starts with abi_version (MCS_ABI_VERSION, else -EPROTO) and flags
- * (unknown bits: -EINVAL); reserved and output fields must be zero
- * (-EINVAL). Unknown commands fail with -ENOTTY, bad pointers with
- * -EFAULT. Commands that touch the fabric fail with -ENOTCONN before this
- * node joins, -ESHUTDOWN while it is frozen, -ENODEV without a fabric.
+ * ioctl takes one structure of include/uapi/linux/mcs.h that grows by
+ * size (mcs_abi_copy_in(): argsz below its SIZE_VER0 -EINVAL, bytes past
+ * what this kernel knows non-zero -E2BIG, unknown flags bits -EINVAL);
+ * reserved and output fields must be zero (-EINVAL); what is filled in is
+ * copied back up to argsz. Unknown commands fail with -ENOTTY, bad
+ * pointers with -EFAULT. Commands that touch the fabric fail with
+ * -ENOTCONN before this node joins, -ESHUTDOWN while it is frozen,
+ * -ENODEV without a fabric.
  *
- * MCS_IOC_INFO         this node's id and incarnation, the page size.
+ * MCS_IOC_INFO         this node's id and incarnation, the page size and
+ *                      the features this kernel offers (MCS_FEAT_*,
+ *                      MCS_UAPI_FEATURES), for callers of at least
+ *                      MCS_INFO_SIZE_VER1.
  *
  * MCS_IOC_SEG_CREATE   gmm_alloc() a segment of `size` bytes (a non-zero
  *                      multiple of MCS_PAGE_SIZE) at `place`, owned by the
@@ -201,15 +206,22 @@ int mcs_enter(struct gmm_region **r)
 	*r = mcs_region();
 	return 0;
 }
-static int mcs_get_info(void __user *uarg)
+
+/* What this /dev/mcs offers: every command group above. */
+#define MCS_UAPI_FEATURES                                                  \
+	(MCS_FEAT_SEG | MCS_FEAT_NAME | MCS_FEAT_MUTEX | MCS_FEAT_MUTEX_MAP | \
+	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT)
+
+static int uapi_info(void __user *uarg)
 {
 	struct mcs_info a;
 	int ret;
 
-	ret = MCS_ABI_COPY_IN(a, uarg, 0);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_INFO_SIZE_VER0, 0);
 	if (ret)
 		return ret;
-	if (a.node || a.incarnation || a.page_size || a.reserved0)
+	if (a.node || a.incarnation || a.page_size || a.reserved0 ||
+	    a.features)
 		return -EINVAL;
 	ret = mcs_access_begin();
 	if (ret)
@@ -218,7 +230,8 @@ static int mcs_get_info(void __user *uarg)
 		a.node = MCS_NODE_NONE;
 	mcs_access_end();
 	a.page_size = MCS_PAGE_SIZE;
-	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+	a.features = MCS_UAPI_FEATURES;
+	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
 static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
@@ -227,51 +240,52 @@ static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
 	struct mcs_client *c = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
+	cmd = MCS_IOC_CMD(cmd);
 	switch (cmd) {
-	case MCS_IOC_INFO:
-		return mcs_get_info(uarg);
-	case MCS_IOC_SEG_CREATE:
+	case MCS_IOC_CMD(MCS_IOC_INFO):
+		return uapi_info(uarg);
+	case MCS_IOC_CMD(MCS_IOC_SEG_CREATE):
 		return uapi_seg_create(c, uarg);
-	case MCS_IOC_SEG_OPEN:
+	case MCS_IOC_CMD(MCS_IOC_SEG_OPEN):
 		return uapi_seg_open(c, uarg);
-	case MCS_IOC_SEG_RELEASE:
+	case MCS_IOC_CMD(MCS_IOC_SEG_RELEASE):
 		return uapi_seg_release(c, uarg);
-	case MCS_IOC_SEG_DESTROY:
+	case MCS_IOC_CMD(MCS_IOC_SEG_DESTROY):
 		return uapi_seg_destroy(uarg);
-	case MCS_IOC_SEG_STAT:
+	case MCS_IOC_CMD(MCS_IOC_SEG_STAT):
 		return uapi_seg_stat(c, uarg);
-	case MCS_IOC_NAME_SEG_CREATE:
+	case MCS_IOC_CMD(MCS_IOC_NAME_SEG_CREATE):
 		return uapi_name_seg_create(c, uarg);
-	case MCS_IOC_NAME_SEG_OPEN:
+	case MCS_IOC_CMD(MCS_IOC_NAME_SEG_OPEN):
 		return uapi_name_seg_open(c, uarg);
-	case MCS_IOC_NAME_UNLINK:
+	case MCS_IOC_CMD(MCS_IOC_NAME_UNLINK):
 		return uapi_name_unlink(uarg);
-	case MCS_IOC_NAME_LOOKUP:
+	case MCS_IOC_CMD(MCS_IOC_NAME_LOOKUP):
 		return uapi_name_lookup(uarg);
-	case MCS_IOC_MUTEX_CREATE:
+	case MCS_IOC_CMD(MCS_IOC_MUTEX_CREATE):
 		return uapi_mutex_create(c, uarg);
-	case MCS_IOC_MUTEX_OPEN:
+	case MCS_IOC_CMD(MCS_IOC_MUTEX_OPEN):
 		return uapi_mutex_open(c, uarg);
-	case MCS_IOC_MUTEX_DESTROY:
+	case MCS_IOC_CMD(MCS_IOC_MUTEX_DESTROY):
 		return uapi_mutex_destroy(uarg);
-	case MCS_IOC_MUTEX_LOCK:
+	case MCS_IOC_CMD(MCS_IOC_MUTEX_LOCK):
 		return uapi_mutex_lock(c, uarg);
-	case MCS_IOC_MUTEX_UNLOCK:
+	case MCS_IOC_CMD(MCS_IOC_MUTEX_UNLOCK):
 		return uapi_mutex_unlock(c, uarg, false);
-	case MCS_IOC_MUTEX_CONSISTENT:
+	case MCS_IOC_CMD(MCS_IOC_MUTEX_CONSISTENT):
 		return uapi_mutex_unlock(c, uarg, true);
-	case MCS_IOC_NOTIFY_SUBSCRIBE:
-		return mcs_notify_subscribe(c, uarg);
-	case MCS_IOC_GEVENT_CREATE:
-		return mcs_gevent_create(uarg);
-	case MCS_IOC_GEVENT_OPEN:
-		return mcs_gevent_open(uarg);
-	case MCS_IOC_GEVENT_DESTROY:
-	case MCS_IOC_GEVENT_SET:
-	case MCS_IOC_GEVENT_RESET:
-		return mcs_gevent_cmd(uarg, cmd);
-	case MCS_IOC_GEVENT_WAIT:
-		return mcs_gevent_wait(uarg);
+	case MCS_IOC_CMD(MCS_IOC_NOTIFY_SUBSCRIBE):
+		return uapi_notify_subscribe(c, uarg);
+	case MCS_IOC_CMD(MCS_IOC_GEVENT_CREATE):
+		return uapi_gevent_create(uarg);
+	case MCS_IOC_CMD(MCS_IOC_GEVENT_OPEN):
+		return uapi_gevent_open(uarg);
+	case MCS_IOC_CMD(MCS_IOC_GEVENT_DESTROY):
+	case MCS_IOC_CMD(MCS_IOC_GEVENT_SET):
+	case MCS_IOC_CMD(MCS_IOC_GEVENT_RESET):
+		return uapi_gevent_cmd(uarg, cmd);
+	case MCS_IOC_CMD(MCS_IOC_GEVENT_WAIT):
+		return uapi_gevent_wait(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -456,7 +470,7 @@ static void mcs_client_release_work(struct work_struct *work)
 	if (entered)
 		mcs_access_end();
 	if (c->notify)
-		mcs_notify_unsubscribe(c->notify);
+		uapi_notify_unsubscribe(c->notify);
 	kfree(c);
 }
 

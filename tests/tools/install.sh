@@ -5,7 +5,7 @@
 # library, its headers, libmcs.pc, the man pages and mcsctl land where
 # PREFIX says; a C program compiled and linked against the installed copy
 # through pkg-config (nothing of the source tree on its command line) runs
-# against the installed libmcs.so.1 and gets mcs_open()'s errors for a
+# against the installed libmcs.so.2 and gets mcs_open()'s errors for a
 # missing device (-ENOENT) and a NULL argument (-EINVAL).
 #
 # Usage: tests/tools/install.sh   (from the repository root, after make all)
@@ -29,12 +29,12 @@ if ! make -s install DESTDIR="$dest" PREFIX="$prefix" >"$dest.log" 2>&1; then
 fi
 root=$dest$prefix
 
-for f in bin/mcsctl lib/libmcs.so.1 include/libmcs.h include/linux/mcs.h \
+for f in bin/mcsctl lib/libmcs.so.2 include/libmcs.h include/linux/mcs.h \
 	 lib/pkgconfig/libmcs.pc share/man/man8/mcsctl.8 \
 	 $(cd libmcs/man && printf 'share/man/man3/%s\n' *.3); do
 	[ -s "$root/$f" ] && echo "ok: $prefix/$f" || fail "$prefix/$f not installed"
 done
-[ "$(readlink "$root/lib/libmcs.so")" = libmcs.so.1 ] || fail "no libmcs.so -> libmcs.so.1"
+[ "$(readlink "$root/lib/libmcs.so")" = libmcs.so.2 ] || fail "no libmcs.so -> libmcs.so.2"
 cmp -s include/uapi/linux/mcs.h "$root/include/linux/mcs.h" || fail "mcs.h differs"
 cmp -s tools/mcsctl/mcsctl.8 "$root/share/man/man8/mcsctl.8" || fail "mcsctl.8 differs"
 grep -qx "prefix=$prefix" "$root/lib/pkgconfig/libmcs.pc" || fail "libmcs.pc: prefix is not $prefix"
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 		return 2;
 	missing = mcs_open(&ctx, argv[1]);
 	null = mcs_open(NULL, argv[1]);
-	printf("abi %d, missing device %d, NULL context %d\n", MCS_ABI_VERSION,
+	printf("ioctl type %#x, missing device %d, NULL context %d\n", MCS_IOC_TYPE,
 	       missing, null);
 	return missing == -ENOENT && !ctx && null == -EINVAL ? 0 : 1;
 }
@@ -77,8 +77,8 @@ if gcc -Wall -Wextra -Werror -o "$dest/open" "$dest/open.c" $flags; then
 	# ENOENT is 2 and EINVAL 22 on Linux.
 	[ "$rc" -eq 0 ] && grep -q 'missing device -2, NULL context -22$' <<<"$out" ||
 		fail "the program against the installed libmcs"
-	LD_LIBRARY_PATH=$root/lib ldd "$dest/open" | grep -q "libmcs.so.1 => $root/lib/libmcs.so.1" ||
-		fail "the program did not load the installed libmcs.so.1"
+	LD_LIBRARY_PATH=$root/lib ldd "$dest/open" | grep -q "libmcs.so.2 => $root/lib/libmcs.so.2" ||
+		fail "the program did not load the installed libmcs.so.2"
 else
 	fail "cannot compile and link against the installed libmcs"
 fi

@@ -37,7 +37,7 @@ static void expect(u64 seq, u32 type)
 
 	CU_ASSERT_FATAL(mcs_notifyq_peek(&q, &rec));
 	mcs_notifyq_pop(&q);
-	ASSERT_EQ(rec.abi_version, MCS_ABI_VERSION);
+	ASSERT_EQ(rec.size, sizeof(struct mcs_notify_rec));
 	ASSERT_EQ(rec.seq, seq);
 	ASSERT_EQ(rec.type, type);
 	ASSERT_EQ(rec.node, (u32)seq % 7);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ctl_errors - every ioctl of /dev/mcs-control, good input and bad, in a
- * guest whose fabric is empty: bad pointers, versions, flags, reserved
+ * guest whose fabric is empty: bad pointers, argument sizes (below
+ * SIZE_VER0, above a page, larger with a non-zero tail), flags, reserved
  * fields, unknown commands and commands out of order all fail with the
  * documented errno, and the good ones do what they say.
  *
@@ -44,22 +45,32 @@ static void check(int cond, const char *what)
 		fails++;
 }
 
-#define V MCS_ABI_VERSION
-
-/* The header checks, common to every command taking struct T. */
-#define HEADER_CHECKS(cmd, T, name)                                        \
+/*
+ * The header checks, common to every command taking struct T (SIZE_VER0
+ * @ver0); none of them reaches the command itself.
+ */
+#define HEADER_CHECKS(cmd, T, ver0, name)                                  \
 	do {                                                               \
-		T a = { .abi_version = V };                                \
+		struct {                                                   \
+			T a;                                               \
+			__u64 tail[2];                                     \
+		} big;                                                     \
+		T a = { .argsz = sizeof(T) };                              \
 		expect(EFAULT, cmd, NULL, name " NULL pointer");           \
 		expect(EFAULT, cmd, (void *)8, name " bad pointer");       \
-		a.abi_version = V + 1;                                     \
-		expect(EPROTO, cmd, &a, name " wrong ABI version");        \
-		a.abi_version = V;                                         \
+		a.argsz = 0;                                               \
+		expect(EINVAL, cmd, &a, name " argsz 0");                  \
+		a.argsz = (ver0) - 1;                                      \
+		expect(EINVAL, cmd, &a, name " argsz below SIZE_VER0");    \
+		a.argsz = 4097;                                            \
+		expect(E2BIG, cmd, &a, name " argsz above a page");        \
+		a.argsz = sizeof(T);                                       \
 		a.flags = 0x80000000U;                                     \
 		expect(EINVAL, cmd, &a, name " unknown flag");             \
-		a.flags = 0;                                               \
-		a.reserved[0] = 1;                                         \
-		expect(EINVAL, cmd, &a, name " reserved field set");       \
+		memset(&big, 0, sizeof(big));                              \
+		big.a.argsz = sizeof(big);                                 \
+		big.tail[1] = 1;                                           \
+		expect(E2BIG, cmd, &big, name " larger, non-zero tail");   \
 	} while (0)
 
 static struct mcs_list_entry ents[MCS_LIST_MAX + 1];
@@ -68,7 +79,7 @@ static struct mcs_list_entry ents[MCS_LIST_MAX + 1];
 static struct mcs_ctl_list list_arg(unsigned int what, unsigned int cap)
 {
 	struct mcs_ctl_list a = {
-		.abi_version = V,
+		.argsz = sizeof(a),
 		.what = what,
 		.entries = (unsigned long)ents,
 		.entries_cap = cap,
@@ -127,13 +138,17 @@ int main(int argc, char **argv)
 {
 	const char *dev = argc > 1 ? argv[1] : "/dev/mcs-control";
 	struct mcs_node_status nodes[4];
-	struct mcs_ctl_format fmt = { .abi_version = V, .nr_nodes = 4 };
-	struct mcs_ctl_join join = { .abi_version = V };
-	struct mcs_ctl_node_down down = { .abi_version = V };
-	struct mcs_ctl_recover rec = { .abi_version = V };
-	struct mcs_ctl_freeze frz = { .abi_version = V };
-	struct mcs_ctl_status st = { .abi_version = V };
-	struct mcs_ctl_check chk = { .abi_version = V };
+	struct mcs_ctl_format fmt = { .argsz = sizeof(fmt), .nr_nodes = 4 };
+	struct mcs_ctl_join join = { .argsz = sizeof(join) };
+	struct mcs_ctl_node_down down = { .argsz = sizeof(down) };
+	struct mcs_ctl_recover rec = { .argsz = sizeof(rec) };
+	struct mcs_ctl_freeze frz = { .argsz = sizeof(frz) };
+	struct mcs_ctl_status st = { .argsz = sizeof(st) };
+	struct mcs_ctl_check chk = { .argsz = sizeof(chk) };
+	struct {
+		struct mcs_ctl_status st;
+		__u64 tail[4];
+	} stbig;
 
 	fd = open(dev, O_RDWR);
 	if (fd < 0) {
@@ -141,18 +156,43 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	not_admin(dev);
-	expect(ENOTTY, _IO(MCS_CTL_IOC_TYPE, 0x7f), NULL, "unknown command");
-	expect(ENOTTY, _IOWR(MCS_CTL_IOC_TYPE, 0x02, struct mcs_ctl_format),
-	       &fmt, "known number, wrong size");
-	HEADER_CHECKS(MCS_CTL_FORMAT, struct mcs_ctl_format, "format");
-	HEADER_CHECKS(MCS_CTL_JOIN, struct mcs_ctl_join, "join");
-	HEADER_CHECKS(MCS_CTL_NODE_DOWN, struct mcs_ctl_node_down, "down");
-	HEADER_CHECKS(MCS_CTL_RECOVER, struct mcs_ctl_recover, "recover");
-	HEADER_CHECKS(MCS_CTL_FREEZE, struct mcs_ctl_freeze, "freeze");
-	HEADER_CHECKS(MCS_CTL_THAW, struct mcs_ctl_freeze, "thaw");
-	HEADER_CHECKS(MCS_CTL_STATUS, struct mcs_ctl_status, "status");
-	HEADER_CHECKS(MCS_CTL_CHECK, struct mcs_ctl_check, "check");
-	HEADER_CHECKS(MCS_CTL_LIST, struct mcs_ctl_list, "list");
+	expect(ENOTTY, _IO(MCS_IOC_TYPE, 0xff), NULL, "unknown command");
+	expect(ENOTTY, _IOR(MCS_IOC_TYPE, 0x87, struct mcs_ctl_status), &st,
+	       "known number, wrong direction");
+	expect(ENOTTY, _IOWR(MCS_IOC_TYPE, 0x01, struct mcs_info), &st,
+	       "a /dev/mcs command");
+	HEADER_CHECKS(MCS_CTL_FORMAT, struct mcs_ctl_format,
+		      MCS_CTL_FORMAT_SIZE_VER0, "format");
+	HEADER_CHECKS(MCS_CTL_JOIN, struct mcs_ctl_join, MCS_CTL_JOIN_SIZE_VER0,
+		      "join");
+	HEADER_CHECKS(MCS_CTL_NODE_DOWN, struct mcs_ctl_node_down,
+		      MCS_CTL_NODE_DOWN_SIZE_VER0, "down");
+	HEADER_CHECKS(MCS_CTL_RECOVER, struct mcs_ctl_recover,
+		      MCS_CTL_RECOVER_SIZE_VER0, "recover");
+	HEADER_CHECKS(MCS_CTL_FREEZE, struct mcs_ctl_freeze,
+		      MCS_CTL_FREEZE_SIZE_VER0, "freeze");
+	HEADER_CHECKS(MCS_CTL_THAW, struct mcs_ctl_freeze,
+		      MCS_CTL_FREEZE_SIZE_VER0, "thaw");
+	HEADER_CHECKS(MCS_CTL_STATUS, struct mcs_ctl_status,
+		      MCS_CTL_STATUS_SIZE_VER0, "status");
+	HEADER_CHECKS(MCS_CTL_CHECK, struct mcs_ctl_check,
+		      MCS_CTL_CHECK_SIZE_VER0, "check");
+	HEADER_CHECKS(MCS_CTL_LIST, struct mcs_ctl_list, MCS_CTL_LIST_SIZE_VER0,
+		      "list");
+
+	/*
+	 * A newer, larger structure whose tail is zero is accepted, with the
+	 * command number of its size; only the kernel's part is written.
+	 */
+	memset(&stbig, 0xa5, sizeof(stbig));
+	memset(&stbig.st, 0, sizeof(stbig.st));
+	memset(stbig.tail, 0, sizeof(stbig.tail) / 2);
+	stbig.st.argsz = sizeof(stbig.st) + sizeof(stbig.tail) / 2;
+	expect(0, _IOWR(MCS_IOC_TYPE, 0x87, struct mcs_ctl_status[2]), &stbig,
+	       "status, larger structure with a zero tail, another size");
+	check(stbig.st.state == MCS_STATE_FABRIC && stbig.tail[0] == 0 &&
+	      stbig.tail[2] == 0xa5a5a5a5a5a5a5a5ULL,
+	      "status: filled in, the tail left as it was, nothing past argsz");
 
 	/* Before format: a fabric, no region. */
 	expect(0, MCS_CTL_STATUS, &st, "status before format");
@@ -260,7 +300,7 @@ int main(int argc, char **argv)
 	expect(0, MCS_CTL_FREEZE, &frz, "freeze");
 	expect(0, MCS_CTL_FREEZE, &frz, "freeze again (idempotent)");
 	memset(&chk, 0, sizeof(chk));
-	chk.abi_version = V;
+	chk.argsz = sizeof(chk);
 	expect(ESHUTDOWN, MCS_CTL_CHECK, &chk, "check while frozen");
 	{
 		struct mcs_ctl_list l = list_arg(MCS_LIST_SEGMENTS, 4);

@@ -90,7 +90,7 @@ static int node_state(uint32_t node)
 {
 	struct mcs_node_status st[MCS_MAX_NODES];
 	struct mcs_ctl_status a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.nodes = (uintptr_t)st,
 		.nodes_cap = MCS_MAX_NODES,
 	};
@@ -227,7 +227,7 @@ static int notify_poll(int secs, char **spec, int nspec)
 static int notify_block(int secs, char **spec, int nspec)
 {
 	struct mcs_notify a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.mask = APP_MASK,
 	};
 	struct mcs_notify_rec rec;
@@ -250,9 +250,9 @@ static int notify_block(int secs, char **spec, int nspec)
 			       spec[i], secs, n, strerror(errno));
 			return 1;
 		}
-		if (rec.abi_version != MCS_ABI_VERSION || rec.reserved0) {
-			printf("FAIL: record abi %u reserved %u\n",
-			       rec.abi_version, rec.reserved0);
+		if (rec.size != sizeof(rec) || rec.reserved0) {
+			printf("FAIL: record size %u reserved %u\n",
+			       rec.size, rec.reserved0);
 			return 1;
 		}
 		ev.seq = rec.seq;
@@ -278,7 +278,7 @@ static int ev_wait(const char *name, uint64_t ms)
 	uint64_t gid, t0;
 	int ret;
 
-	ret = mcs_event_open(ctx, name, &gid);
+	ret = mcs_event_open_name(ctx, name, &gid);
 	if (ret)
 		return fail("open", ret);
 	printf("waiting\n");
@@ -299,7 +299,7 @@ static int ev_cmd(const char *cmd, const char *name)
 	uint64_t gid;
 	int ret;
 
-	ret = mcs_event_open(ctx, name, &gid);
+	ret = mcs_event_open_name(ctx, name, &gid);
 	if (ret)
 		return fail("open", ret);
 	if (!strcmp(cmd, "ev-set"))
@@ -334,7 +334,7 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 static struct mcs_notify notify_arg(uint32_t mask)
 {
 	struct mcs_notify a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.mask = mask,
 	};
 
@@ -343,7 +343,7 @@ static struct mcs_notify notify_arg(uint32_t mask)
 
 static struct mcs_gevent gevent_arg(uint64_t gid)
 {
-	struct mcs_gevent a = { .abi_version = MCS_ABI_VERSION, .gid = gid };
+	struct mcs_gevent a = { .argsz = sizeof(a), .gid = gid };
 
 	return a;
 }
@@ -353,6 +353,10 @@ static void bad_notify(void)
 	struct mcs_notifier *nf;
 	struct mcs_notify_rec rec;
 	struct mcs_notify a;
+	struct {
+		struct mcs_notify a;
+		__u64 tail;
+	} big;
 	struct pollfd pfd;
 	uint64_t t0;
 	char small[8];
@@ -376,16 +380,18 @@ static void bad_notify(void)
 	       0);
 
 	a = notify_arg(APP_MASK);
-	a.abi_version = MCS_ABI_VERSION + 1;
-	expect("subscribe: bad abi_version",
-	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a), -EPROTO);
+	a.argsz = MCS_NOTIFY_SIZE_VER0 - 4;
+	expect("subscribe: argsz below SIZE_VER0",
+	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a), -EINVAL);
+	memset(&big, 0, sizeof(big));
+	big.a = notify_arg(APP_MASK);
+	big.a.argsz = sizeof(big);
+	big.tail = 1;
+	expect("subscribe: larger, non-zero tail",
+	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, &big), -E2BIG);
 	a = notify_arg(APP_MASK);
 	a.flags = 1;
 	expect("subscribe: unknown flags",
-	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a), -EINVAL);
-	a = notify_arg(APP_MASK);
-	a.reserved[3] = 1;
-	expect("subscribe: reserved set",
 	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a), -EINVAL);
 	a = notify_arg(APP_MASK);
 	a.seq = 5;
@@ -412,8 +418,8 @@ static void bad_notify(void)
 	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a), -EOPNOTSUPP);
 	expect("subscribe: bad pointer",
 	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, (void *)16), -EFAULT);
-	expect("subscribe: wrong size",
-	       xioctl(fd, _IOWR(MCS_IOC_TYPE, 0x40, struct mcs_gevent), &a),
+	expect("subscribe: wrong direction",
+	       xioctl(fd, _IOR(MCS_IOC_TYPE, 0x40, struct mcs_notify), &a),
 	       -ENOTTY);
 
 	/* A good one, with OVERRUN asked for (it comes anyway). */
@@ -451,6 +457,15 @@ static void bad_notify(void)
 
 	expect("mcs_notify_open: mask 0", mcs_notify_open(&nf, NULL, 0, NULL),
 	       -EINVAL);
+	/* A device that is not /dev/mcs of this ABI has no MCS_IOC_INFO. */
+	expect("mcs_notify_open: not an mcs device",
+	       mcs_notify_open(&nf, "/dev/null", APP_MASK, NULL), -ENOTTY);
+	{
+		struct mcs_ctx *c;
+
+		expect("mcs_open: not an mcs device", mcs_open(&c, "/dev/null"),
+		       -ENOTTY);
+	}
 	expect("mcs_notify_read: NULL", mcs_notify_read(NULL, NULL, 0),
 	       -EINVAL);
 	expect("mcs_notify_open", mcs_notify_open(&nf, NULL, APP_MASK, NULL),
@@ -475,9 +490,9 @@ static void bad_gevent(void)
 		return;
 	}
 	a = gevent_arg(gid);
-	a.abi_version = 0;
-	expect("create: bad abi_version",
-	       xioctl(fd, MCS_IOC_GEVENT_CREATE, &a), -EPROTO);
+	a.argsz = 0;
+	expect("create: argsz 0", xioctl(fd, MCS_IOC_GEVENT_CREATE, &a),
+	       -EINVAL);
 	a = gevent_arg(gid);
 	a.flags = MCS_GEVENT_TIMED;
 	expect("create: WAIT's flag", xioctl(fd, MCS_IOC_GEVENT_CREATE, &a),
@@ -493,10 +508,16 @@ static void bad_gevent(void)
 	a = gevent_arg(gid);
 	a.mode = 0600;
 	expect("set: a mode", xioctl(fd, MCS_IOC_GEVENT_SET, &a), -EINVAL);
-	a = gevent_arg(gid);
-	a.reserved[0] = 1;
-	expect("create: reserved set", xioctl(fd, MCS_IOC_GEVENT_CREATE, &a),
-	       -EINVAL);
+	{
+		struct {
+			struct mcs_gevent a;
+			__u64 tail[2];
+		} big = { .a = gevent_arg(gid), .tail = { 0, 1 } };
+
+		big.a.argsz = sizeof(big);
+		expect("create: larger, non-zero tail",
+		       xioctl(fd, MCS_IOC_GEVENT_CREATE, &big), -E2BIG);
+	}
 	a = gevent_arg(gid);
 	a.timeout_ns = 1;
 	expect("create: timeout_ns set",
@@ -609,7 +630,7 @@ static void bad_gevent(void)
 
 	/* A mutex's GID and name are not an event's. */
 	g = mgid;
-	expect("mutex create", mcs_mutex_create(ctx, NULL, &g), 0);
+	expect("mutex create", mcs_mutex_create(ctx, mgid, 0600), 0);
 	a = gevent_arg(mgid);
 	expect("open: a mutex's GID", xioctl(fd, MCS_IOC_GEVENT_OPEN, &a),
 	       -EMEDIUMTYPE);
@@ -618,20 +639,23 @@ static void bad_gevent(void)
 	expect("destroy: a mutex's GID",
 	       xioctl(fd, MCS_IOC_GEVENT_DESTROY, &a), -EMEDIUMTYPE);
 	expect("mutex destroy", mcs_mutex_destroy(ctx, mgid), 0);
-	expect("mutex create by name", mcs_mutex_create(ctx, "ev-mtx", &g),
-	       0);
-	expect("event open: a mutex's name", mcs_event_open(ctx, "ev-mtx", &g),
-	       -EMEDIUMTYPE);
+	expect("mutex create by name",
+	       mcs_mutex_create_name(ctx, "ev-mtx", 0600, &g), 0);
+	expect("event open: a mutex's name",
+	       mcs_event_open_name(ctx, "ev-mtx", &g), -EMEDIUMTYPE);
 	expect("mutex destroy", mcs_mutex_destroy(ctx, g), 0);
 	expect("mutex name unlink", mcs_name_unlink(ctx, "ev-mtx"), 0);
 
 	/* libmcs refuses what it can see is wrong. */
-	expect("mcs_event_create: unknown flag",
-	       mcs_event_create(ctx, "x", MCS_GEVENT_TIMED, 0600, &g), -EINVAL);
-	expect("mcs_event_create: no gid",
-	       mcs_event_create(ctx, "x", 0, 0600, NULL), -EINVAL);
-	expect("mcs_event_open: empty name", mcs_event_open(ctx, "", &g),
+	expect("mcs_event_create_name: unknown flag",
+	       mcs_event_create_name(ctx, "x", MCS_GEVENT_TIMED, 0600, &g),
 	       -EINVAL);
+	expect("mcs_event_create: unknown flag",
+	       mcs_event_create(ctx, gid2, MCS_GEVENT_TIMED, 0600), -EINVAL);
+	expect("mcs_event_create_name: no name",
+	       mcs_event_create_name(ctx, NULL, 0, 0600, &g), -EINVAL);
+	expect("mcs_event_open_name: empty name",
+	       mcs_event_open_name(ctx, "", &g), -EINVAL);
 
 	/* Destroyed: gone. */
 	a = gevent_arg(gid);
@@ -661,7 +685,7 @@ int main(int argc, char **argv)
 
 		if (argc > 4 && !strcmp(argv[4], "set"))
 			flags |= MCS_GEVENT_SIGNALED;
-		ret = mcs_event_create(ctx, argv[2], flags, 0600, &gid);
+		ret = mcs_event_create_name(ctx, argv[2], flags, 0600, &gid);
 		if (ret)
 			return fail("create", ret);
 		printf("event %s gid %#llx\n", argv[2],

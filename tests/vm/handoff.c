@@ -56,13 +56,13 @@ static int setup(int creator, uint64_t *gid, volatile uint64_t **word)
 	void *p;
 	int ret;
 
-	ret = creator ? mcs_mutex_create(ctx, "handoff", gid) :
-			mcs_mutex_open(ctx, "handoff", gid);
+	ret = creator ? mcs_mutex_create_name(ctx, "handoff", 0600, gid) :
+			mcs_mutex_open_name(ctx, "handoff", gid);
 	if (ret)
 		return die("mutex", ret);
-	ret = creator ? mcs_name_seg_create(ctx, "handoff-word", 2 * PAGE,
+	ret = creator ? mcs_seg_create_name(ctx, "handoff-word", 2 * PAGE,
 					    MCS_PLACE_NEAREST, 0600, &sgid) :
-			mcs_name_seg_open(ctx, "handoff-word", 0, &sgid);
+			mcs_seg_open_name(ctx, "handoff-word", 0, &sgid);
 	if (!ret)
 		ret = mcs_seg_map(ctx, sgid, 0, PAGE, PROT_READ | PROT_WRITE,
 				  NULL, &p);

@@ -173,7 +173,7 @@ done
 EOS
 	chmod 755 "$stage/mcs/mcs-load" "$stage/mcs/mcs-unload" "$stage/mcs/fabric-resource"
 	# libmcs goes to /mcs/lib, which the guest's LD_LIBRARY_PATH names.
-	install -D -m 755 "$VM_ROOT/build/libmcs.so.1" "$stage/mcs/lib/libmcs.so.1"
+	install -D -m 755 "$VM_ROOT/build/libmcs.so.2" "$stage/mcs/lib/libmcs.so.2"
 	for prog in "$VM_ROOT/build/mcsctl" "$VM_ROOT"/build/tests/vm/*; do
 		vm_add_program "$stage" "$prog"
 	done

@@ -182,24 +182,24 @@ int main(int argc, char **argv)
 	if (ret)
 		return fail("open", ret);
 	if (!strcmp(argv[1], "init")) {
-		ret = mcs_name_seg_create(ctx, argv[2], SEG_SIZE,
+		ret = mcs_seg_create_name(ctx, argv[2], SEG_SIZE,
 					  MCS_PLACE_NEAREST, 0600, &seg);
 		if (ret)
 			return fail("segment", ret);
-		ret = mcs_mutex_create(ctx, argv[3], &mtx);
+		ret = mcs_mutex_create_name(ctx, argv[3], 0600, &mtx);
 		if (ret)
 			return fail("mutex", ret);
 		printf("made %s and %s\n", argv[2], argv[3]);
 		return 0;
 	}
-	ret = mcs_name_seg_open(ctx, argv[2], 0, &seg);
+	ret = mcs_seg_open_name(ctx, argv[2], 0, &seg);
 	if (!ret)
 		ret = mcs_seg_map(ctx, seg, 0, SEG_SIZE,
 				  PROT_READ | PROT_WRITE, NULL, &p);
 	if (ret)
 		return fail("segment", ret);
 	tb = p;
-	ret = mcs_mutex_open(ctx, argv[3], &mtx);
+	ret = mcs_mutex_open_name(ctx, argv[3], &mtx);
 	if (ret)
 		return fail("mutex", ret);
 	if (!strcmp(argv[1], "run"))

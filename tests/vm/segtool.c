@@ -312,7 +312,7 @@ static int name_create(const char *name, uint64_t size, unsigned int mode)
 	void *p;
 	int ret;
 
-	ret = mcs_name_seg_create(ctx, name, size, MCS_PLACE_NEAREST, mode,
+	ret = mcs_seg_create_name(ctx, name, size, MCS_PLACE_NEAREST, mode,
 				  &gid);
 	if (ret)
 		return fail("name create", ret);
@@ -331,7 +331,7 @@ static int name_open_map(const char *name, uint64_t *gid, uint64_t **p,
 	struct mcs_seg_stat st;
 	int ret;
 
-	ret = mcs_name_seg_open(ctx, name, MCS_SEG_RDONLY, gid);
+	ret = mcs_seg_open_name(ctx, name, MCS_SEG_RDONLY, gid);
 	if (ret)
 		return ret;
 	ret = mcs_seg_stat(ctx, *gid, &st);
@@ -413,7 +413,7 @@ static int name_unlink_held(const char *name)
 	bad |= expect_err("lookup after unlink",
 			  mcs_name_lookup(ctx, name, &g, NULL), ENOENT);
 	bad |= expect_err("open by name after unlink",
-			  mcs_name_seg_open(ctx, name, MCS_SEG_RDONLY, &g),
+			  mcs_seg_open_name(ctx, name, MCS_SEG_RDONLY, &g),
 			  ENOENT);
 	/* From another context: this one holds a share (EALREADY). */
 	ret = mcs_open(&ctx2, NULL);
@@ -429,7 +429,7 @@ static int name_unlink_held(const char *name)
 		return 1;
 	printf("still mapped after unlink: %llu bytes verified\n",
 	       (unsigned long long)size);
-	ret = mcs_name_seg_create(ctx, name, 4096, MCS_PLACE_NEAREST, 0600,
+	ret = mcs_seg_create_name(ctx, name, 4096, MCS_PLACE_NEAREST, 0600,
 				  &gid2);
 	if (ret)
 		return fail("create the name again", ret);
@@ -532,12 +532,12 @@ static int mutex_two_ctx(const char *name)
 	uint64_t gid, g2;
 	int ret, i;
 
-	ret = mcs_mutex_open(ctx, name, &gid);
+	ret = mcs_mutex_open_name(ctx, name, &gid);
 	if (!ret)
 		ret = mcs_open(&c2, NULL);
 	if (ret)
 		return fail("open", ret);
-	ret = mcs_mutex_open(c2, name, &g2);
+	ret = mcs_mutex_open_name(c2, name, &g2);
 	if (!ret)
 		ret = mcs_seg_create(c2, seg, 4096, MCS_PLACE_NEAREST, 0600);
 	if (!ret)
@@ -574,13 +574,13 @@ static int mutex_cmd(const char *cmd, const char *name)
 	int ret;
 
 	if (!strcmp(cmd, "mutex-create")) {
-		ret = mcs_mutex_create(ctx, name, &gid);
+		ret = mcs_mutex_create_name(ctx, name, 0600, &gid);
 		if (ret)
 			return fail("mutex create", ret);
 		printf("mutex %s gid %#llx\n", name, (unsigned long long)gid);
 		return 0;
 	}
-	ret = mcs_mutex_open(ctx, name, &gid);
+	ret = mcs_mutex_open_name(ctx, name, &gid);
 	if (ret)
 		return fail("mutex open", ret);
 	if (!strncmp(cmd, "mutex-fast", 10))
@@ -650,11 +650,11 @@ static int sync_modes_nobody(uint64_t m600, uint64_t m666, uint64_t e604,
 	bad |= mcs_open(&c, NULL) ? 1 : 0;
 	if (bad)
 		return fail("mcs_open as nobody", -EIO);
-	bad |= expect_err("open a 0600 mutex", mcs_mutex_open(c, "mode-m600", &g),
+	bad |= expect_err("open a 0600 mutex", mcs_mutex_open_name(c, "mode-m600", &g),
 			  EACCES);
 	bad |= expect_err("lock a 0600 mutex by GID", mcs_mutex_lock(c, m600),
 			  EACCES);
-	bad |= mcs_mutex_open(c, "mode-m666", &g) || g != m666 ||
+	bad |= mcs_mutex_open_name(c, "mode-m666", &g) || g != m666 ||
 	       mcs_mutex_lock(c, m666) || mcs_mutex_unlock(c, m666);
 	if (bad)
 		return fail("open, lock, unlock a 0666 mutex", -EIO);
@@ -664,18 +664,18 @@ static int sync_modes_nobody(uint64_t m600, uint64_t m666, uint64_t e604,
 	bad |= expect_err("unlink another's mutex name",
 			  mcs_name_unlink(c, "mode-m666"), EPERM);
 	/* Others may read 0604: wait, not set; 0602 the other way round. */
-	bad |= mcs_event_open(c, "mode-e604", &g) || g != e604;
+	bad |= mcs_event_open_name(c, "mode-e604", &g) || g != e604;
 	bad |= expect_err("wait for a 0604 event",
 			  mcs_event_timedwait(c, e604, 0), ETIMEDOUT);
 	bad |= expect_err("set a 0604 event", mcs_event_set(c, e604), EACCES);
-	bad |= mcs_event_open(c, "mode-e602", &g) || g != e602 ||
+	bad |= mcs_event_open_name(c, "mode-e602", &g) || g != e602 ||
 	       mcs_event_set(c, e602);
 	bad |= expect_err("wait for a 0602 event",
 			  mcs_event_timedwait(c, e602, 0), EACCES);
 	bad |= expect_err("destroy another's event",
 			  mcs_event_destroy(c, e604), EPERM);
 	/* Its own, even at mode 0: the owner unlinks and destroys. */
-	bad |= mcs_mutex_create_mode(c, "mode-own", 0, &g) ||
+	bad |= mcs_mutex_create_name(c, "mode-own", 0, &g) ||
 	       mcs_name_unlink(c, "mode-own") || mcs_mutex_destroy(c, g);
 	if (bad)
 		return fail("nobody's checks", -EIO);
@@ -692,13 +692,13 @@ static int sync_modes(void)
 	int status, ret, i;
 	pid_t pid;
 
-	ret = mcs_mutex_create_mode(ctx, names[0], 0600, &g[0]);
+	ret = mcs_mutex_create_name(ctx, names[0], 0600, &g[0]);
 	if (!ret)
-		ret = mcs_mutex_create_mode(ctx, names[1], 0666, &g[1]);
+		ret = mcs_mutex_create_name(ctx, names[1], 0666, &g[1]);
 	if (!ret)
-		ret = mcs_event_create(ctx, names[2], 0, 0604, &g[2]);
+		ret = mcs_event_create_name(ctx, names[2], 0, 0604, &g[2]);
 	if (!ret)
-		ret = mcs_event_create(ctx, names[3], 0, 0602, &g[3]);
+		ret = mcs_event_create_name(ctx, names[3], 0, 0602, &g[3]);
 	if (ret)
 		return fail("create as root", ret);
 	fflush(stdout);

@@ -218,7 +218,7 @@ static int bench_mutex(void)
 	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
 	pthread_mutex_init(pm, &ma);
-	err = mcs_mutex_create(ctx, "bench-mutex", &gid);
+	err = mcs_mutex_create_name(ctx, "bench-mutex", 0600, &gid);
 	if (err)
 		return die("mutex create", err);
 	for (i = 0; i < RUNS && !err; i++) {

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * uapi_errors - every ioctl of /dev/mcs and its mmap, good input and bad:
- * bad pointers, versions, flags, reserved and output fields, unknown
- * commands, bad sizes, GIDs, modes and placements, wrong order (release
- * while mapped, twice, open after destroy), mappings out of range or
+ * bad pointers, argument sizes (argsz 0, below SIZE_VER0, above a page, a
+ * larger structure with a non-zero tail; a smaller old one and a larger
+ * one with a zero tail work, with the command number of their size, and
+ * get back only argsz bytes), the feature mask, flags, reserved and
+ * output fields, unknown commands, bad sizes, GIDs, modes and
+ * placements, wrong order (release while mapped, twice, open after
+ * destroy), mappings out of range or
  * private or writable on a read-only share, and an unprivileged caller
  * against the owner/mode rule. The name commands (MCS_IOC_NAME_*) and the
  * mutex commands (MCS_IOC_MUTEX_*) the same way: bad name pointers (NULL,
@@ -76,12 +80,11 @@ static void expect_map(int want, off_t off, size_t len, int prot, int flags,
 		printf("    got %s, wanted %s\n", strerror(got), strerror(want));
 }
 
-#define V MCS_ABI_VERSION
 #define PG 4096UL
 
 static struct mcs_seg seg(uint64_t gid)
 {
-	struct mcs_seg a = { .abi_version = V, .gid = gid };
+	struct mcs_seg a = { .argsz = sizeof(a), .gid = gid };
 
 	return a;
 }
@@ -99,7 +102,7 @@ static struct mcs_seg seg_new(uint64_t gid, uint64_t size, unsigned int mode)
 static struct mcs_name nm(const char *name)
 {
 	struct mcs_name a = {
-		.abi_version = V,
+		.argsz = sizeof(a),
 		.name = (uintptr_t)name,
 		.name_len = (uint32_t)strlen(name),
 	};
@@ -119,7 +122,7 @@ static struct mcs_name nm_new(const char *name, uint64_t size, unsigned int mode
 
 static struct mcs_mutex mx_gid(uint64_t gid)
 {
-	struct mcs_mutex a = { .abi_version = V, .gid = gid };
+	struct mcs_mutex a = { .argsz = sizeof(a), .gid = gid };
 
 	return a;
 }
@@ -127,7 +130,7 @@ static struct mcs_mutex mx_gid(uint64_t gid)
 static struct mcs_mutex mx_name(const char *name)
 {
 	struct mcs_mutex a = {
-		.abi_version = V,
+		.argsz = sizeof(a),
 		.name = (uintptr_t)name,
 		.name_len = (uint32_t)strlen(name),
 	};
@@ -135,22 +138,83 @@ static struct mcs_mutex mx_name(const char *name)
 	return a;
 }
 
-#define ARRAY_LEN(x) (sizeof(x) / sizeof((x)[0]))
-
-#define HEADER_CHECKS(cmd, a, name)                                        \
+/*
+ * The header checks of every command, on its argument @a (SIZE_VER0
+ * @ver0); none of them reaches the command itself.
+ */
+#define HEADER_CHECKS(cmd, a, ver0, name)                                  \
 	do {                                                               \
 		typeof(a) __b = (a);                                       \
+		struct {                                                   \
+			typeof(a) arg;                                     \
+			__u64 tail[2];                                     \
+		} __big;                                                   \
 		expect(EFAULT, cmd, NULL, name " NULL pointer");           \
 		expect(EFAULT, cmd, (void *)8, name " bad pointer");       \
-		__b.abi_version = V + 1;                                   \
-		expect(EPROTO, cmd, &__b, name " wrong ABI version");      \
+		__b.argsz = 0;                                             \
+		expect(EINVAL, cmd, &__b, name " argsz 0");                \
+		__b.argsz = (ver0) - 1;                                    \
+		expect(EINVAL, cmd, &__b, name " argsz below SIZE_VER0");  \
+		__b.argsz = 4097;                                          \
+		expect(E2BIG, cmd, &__b, name " argsz above a page");      \
 		__b = (a);                                                 \
 		__b.flags = 0x80000000U;                                   \
 		expect(EINVAL, cmd, &__b, name " unknown flag");           \
-		__b = (a);                                                 \
-		__b.reserved[ARRAY_LEN(__b.reserved) - 1] = 1;            \
-		expect(EINVAL, cmd, &__b, name " reserved field set");     \
+		memset(&__big, 0, sizeof(__big));                          \
+		__big.arg = (a);                                           \
+		__big.arg.argsz = sizeof(__big);                           \
+		__big.tail[1] = 1;                                         \
+		expect(E2BIG, cmd, &__big, name " larger, non-zero tail"); \
 	} while (0)
+
+/* Every feature this kernel's /dev/mcs has, as the header knows them. */
+#define ALL_FEATURES                                                       \
+	(MCS_FEAT_SEG | MCS_FEAT_NAME | MCS_FEAT_MUTEX | MCS_FEAT_MUTEX_MAP | \
+	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT)
+
+/*
+ * Sizes: an old (VER0) INFO works and gets back only its 24 bytes; a
+ * newer, larger one with a zero tail works, and the kernel writes nothing
+ * past its own structure; likewise a larger SEG_STAT, with the command
+ * number of its size.
+ */
+static void size_checks(uint64_t seg_gid)
+{
+	struct {
+		struct mcs_info i;
+		__u64 tail[2];
+	} big;
+	struct {
+		struct mcs_seg s;
+		__u64 tail[3];
+	} sbig;
+
+	memset(&big, 0, sizeof(big));
+	big.i.argsz = MCS_INFO_SIZE_VER0;
+	big.i.features = 0xa5a5a5a5a5a5a5a5ULL; /* past argsz: not read */
+	expect(0, MCS_IOC_INFO, &big, "info, VER0 size");
+	check(big.i.node == 0 && big.i.page_size == PG &&
+	      big.i.argsz == MCS_INFO_SIZE_VER0 &&
+	      big.i.features == 0xa5a5a5a5a5a5a5a5ULL,
+	      "info VER0: filled in up to argsz, nothing after it");
+	memset(&big, 0, sizeof(big));
+	big.i.argsz = sizeof(big);
+	expect(0, _IOWR(MCS_IOC_TYPE, 0x01, typeof(big)), &big,
+	       "info, larger with a zero tail, its own command number");
+	check(big.i.features == ALL_FEATURES && big.tail[0] == 0 &&
+	      big.tail[1] == 0, "info larger: every feature, the tail untouched");
+	memset(&sbig, 0, sizeof(sbig));
+	sbig.s = seg(seg_gid);
+	sbig.s.argsz = sizeof(sbig) - sizeof(sbig.tail[2]);
+	sbig.tail[2] = 7; /* past argsz: neither read nor written */
+	expect(0, _IOWR(MCS_IOC_TYPE, 0x14, typeof(sbig)), &sbig,
+	       "stat, larger with a zero tail");
+	check(sbig.s.size == 2 * PG && sbig.tail[0] == 0 && sbig.tail[1] == 0 &&
+	      sbig.tail[2] == 7, "stat larger: filled in, the tail untouched");
+	sbig.s = seg(seg_gid);
+	sbig.s.argsz = MCS_SEG_SIZE_VER0 - 8;
+	expect(EINVAL, MCS_IOC_SEG_STAT, &sbig, "stat, shorter than VER0");
+}
 
 /* What an unprivileged user (nobody) may do with root's segments. */
 static void unprivileged(void)
@@ -245,13 +309,16 @@ static void name_errors(uint64_t *seg_gid)
 	a = nm("ue-seg");
 	expect(ENOTTY, _IOWR(MCS_IOC_TYPE, 0x24, struct mcs_name), &a,
 	       "name: unknown command");
-	expect(ENOTTY, _IOWR(MCS_IOC_TYPE, 0x23, struct mcs_seg), &a,
-	       "name lookup: known number, wrong size");
+	expect(ENOTTY, _IOR(MCS_IOC_TYPE, 0x23, struct mcs_name), &a,
+	       "name lookup: known number, wrong direction");
 	HEADER_CHECKS(MCS_IOC_NAME_SEG_CREATE, nm_new("ue-seg", PG, 0600),
-		      "name create");
-	HEADER_CHECKS(MCS_IOC_NAME_SEG_OPEN, nm("ue-seg"), "name open");
-	HEADER_CHECKS(MCS_IOC_NAME_UNLINK, nm("ue-seg"), "name unlink");
-	HEADER_CHECKS(MCS_IOC_NAME_LOOKUP, nm("ue-seg"), "name lookup");
+		      MCS_NAME_SIZE_VER0, "name create");
+	HEADER_CHECKS(MCS_IOC_NAME_SEG_OPEN, nm("ue-seg"), MCS_NAME_SIZE_VER0,
+		      "name open");
+	HEADER_CHECKS(MCS_IOC_NAME_UNLINK, nm("ue-seg"), MCS_NAME_SIZE_VER0,
+		      "name unlink");
+	HEADER_CHECKS(MCS_IOC_NAME_LOOKUP, nm("ue-seg"), MCS_NAME_SIZE_VER0,
+		      "name lookup");
 
 	/* Flags: only NAME_SEG_OPEN takes one (read-only). */
 	a = nm_new("ue-seg", PG, 0600);
@@ -361,14 +428,23 @@ static void mutex_errors(uint64_t seg_gid)
 	a = mx_gid(0x800);
 	expect(ENOTTY, _IOW(MCS_IOC_TYPE, 0x36, struct mcs_mutex), &a,
 	       "mutex: unknown command");
-	expect(ENOTTY, _IOW(MCS_IOC_TYPE, 0x33, struct mcs_seg), &a,
-	       "mutex lock: known number, wrong size");
-	HEADER_CHECKS(MCS_IOC_MUTEX_CREATE, mx_gid(0x800), "mutex create");
-	HEADER_CHECKS(MCS_IOC_MUTEX_OPEN, mx_gid(0x800), "mutex open");
-	HEADER_CHECKS(MCS_IOC_MUTEX_DESTROY, mx_gid(0x800), "mutex destroy");
-	HEADER_CHECKS(MCS_IOC_MUTEX_LOCK, mx_gid(0x800), "mutex lock");
-	HEADER_CHECKS(MCS_IOC_MUTEX_UNLOCK, mx_gid(0x800), "mutex unlock");
-	HEADER_CHECKS(MCS_IOC_MUTEX_CONSISTENT, mx_gid(0x800), "mutex consistent");
+	expect(ENOTTY, _IOWR(MCS_IOC_TYPE, 0x33, struct mcs_mutex), &a,
+	       "mutex lock: known number, wrong direction");
+	HEADER_CHECKS(MCS_IOC_MUTEX_CREATE, mx_gid(0x800), MCS_MUTEX_SIZE_VER0,
+		      "mutex create");
+	HEADER_CHECKS(MCS_IOC_MUTEX_OPEN, mx_gid(0x800), MCS_MUTEX_SIZE_VER0,
+		      "mutex open");
+	HEADER_CHECKS(MCS_IOC_MUTEX_DESTROY, mx_gid(0x800), MCS_MUTEX_SIZE_VER0,
+		      "mutex destroy");
+	HEADER_CHECKS(MCS_IOC_MUTEX_LOCK, mx_gid(0x800), MCS_MUTEX_SIZE_VER0,
+		      "mutex lock");
+	HEADER_CHECKS(MCS_IOC_MUTEX_UNLOCK, mx_gid(0x800), MCS_MUTEX_SIZE_VER0,
+		      "mutex unlock");
+	HEADER_CHECKS(MCS_IOC_MUTEX_CONSISTENT, mx_gid(0x800),
+		      MCS_MUTEX_SIZE_VER0, "mutex consistent");
+	a = mx_gid(0x800);
+	a.reserved0 = 1;
+	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create: reserved0 set");
 	a = mx_gid(0x800);
 	a.mode = 01000;
 	expect(EINVAL, MCS_IOC_MUTEX_CREATE, &a, "mutex create: a mode beyond 0777");
@@ -571,7 +647,7 @@ static void not_inherited(volatile uint64_t *p)
 
 int main(int argc, char **argv)
 {
-	struct mcs_info info = { .abi_version = V };
+	struct mcs_info info = { .argsz = sizeof(info) };
 	struct mcs_seg a, b;
 	volatile uint64_t *p, *q;
 	uint64_t gid = 0;
@@ -584,8 +660,9 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "prejoin")) {
 		expect(0, MCS_IOC_INFO, &info, "info before join");
-		check(info.node == MCS_NODE_NONE && info.page_size == PG,
-		      "info: no node yet, 4 KiB pages");
+		check(info.node == MCS_NODE_NONE && info.page_size == PG &&
+		      info.features == ALL_FEATURES,
+		      "info: no node yet, 4 KiB pages, every feature");
 		a = seg_new(0x500, PG, 0600);
 		expect(ENOTCONN, MCS_IOC_SEG_CREATE, &a, "create before join");
 		a = seg(0x500);
@@ -606,19 +683,35 @@ int main(int argc, char **argv)
 	}
 
 	expect(ENOTTY, _IO(MCS_IOC_TYPE, 0x7f), NULL, "unknown command");
-	expect(ENOTTY, _IOWR(MCS_IOC_TYPE, 0x10, struct mcs_info), &info,
-	       "known number, wrong size");
-	HEADER_CHECKS(MCS_IOC_INFO, info, "info");
-	HEADER_CHECKS(MCS_IOC_SEG_CREATE, seg_new(0x500, PG, 0600), "create");
-	HEADER_CHECKS(MCS_IOC_SEG_OPEN, seg(0x500), "open");
-	HEADER_CHECKS(MCS_IOC_SEG_RELEASE, seg(0x500), "release");
-	HEADER_CHECKS(MCS_IOC_SEG_DESTROY, seg(0x500), "destroy");
-	HEADER_CHECKS(MCS_IOC_SEG_STAT, seg(0x500), "stat");
+	expect(ENOTTY, _IOW(MCS_IOC_TYPE, 0x01, struct mcs_info), &info,
+	       "known number, wrong direction");
+	expect(ENOTTY, _IOWR(MCS_IOC_TYPE, 0x87, struct mcs_ctl_status), &info,
+	       "a /dev/mcs-control command");
+	HEADER_CHECKS(MCS_IOC_INFO, info, MCS_INFO_SIZE_VER0, "info");
+	HEADER_CHECKS(MCS_IOC_SEG_CREATE, seg_new(0x500, PG, 0600),
+		      MCS_SEG_SIZE_VER0, "create");
+	HEADER_CHECKS(MCS_IOC_SEG_OPEN, seg(0x500), MCS_SEG_SIZE_VER0, "open");
+	HEADER_CHECKS(MCS_IOC_SEG_RELEASE, seg(0x500), MCS_SEG_SIZE_VER0,
+		      "release");
+	HEADER_CHECKS(MCS_IOC_SEG_DESTROY, seg(0x500), MCS_SEG_SIZE_VER0,
+		      "destroy");
+	HEADER_CHECKS(MCS_IOC_SEG_STAT, seg(0x500), MCS_SEG_SIZE_VER0, "stat");
 	info.node = 1;
 	expect(EINVAL, MCS_IOC_INFO, &info, "info with output fields set");
 	info.node = 0;
+	info.features = MCS_FEAT_SEG;
+	expect(EINVAL, MCS_IOC_INFO, &info, "info with features set");
+	info.features = 0;
+	info.reserved0 = 1;
+	expect(EINVAL, MCS_IOC_INFO, &info, "info with reserved0 set");
+	info.reserved0 = 0;
 	expect(0, MCS_IOC_INFO, &info, "info");
-	check(info.node == 0 && info.incarnation == 1, "info: node 0, incarnation 1");
+	check(info.node == 0 && info.incarnation == 1 &&
+	      info.features == ALL_FEATURES,
+	      "info: node 0, incarnation 1, every feature");
+	a = seg(0x500);
+	a.reserved0 = 1;
+	expect(EINVAL, MCS_IOC_SEG_STAT, &a, "stat with reserved0 set");
 
 	/* Create: bad input, then good, then not twice. */
 	a = seg_new(MCS_GID_NONE, PG, 0600);
@@ -724,6 +817,7 @@ int main(int argc, char **argv)
 	/* Names and mutexes. */
 	name_errors(&gid);
 	mutex_errors(gid);
+	size_checks(gid);
 	unprivileged_names();
 	b = seg(gid);
 	expect(0, MCS_IOC_SEG_RELEASE, &b, "release ue-seg");

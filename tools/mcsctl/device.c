@@ -64,7 +64,7 @@ static int parse_u32(const char *s, uint32_t *out)
 int dev_format(const char *dev, uint64_t size, uint64_t nodes, int force)
 {
 	struct mcs_ctl_format a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.flags = force ? MCS_FORMAT_FORCE : 0,
 		.nr_nodes = (uint32_t)nodes,
 		.region_size = size,
@@ -78,7 +78,7 @@ int dev_format(const char *dev, uint64_t size, uint64_t nodes, int force)
 
 int dev_join(const char *dev, int argc, char **argv)
 {
-	struct mcs_ctl_join a = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_ctl_join a = { .argsz = sizeof(a) };
 
 	if (argc != 2 || parse_u32(argv[1], &a.node))
 		return -1;
@@ -90,7 +90,7 @@ int dev_join(const char *dev, int argc, char **argv)
 
 int dev_down(const char *dev, int argc, char **argv)
 {
-	struct mcs_ctl_node_down a = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_ctl_node_down a = { .argsz = sizeof(a) };
 
 	if (argc == 4 && !strcmp(argv[3], "--memory-lost")) {
 		a.flags = MCS_DOWN_MEMORY_LOST;
@@ -113,7 +113,7 @@ int dev_recover(const char *dev, int argc, char **argv)
 {
 	struct mcs_recover_stage st[DEV_RECOVER_STAGES];
 	struct mcs_ctl_recover a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.stages = (uintptr_t)st,
 		.stages_cap = DEV_RECOVER_STAGES,
 	};
@@ -140,7 +140,7 @@ int dev_recover(const char *dev, int argc, char **argv)
 
 int dev_freeze(const char *dev, int argc, char **argv, int freeze)
 {
-	struct mcs_ctl_freeze a = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_ctl_freeze a = { .argsz = sizeof(a) };
 
 	(void)argv;
 	if (argc != 1)
@@ -156,7 +156,7 @@ int dev_status(const char *dev)
 {
 	struct mcs_node_status nodes[MCS_MAX_NODES];
 	struct mcs_ctl_status a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.nodes = (uintptr_t)nodes,
 		.nodes_cap = MCS_MAX_NODES,
 	};
@@ -209,7 +209,7 @@ int dev_status(const char *dev)
 
 int dev_check(const char *dev)
 {
-	struct mcs_ctl_check a = { .abi_version = MCS_ABI_VERSION };
+	struct mcs_ctl_check a = { .argsz = sizeof(a) };
 
 	if (ctl_call(dev, MCS_CTL_CHECK, &a, "check"))
 		return 2;
@@ -225,7 +225,7 @@ static struct mcs_list_entry *dev_list(int fd, uint32_t what, uint32_t *n)
 {
 	struct mcs_list_entry *all = NULL, *more;
 	struct mcs_ctl_list a = {
-		.abi_version = MCS_ABI_VERSION,
+		.argsz = sizeof(a),
 		.what = what,
 		.entries_cap = MCS_LIST_MAX,
 	};

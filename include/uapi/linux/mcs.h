@@ -3,9 +3,24 @@
  * mcs.h - the ABI between mcs and its users.
  *
  * Rules (Documentation/abi.md): fixed-width __u8..__u64 types only, user
- * pointers as __u64, no enums, size_t or pointers; every structure has
- * room to grow; sizes are asserted at compile time. Values defined here
- * never change meaning; new ones are added.
+ * pointers as __u64, no enums, size_t or pointers; sizes are asserted at
+ * compile time. Values defined here never change meaning; new ones are
+ * added.
+ *
+ * Every ioctl argument grows by size, as openat2()'s struct open_how: it
+ * starts with argsz, which the caller sets to sizeof the structure it was
+ * built with, and flags. The kernel zero-extends a smaller (older)
+ * structure, down to the structure's SIZE_VER0 (smaller: -EINVAL), and
+ * accepts a larger (newer) one only if every byte it does not know is
+ * zero (-E2BIG otherwise; more than a page: -E2BIG). Unknown flags bits
+ * and non-zero reserved fields are -EINVAL. What the kernel fills in is
+ * copied back only up to argsz. The size bits of the command number are
+ * not looked at: argsz is what counts, so a program built with a newer
+ * header reaches an older kernel. Records the kernel writes (struct
+ * mcs_node_status, mcs_list_entry, mcs_notify_rec) have a fixed size and
+ * grow into their reserved fields, which the kernel zeroes.
+ *
+ * What a kernel offers is the feature mask of MCS_IOC_INFO (MCS_FEAT_*).
  *
  * The ABI is the vocabulary shared by the kernel, libmcs and the tools
  * (limits, granularity and placement policies) and the ioctls of the
@@ -19,7 +34,11 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MCS_ABI_VERSION 1
+/*
+ * The ioctl type of both devices (Documentation/abi.md says why this one):
+ * /dev/mcs uses numbers 0x00-0x7f, /dev/mcs-control 0x80-0xff.
+ */
+#define MCS_IOC_TYPE 0xD5
 
 /* Nodes (and partitions) a region can have; node ids are 0..MCS_MAX_NODES-1. */
 #define MCS_MAX_NODES 64
@@ -47,11 +66,10 @@
 /*
  * The membership control device, /dev/mcs-control (CAP_SYS_ADMIN only).
  *
- * Every argument starts with abi_version (must be MCS_ABI_VERSION, else
- * -EPROTO) and flags (unknown bits: -EINVAL). Reserved fields must be zero
- * (-EINVAL), so they can gain a meaning later without a new ioctl.
+ * Every argument starts with argsz and flags and grows by size (above).
+ * Reserved fields must be zero (-EINVAL), so they can gain a meaning
+ * later without a new ioctl.
  */
-#define MCS_CTL_IOC_TYPE 0xCE
 
 /* Node states, as the fabric records them. */
 #define MCS_NODE_ABSENT 0     /* never joined since the region was formatted */
@@ -67,43 +85,43 @@
 #define MCS_FORMAT_FORCE (1U << 0) /* erase a region already there */
 
 struct mcs_ctl_format {
-	__u32 abi_version;
+	__u32 argsz;	   /* sizeof(struct mcs_ctl_format) */
 	__u32 flags;
 	__u32 nr_nodes;	   /* node slots (= partitions), 2..MCS_MAX_NODES */
 	__u32 reserved0;
 	__u64 region_size; /* bytes; 0: the whole fabric */
 	__u8 uuid[16];	   /* cluster UUID; all zero: the kernel makes one */
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_ctl_format, 72);
+MCS_ABI_SIZE(mcs_ctl_format, 40);
+#define MCS_CTL_FORMAT_SIZE_VER0 40
 
 struct mcs_ctl_join {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	__u32 node;	   /* in: the node id to join as */
 	__u32 incarnation; /* out: the new incarnation, from the fabric */
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_ctl_join, 48);
+MCS_ABI_SIZE(mcs_ctl_join, 16);
+#define MCS_CTL_JOIN_SIZE_VER0 16
 
 /* mcs_ctl_node_down.flags */
 #define MCS_DOWN_MEMORY_LOST (1U << 0) /* its partition died with it */
 
 struct mcs_ctl_node_down {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	__u32 node;
 	__u32 incarnation; /* the incarnation membership saw die */
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_ctl_node_down, 48);
+MCS_ABI_SIZE(mcs_ctl_node_down, 16);
+#define MCS_CTL_NODE_DOWN_SIZE_VER0 16
 
 /* mcs_ctl_recover.result */
 #define MCS_RECOVER_TOOK_PARTITION (1U << 0) /* this node manages it now */
 #define MCS_RECOVER_NOTHING (1U << 1) /* already clean, or never joined */
 
 struct mcs_ctl_recover {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	__u32 node;	   /* in: the dead node */
 	__u32 incarnation; /* out: the incarnation recovered */
@@ -115,14 +133,16 @@ struct mcs_ctl_recover {
 	__u32 sections_freed;
 	__u32 sections_revoked;
 	__u32 result;
-	__u32 stages_cap;  /* in: entries of the array at stages */
+	__u32 stages_cap;  /* in: entries of the array at stages (VER1) */
+	/* VER1: the stages, their names and times */
 	__u64 stages;	   /* in: user pointer to struct mcs_recover_stage[] */
 	__u32 nr_stages;   /* out: stages the recovery has (all, even if
 			    * stages_cap is smaller); 0 if nothing was to do */
 	__u32 stage_size;  /* out: sizeof(struct mcs_recover_stage) */
-	__u64 reserved[2];
 };
-MCS_ABI_SIZE(mcs_ctl_recover, 80);
+MCS_ABI_SIZE(mcs_ctl_recover, 64);
+#define MCS_CTL_RECOVER_SIZE_VER0 48 /* up to stages_cap: no stages */
+#define MCS_CTL_RECOVER_SIZE_VER1 64
 
 /* One stage of a recovery, in the order they ran (control.md). */
 struct mcs_recover_stage {
@@ -134,11 +154,11 @@ MCS_ABI_SIZE(mcs_recover_stage, 32);
 
 /* MCS_CTL_FREEZE and MCS_CTL_THAW */
 struct mcs_ctl_freeze {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
-	__u64 reserved[3];
 };
-MCS_ABI_SIZE(mcs_ctl_freeze, 32);
+MCS_ABI_SIZE(mcs_ctl_freeze, 8);
+#define MCS_CTL_FREEZE_SIZE_VER0 8
 
 /* mcs_node_status.flags */
 #define MCS_NODE_F_SELF (1U << 0)	     /* this kernel is that node */
@@ -148,7 +168,7 @@ MCS_ABI_SIZE(mcs_ctl_freeze, 32);
 #define MCS_NODE_F_MASTER_REPLICA (1U << 4)  /* ... or its replica */
 #define MCS_NODE_F_PART_UNKNOWN (1U << 5)    /* partition fields not read */
 
-/* Node n and partition n: one entry of the status table. */
+/* Node n and partition n: one entry of the status table (a record). */
 struct mcs_node_status {
 	__u32 node;
 	__u32 state; /* MCS_NODE_* */
@@ -172,7 +192,7 @@ MCS_ABI_SIZE(mcs_node_status, 64);
 #define MCS_STATE_FROZEN (1U << 3)
 
 struct mcs_ctl_status {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	__u64 nodes;	   /* in: user pointer to nodes_cap mcs_node_status */
 	__u32 nodes_cap;   /* in: entries there (0: nodes may be 0) */
@@ -184,12 +204,12 @@ struct mcs_ctl_status {
 	__u64 fabric_size;
 	__u64 region_size;
 	__u8 uuid[16];
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_ctl_status, 104);
+MCS_ABI_SIZE(mcs_ctl_status, 72);
+#define MCS_CTL_STATUS_SIZE_VER0 72
 
 struct mcs_ctl_check {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	/* out: what gmm_check() found, plus gns_check()'s violations; each
 	 * violation is in the kernel log */
@@ -197,9 +217,9 @@ struct mcs_ctl_check {
 	__u32 segments;
 	__u32 sharers;
 	__u32 free_pages;
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_ctl_check, 56);
+MCS_ABI_SIZE(mcs_ctl_check, 24);
+#define MCS_CTL_CHECK_SIZE_VER0 24
 
 /* mcs_ctl_list.what */
 #define MCS_LIST_NAMES 1    /* the gns name table */
@@ -243,7 +263,7 @@ struct mcs_list_entry {
 MCS_ABI_SIZE(mcs_list_entry, 336);
 
 struct mcs_ctl_list {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	__u32 what;	   /* in: MCS_LIST_* */
 	__u32 cursor;	   /* in/out: 0 to start, then as returned */
@@ -252,47 +272,58 @@ struct mcs_ctl_list {
 	__u32 nr;	   /* out: entries filled; fewer than asked: the end */
 	__u32 entry_size;  /* out: sizeof(struct mcs_list_entry) */
 	__u32 reserved0;
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_ctl_list, 72);
+MCS_ABI_SIZE(mcs_ctl_list, 40);
+#define MCS_CTL_LIST_SIZE_VER0 40
 
 /* Entries one MCS_CTL_LIST call fills at most. */
 #define MCS_LIST_MAX 64
 
-#define MCS_CTL_FORMAT _IOW(MCS_CTL_IOC_TYPE, 0x01, struct mcs_ctl_format)
-#define MCS_CTL_JOIN _IOWR(MCS_CTL_IOC_TYPE, 0x02, struct mcs_ctl_join)
-#define MCS_CTL_NODE_DOWN _IOW(MCS_CTL_IOC_TYPE, 0x03, struct mcs_ctl_node_down)
-#define MCS_CTL_RECOVER _IOWR(MCS_CTL_IOC_TYPE, 0x04, struct mcs_ctl_recover)
-#define MCS_CTL_FREEZE _IOW(MCS_CTL_IOC_TYPE, 0x05, struct mcs_ctl_freeze)
-#define MCS_CTL_THAW _IOW(MCS_CTL_IOC_TYPE, 0x06, struct mcs_ctl_freeze)
-#define MCS_CTL_STATUS _IOWR(MCS_CTL_IOC_TYPE, 0x07, struct mcs_ctl_status)
-#define MCS_CTL_CHECK _IOWR(MCS_CTL_IOC_TYPE, 0x08, struct mcs_ctl_check)
-#define MCS_CTL_LIST _IOWR(MCS_CTL_IOC_TYPE, 0x09, struct mcs_ctl_list)
+#define MCS_CTL_FORMAT _IOW(MCS_IOC_TYPE, 0x81, struct mcs_ctl_format)
+#define MCS_CTL_JOIN _IOWR(MCS_IOC_TYPE, 0x82, struct mcs_ctl_join)
+#define MCS_CTL_NODE_DOWN _IOW(MCS_IOC_TYPE, 0x83, struct mcs_ctl_node_down)
+#define MCS_CTL_RECOVER _IOWR(MCS_IOC_TYPE, 0x84, struct mcs_ctl_recover)
+#define MCS_CTL_FREEZE _IOW(MCS_IOC_TYPE, 0x85, struct mcs_ctl_freeze)
+#define MCS_CTL_THAW _IOW(MCS_IOC_TYPE, 0x86, struct mcs_ctl_freeze)
+#define MCS_CTL_STATUS _IOWR(MCS_IOC_TYPE, 0x87, struct mcs_ctl_status)
+#define MCS_CTL_CHECK _IOWR(MCS_IOC_TYPE, 0x88, struct mcs_ctl_check)
+#define MCS_CTL_LIST _IOWR(MCS_IOC_TYPE, 0x89, struct mcs_ctl_list)
 
 /*
  * The user device, /dev/mcs (Documentation/uapi.md; the semantics are
  * documented in drivers/uapi/uapi_kmod.c). Open to everyone; what a caller
  * may do with a segment is decided by the segment's owner and mode.
  *
- * Every argument starts with abi_version (must be MCS_ABI_VERSION, else
- * -EPROTO) and flags (unknown bits: -EINVAL); reserved fields and the
- * output fields must be zero on input (-EINVAL), so they can become inputs
- * later without a new ioctl.
+ * Every argument starts with argsz and flags and grows by size (above);
+ * reserved fields and the output fields must be zero on input (-EINVAL),
+ * so they can become inputs later without a new ioctl.
  */
-#define MCS_IOC_TYPE 0xCF
 
-/* MCS_IOC_INFO: what this node is; works before the node joins. */
+/* mcs_info.features: what this kernel's /dev/mcs offers */
+#define MCS_FEAT_SEG (1ULL << 0)       /* MCS_IOC_SEG_*, mmap of segments */
+#define MCS_FEAT_NAME (1ULL << 1)      /* MCS_IOC_NAME_* */
+#define MCS_FEAT_MUTEX (1ULL << 2)     /* MCS_IOC_MUTEX_* */
+#define MCS_FEAT_MUTEX_MAP (1ULL << 3) /* mmap of lock words (struct mcs_lock) */
+#define MCS_FEAT_NOTIFY (1ULL << 4)    /* MCS_IOC_NOTIFY_SUBSCRIBE, read, poll */
+#define MCS_FEAT_GEVENT (1ULL << 5)    /* MCS_IOC_GEVENT_* */
+
+/*
+ * MCS_IOC_INFO: what this node is and what the kernel offers; works
+ * before the node joins. A caller of the VER0 size learns no features.
+ */
 struct mcs_info {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	/* out */
 	__u32 node;	   /* MCS_NODE_NONE until the node joins */
 	__u32 incarnation;
 	__u32 page_size;   /* MCS_PAGE_SIZE */
 	__u32 reserved0;
-	__u64 reserved[4];
+	__u64 features;	   /* MCS_FEAT_* */
 };
-MCS_ABI_SIZE(mcs_info, 56);
+MCS_ABI_SIZE(mcs_info, 32);
+#define MCS_INFO_SIZE_VER0 24 /* up to reserved0: no features */
+#define MCS_INFO_SIZE_VER1 32 /* features */
 
 /* mcs_seg.flags */
 #define MCS_SEG_RDONLY (1U << 0) /* OPEN: read access only */
@@ -304,12 +335,12 @@ MCS_ABI_SIZE(mcs_info, 56);
 #define MCS_SEG_MODE_MASK 0777U
 
 /*
- * One argument for every segment command. In: abi_version, flags, gid;
- * for CREATE also size, place and mode. Every other field is output and
- * must be zero on input.
+ * One argument for every segment command. In: argsz, flags, gid; for
+ * CREATE also size, place and mode. Every other field is output and must
+ * be zero on input.
  */
 struct mcs_seg {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	__u64 gid;
 	__u64 size;	    /* bytes, a multiple of MCS_PAGE_SIZE */
@@ -322,9 +353,9 @@ struct mcs_seg {
 	__u32 nr_sharers;
 	__u32 state;	    /* MCS_SEG_S_* */
 	__u32 reserved0;
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_seg, 96);
+MCS_ABI_SIZE(mcs_seg, 64);
+#define MCS_SEG_SIZE_VER0 64
 
 /*
  * Names (the global name service, Documentation/gns.md): 1..MCS_NAME_MAX
@@ -343,13 +374,13 @@ MCS_ABI_SIZE(mcs_seg, 96);
 #define MCS_NAME_T_EVENT 3
 
 /*
- * One argument for every name command. In: abi_version, flags, name,
- * name_len; for SEG_CREATE also size, place and mode. Every other field
- * is output and must be zero on input. SEG_CREATE and SEG_OPEN fill in
+ * One argument for every name command. In: argsz, flags, name, name_len;
+ * for SEG_CREATE also size, place and mode. Every other field is output
+ * and must be zero on input. SEG_CREATE and SEG_OPEN fill in
  * the segment fields as struct mcs_seg does; LOOKUP fills type and gid.
  */
 struct mcs_name {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;	    /* MCS_SEG_RDONLY for NAME_SEG_OPEN, else 0 */
 	__u64 name;	    /* user pointer to name_len bytes */
 	__u32 name_len;
@@ -365,9 +396,9 @@ struct mcs_name {
 	__u32 nr_sharers;
 	__u32 state;	    /* MCS_SEG_S_* */
 	__u32 reserved0;
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_name, 112);
+MCS_ABI_SIZE(mcs_name, 80);
+#define MCS_NAME_SIZE_VER0 80
 
 /*
  * Global mutexes (the region's sync area, Documentation/glock.md): POSIX
@@ -398,18 +429,19 @@ MCS_ABI_SIZE(mcs_name, 112);
  * GID (name and name_len 0). DESTROY, LOCK, UNLOCK, CONSISTENT: by GID
  * only. timeout_ns: LOCK with MCS_MUTEX_TIMED only, else 0.
  *
- * The user-space fast path: CREATE and OPEN also return where the mutex's
- * lock word (a struct glock, Documentation/glock.md) can be mapped:
- * mmap(PROT_READ | PROT_WRITE, MAP_SHARED) of one page at mmap_offset,
- * the lock at lock_offset in it. A free lock is taken there with one
- * compare-and-swap of the owner tag (node, incarnation, process) and
- * released with another; anything else (waiting, owner-dead, not
- * recoverable) goes through MCS_IOC_MUTEX_LOCK/UNLOCK. A mutex opened
- * through a file counts as possibly held by it: when the file is
- * released, it is abandoned if the opener's tag holds it.
+ * The user-space fast path (MCS_FEAT_MUTEX_MAP): CREATE and OPEN also
+ * return where the mutex's lock word (struct mcs_lock, below) can be
+ * mapped: mmap(PROT_READ | PROT_WRITE, MAP_SHARED) of one page at
+ * mmap_offset, the struct mcs_sync_obj at lock_offset in it. A free lock
+ * is taken there with one compare-and-swap of the owner tag (node,
+ * incarnation, process) and released with another; anything else
+ * (waiting, owner-dead, not recoverable) goes through
+ * MCS_IOC_MUTEX_LOCK/UNLOCK. A mutex opened through a file counts as
+ * possibly held by it: when the file is released, it is abandoned if the
+ * opener's tag holds it.
  */
 struct mcs_mutex {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	__u64 name;	   /* user pointer to name_len bytes, or 0 */
 	__u32 name_len;
@@ -418,10 +450,61 @@ struct mcs_mutex {
 	__u64 timeout_ns;
 	__u64 mmap_offset; /* out (CREATE, OPEN): the lock word's page */
 	__u32 lock_offset; /* out (CREATE, OPEN): its offset in that page */
-	__u32 reserved1;
-	__u64 reserved[2];
+	__u32 reserved0;
 };
-MCS_ABI_SIZE(mcs_mutex, 72);
+MCS_ABI_SIZE(mcs_mutex, 56);
+#define MCS_MUTEX_SIZE_VER0 56
+
+/*
+ * The lock word as user space maps it (MCS_FEAT_MUTEX_MAP): one cache line
+ * of little-endian words, the first of a 128-byte sync object. The same
+ * layout is the kernel's struct glock (drivers/glock/glock.h, which
+ * asserts it). owner is the lock word proper: 0 free, else the holder's
+ * tag, MCS_LOCK_TAG(node, incarnation, pid). state is MCS_LOCK_* and is
+ * written only by the holder.
+ *
+ * User space may do two things, and only with atomic (lock-prefixed)
+ * instructions; everything else is the kernel's (MCS_IOC_MUTEX_*):
+ *   take: if owner == 0 and handoff == 0, compare-and-swap owner 0 -> tag,
+ *	then write tid; if state is then not MCS_LOCK_CONSISTENT, undo it
+ *	(tid = 0, owner tag -> 0, need_wake = 0, add 1 to wseq) and ask the
+ *	kernel;
+ *   release: if owner == tag, tid is the caller's and state is
+ *	MCS_LOCK_CONSISTENT, write tid = 0, compare-and-swap owner tag -> 0,
+ *	then if need_wake is 1, compare-and-swap it 1 -> 0 and, if that
+ *	succeeded, add 1 to wseq (the kernel's sleepers watch it).
+ * Before trusting a lock taken so, check that gid still names the mutex
+ * (a destroyed mutex's slot is reused).
+ */
+struct mcs_lock {
+	__u64 owner;	 /* owner tag, 0 = free */
+	__u32 next;	 /* the kernel's: next ticket handed to a waiter */
+	__u32 serving;	 /* the kernel's: the ticket whose turn it is */
+	__u32 wseq;	 /* bumped by every wake */
+	__u32 state;	 /* MCS_LOCK_* */
+	__u32 tid;	 /* the holding thread */
+	__u32 need_wake; /* a waiter sleeps: the next release wakes */
+	__u32 handoff;	 /* a waiter in turn waited long: no taking */
+	__u32 reserved0;
+	__u64 reserved[3];
+};
+MCS_ABI_SIZE(mcs_lock, 64);
+
+/* One object of the sync area, as a mapped page holds 32 of them. */
+struct mcs_sync_obj {
+	struct mcs_lock lock;
+	__u64 gid;	     /* the mutex or event it is; 0: a free slot */
+	__u32 kernel[14];    /* type, state, owner and mode: the kernel's */
+};
+MCS_ABI_SIZE(mcs_sync_obj, 128);
+
+/* Owner tags: node:8 | incarnation:24 | process:32; never 0 when held. */
+#define MCS_LOCK_TAG(node, inc, pid)                                      \
+	((__u64)(node) << 56 | (__u64)((inc) & 0xffffffU) << 32 |         \
+	 (__u32)(pid))
+#define MCS_LOCK_TAG_NODE(t) ((__u32)((t) >> 56))
+#define MCS_LOCK_TAG_INC(t) ((__u32)(((t) >> 32) & 0xffffffU))
+#define MCS_LOCK_TAG_PID(t) ((__u32)(t))
 
 /*
  * Cluster events (Documentation/events.md): a /dev/mcs file subscribes
@@ -460,18 +543,21 @@ MCS_ABI_SIZE(mcs_mutex, 72);
  * file (-EALREADY); the subscription ends when the file is closed.
  */
 struct mcs_notify {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	__u32 mask;
 	__u32 record_size;
 	__u64 seq;
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_notify, 56);
+MCS_ABI_SIZE(mcs_notify, 24);
+#define MCS_NOTIFY_SIZE_VER0 24
 
-/* One record, as read() returns it. */
+/*
+ * One record, as read() returns it: a fixed size (new fields take the
+ * reserved ones, which the kernel zeroes).
+ */
 struct mcs_notify_rec {
-	__u32 abi_version; /* MCS_ABI_VERSION of the kernel that wrote it */
+	__u32 size;	   /* sizeof(struct mcs_notify_rec): 64 */
 	__u32 type;	   /* MCS_EV_* */
 	__u64 seq;	   /* cluster-wide, increasing; OVERRUN: the first missed */
 	__u32 node;	   /* the node it is about */
@@ -504,16 +590,16 @@ MCS_ABI_SIZE(mcs_notify_rec, 64);
  * only. timeout_ns: WAIT with MCS_GEVENT_TIMED only, else 0.
  */
 struct mcs_gevent {
-	__u32 abi_version;
+	__u32 argsz;
 	__u32 flags;
 	__u64 name;	   /* user pointer to name_len bytes, or 0 */
 	__u32 name_len;
 	__u32 mode;	   /* CREATE: MCS_SEG_MODE_MASK bits, else 0 */
 	__u64 gid;
 	__u64 timeout_ns;
-	__u64 reserved[4];
 };
-MCS_ABI_SIZE(mcs_gevent, 72);
+MCS_ABI_SIZE(mcs_gevent, 40);
+#define MCS_GEVENT_SIZE_VER0 40
 
 #define MCS_IOC_INFO _IOWR(MCS_IOC_TYPE, 0x01, struct mcs_info)
 #define MCS_IOC_SEG_CREATE _IOWR(MCS_IOC_TYPE, 0x10, struct mcs_seg)
