@@ -445,22 +445,6 @@ static void test_checker_and_dangling(void)
 
 /* ========================= the crash matrix ========================= */
 
-static sigjmp_buf crash_env;
-static volatile int armed_cp = -1;
-static volatile bool armed, passed_commit;
-
-static void crash_hook(enum mcs_crash_point cp)
-{
-	if (!armed)
-		return;
-	if (cp == MCS_CP_GNS_COMMITTED)
-		passed_commit = true;
-	if ((int)cp != armed_cp)
-		return;
-	armed = false;
-	siglongjmp(crash_env, 1);
-}
-
 static int m_ret;
 
 /* Run @fn armed at @cp; true if the node "died" there. */
@@ -648,12 +632,13 @@ check:
 
 static void test_crash_matrix(void)
 {
-	unsigned int missing = 0, scenarios = 0, crashes = 0;
+	unsigned int scenarios = 0, crashes = 0;
 	int op, cp, lost;
 
 	unit_setup();
 	m_failures = CU_get_number_of_failures();
-	mcs_crash_hook = crash_hook;
+	commit_cp = MCS_CP_GNS_COMMITTED;
+	mcs_crash_hook = unit_crash_hook;
 	for (op = 0; op < M_NR_OPS; op++)
 		for (lost = 0; lost < 2; lost++)
 			for (cp = 0; cp < MCS_CP_COUNT; cp++) {
@@ -668,14 +653,8 @@ out:
 		crashes += m_died[cp];
 	printf("\n    gns crash matrix: %u scenarios, %u crashes\n", scenarios,
 	       crashes);
-	for (cp = MCS_CP_GNS_GID_TAKEN; cp < MCS_CP_COUNT; cp++) {
-		if (m_died[cp])
-			continue;
-		printf("    crash point %s was never died at\n",
-		       mcs_crash_point_names[cp]);
-		missing++;
-	}
-	ASSERT_EQ(missing, 0);
+	unit_assert_crash_points(m_died, MCS_CP_GNS_GID_TAKEN, MCS_CP_COUNT,
+				 "died at");
 	unit_finish();
 }
 

@@ -11,6 +11,9 @@
  *   - nodes in other processes: unit_child_join() in a forked child,
  *     reap(), and bounded waits (now_ns(), wait_at_least(), WAIT_NS);
  *   - segment content: unit_fill() and unit_verify();
+ *   - a node "dying" at a crash point in-process (unit_crash_hook()) and
+ *     the check that every crash point was died at
+ *     (unit_assert_crash_points());
  *   - ASSERT_CLEAN(r): gmm_check() and gns_check() run and find no
  *     violation (each one is printed); ASSERT_EQ(a, b);
  *   - unit_run(): the CUnit Basic runner; the program's exit status is 0
@@ -26,6 +29,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +42,7 @@
 #include "gmm/gmm.h"
 #include "gns/gns.h"
 #include "member/member.h"
+#include "os/crashpoint.h"
 
 #define MiB (1024ULL * 1024)
 #define PG GMM_PAGE_SIZE
@@ -349,6 +354,61 @@ static inline u64 unit_verify(const void *ptr, u64 size, u64 seed)
 	for (i = 0; i < size / 8; i++)
 		bad += w[i] != unit_word(seed, i);
 	return bad;
+}
+
+/* ------------------------------------------------- dying at a crash point */
+
+/*
+ * The crash matrices (test_recovery, test_gns) kill a node in-process: a
+ * test sets armed_cp and armed, installs unit_crash_hook() as
+ * mcs_crash_hook with commit_cp the commit point of the operations it
+ * runs, and calls the operation after sigsetjmp(crash_env). At armed_cp
+ * the hook siglongjmps back, leaving the core exactly where it was (locks
+ * held, entries pending), as a dead node leaves it; or, if armed_action
+ * is set, calls that instead of dying. passed_commit says whether
+ * commit_cp was passed while armed.
+ */
+static sigjmp_buf crash_env __attribute__((unused));
+static volatile int armed_cp __attribute__((unused)) = -1;
+static volatile int commit_cp __attribute__((unused)) = -1;
+static volatile bool armed __attribute__((unused));
+static volatile bool passed_commit __attribute__((unused));
+static void (*volatile armed_action)(void) __attribute__((unused));
+
+static inline void unit_crash_hook(enum mcs_crash_point cp)
+{
+	if (!armed)
+		return;
+	if ((int)cp == commit_cp)
+		passed_commit = true;
+	if ((int)cp != armed_cp)
+		return;
+	armed = false;
+	if (armed_action) {
+		armed_action();
+		return;
+	}
+	siglongjmp(crash_env, 1);
+}
+
+/*
+ * Every crash point in [@from, @to) was @what ("died at", "reached"):
+ * @hits[cp] is not 0; each one that was not is printed.
+ */
+static inline void unit_assert_crash_points(const unsigned int *hits, int from,
+					    int to, const char *what)
+{
+	unsigned int missing = 0;
+	int cp;
+
+	for (cp = from; cp < to; cp++) {
+		if (hits[cp])
+			continue;
+		printf("    crash point %s was never %s\n",
+		       mcs_crash_point_names[cp], what);
+		missing++;
+	}
+	ASSERT_EQ(missing, 0);
 }
 
 struct unit_test {
