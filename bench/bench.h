@@ -5,7 +5,9 @@
  *   - time (CLOCK_MONOTONIC, comparable between processes) and medians;
  *   - a fabric: a file in /dev/shm (shm_open + ftruncate + mmap MAP_SHARED)
  *     that every node maps at its own address, unlinked at exit, also on
- *     SIGINT/SIGTERM;
+ *     SIGINT/SIGTERM; a fresh region on it (bench_fresh_region());
+ *   - the POSIX baselines' objects (bench_shm_name(), bench_shm_create())
+ *     and memory the benchmark's processes share (bench_shared());
  *   - results: a human-readable line on stderr and one line
  *     "RESULT {json}" on stdout, which scripts/run-bench.sh collects.
  *
@@ -13,7 +15,8 @@
  * in the same run, interleaved with the measured thing, so a noisy machine
  * moves both. "ratio" > 1 always means mcs is better.
  *
- * Header-only on purpose: every bench/bench_<name>.c is one program.
+ * Header-only on purpose: every bench/bench_<name>.c is one program. What
+ * more than one benchmark does is here once, not copied into each.
  */
 #ifndef MCS_BENCH_H
 #define MCS_BENCH_H
@@ -227,6 +230,49 @@ static inline void bench_format(void *base, u64 size,
 
 	if (ret)
 		bench_die("gmm_format", ret);
+}
+
+/*
+ * A fresh region: the fabric formatted with @fp (which touches every table
+ * page: no faults later), attached and joined as @node.
+ */
+static inline struct gmm_region *bench_fresh_region(struct bench_fabric *f,
+						    const struct gmm_format_params *fp,
+						    u32 node)
+{
+	bench_format(f->base, f->size, fp);
+	return bench_attach(f->base, f->size, node);
+}
+
+/* Memory the benchmark's processes share (anonymous, not the fabric). */
+static inline void *bench_shared(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		bench_die("mmap", errno);
+	return p;
+}
+
+/* ------------------------------------------------------ POSIX baselines */
+
+/* The name of POSIX shm object @i of benchmark @tag, unique to this process. */
+static inline void bench_shm_name(char *buf, size_t len, const char *tag, int i)
+{
+	snprintf(buf, len, "/mcs-bench-%s-shm-%d-%d", tag, (int)getpid(), i);
+}
+
+/* shm_open(O_CREAT | O_EXCL), ftruncate to @size (0: none), close. */
+static inline void bench_shm_create(const char *name, u64 size)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+
+	if (fd < 0)
+		bench_die(name, errno);
+	if (size && ftruncate(fd, (off_t)size))
+		bench_die("ftruncate", errno);
+	close(fd);
 }
 
 /* ------------------------------------------------------------- results */

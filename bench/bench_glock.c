@@ -72,8 +72,7 @@ static void setup(void)
 	int ret;
 
 	bench_fabric_create(&fab, "glock", FABRIC_SIZE);
-	bench_format(fab.base, fab.size, &fp);
-	reg = bench_attach(fab.base, fab.size, 0);
+	reg = bench_fresh_region(&fab, &fp, 0);
 	gsync_table_of(reg, &t);
 	ret = gsync_create(&t, 1, GSYNC_MUTEX, false, &h);
 	if (ret)
@@ -81,10 +80,7 @@ static void setup(void)
 	gl = &t.objs[h.idx].lock;
 	gctx = gmm_glock_ctx(reg);
 
-	bs = mmap(NULL, sizeof(*bs), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (bs == MAP_FAILED)
-		bench_die("mmap", errno);
+	bs = bench_shared(sizeof(*bs));
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);

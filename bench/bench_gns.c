@@ -44,12 +44,6 @@ static const struct gmm_format_params params = {
 	.gns_entries = 4 * 1024,
 };
 
-static struct gmm_region *fresh_region(void)
-{
-	bench_format(fab.base, fab.size, &params);
-	return bench_attach(fab.base, fab.size, NODE);
-}
-
 struct steps {
 	double create, lookup, unlink;
 };
@@ -120,14 +114,8 @@ static void shm_names_cycle(u64 size, struct steps *s)
 	int i, fd;
 
 	t0 = bench_now_ns();
-	for (i = 0; i < BATCH; i++) {
-		fd = shm_open(shm_names[i], O_RDWR | O_CREAT | O_EXCL, 0600);
-		if (fd < 0)
-			bench_die(shm_names[i], errno);
-		if (size && ftruncate(fd, (off_t)size))
-			bench_die("ftruncate", errno);
-		close(fd);
-	}
+	for (i = 0; i < BATCH; i++)
+		bench_shm_create(shm_names[i], size);
 	t1 = bench_now_ns();
 	for (i = 0; i < BATCH; i++) {
 		fd = shm_open(shm_names[i], O_RDWR, 0);
@@ -169,11 +157,10 @@ int main(void)
 	bench_fabric_create(&fab, "gns", 64 * MiB);
 	for (i = 0; i < BATCH; i++) {
 		snprintf(names[i], sizeof(names[i]), "/bench-name-%d", i);
-		snprintf(shm_names[i], sizeof(shm_names[i]),
-			 "/mcs-bench-gns-shm-%d-%d", (int)getpid(), i);
+		bench_shm_name(shm_names[i], sizeof(shm_names[i]), "gns", i);
 	}
 	/* Warm up both sides (code, allocator, dentry caches). */
-	r = fresh_region();
+	r = bench_fresh_region(&fab, &params, NODE);
 	gns_names(r, &g);
 	gns_segs(r);
 	gmm_detach(r);
@@ -189,7 +176,7 @@ int main(void)
 			shm_names_cycle(4 * KiB, &b);
 			bs[run] = b.create + b.lookup + b.unlink;
 		}
-		r = fresh_region();
+		r = bench_fresh_region(&fab, &params, NODE);
 		gns_names(r, &g);
 		gn[run] = g.create + g.lookup + g.unlink;
 		gc[run] = g.create;

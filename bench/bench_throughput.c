@@ -153,8 +153,7 @@ static struct gmm_region *setup_gmm(void)
 	struct gmm_seg_info si;
 	int j, ret;
 
-	bench_format(fab.base, fab.size, &params);
-	r = bench_attach(fab.base, fab.size, SETUP_NODE);
+	r = bench_fresh_region(&fab, &params, SETUP_NODE);
 	for (j = 0; j < NR_PARTS; j++) {
 		ret = gmm_alloc(r, PUB_GID(j), 4 * KiB, j, 1, &si);
 		if (ret)
@@ -218,10 +217,7 @@ int main(void)
 	int run, j, fd;
 	size_t c;
 
-	sync_page = mmap(NULL, sizeof(*sync_page), PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sync_page == MAP_FAILED)
-		bench_die("mmap", errno);
+	sync_page = bench_shared(sizeof(*sync_page));
 	bench_fabric_create(&fab, "tp", 64 * MiB + NR_PARTS * PART_SIZE);
 	for (j = 0; j < NR_PARTS; j++) {
 		snprintf(pub_names[j], sizeof(pub_names[j]), "%s-pub%d",

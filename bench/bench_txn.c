@@ -60,13 +60,6 @@ static u64 region_size(void)
 	return 2 * (BATCH * 2 * MiB + 64 * MiB);
 }
 
-/* A fresh region (format touches every table page: no faults later). */
-static struct gmm_region *fresh_region(void)
-{
-	bench_format(fab.base, fab.size, &params);
-	return bench_attach(fab.base, fab.size, NODE);
-}
-
 static u64 gmm_alloc_batch(struct gmm_region *r, u64 gid0, u64 size)
 {
 	u64 t0, t1;
@@ -103,17 +96,11 @@ static u64 gmm_free_batch(struct gmm_region *r, u64 gid0)
 static u64 shm_alloc_batch(u64 size)
 {
 	u64 t0, t1;
-	int i, fd;
+	int i;
 
 	t0 = bench_now_ns();
-	for (i = 0; i < BATCH; i++) {
-		fd = shm_open(shm_names[i], O_RDWR | O_CREAT | O_EXCL, 0600);
-		if (fd < 0)
-			bench_die(shm_names[i], errno);
-		if (ftruncate(fd, (off_t)size))
-			bench_die("ftruncate", errno);
-		close(fd);
-	}
+	for (i = 0; i < BATCH; i++)
+		bench_shm_create(shm_names[i], size);
 	t1 = bench_now_ns();
 	return t1 - t0;
 }
@@ -170,7 +157,7 @@ static void measure(const struct size_case *sc, bool aged, u64 *gid)
 	int run;
 
 	/* Warm up both sides (code, allocator, dentry caches). */
-	r = fresh_region();
+	r = bench_fresh_region(&fab, &params, NODE);
 	gmm_alloc_batch(r, *gid, sc->size);
 	gmm_free_batch(r, *gid);
 	*gid += BATCH;
@@ -183,7 +170,7 @@ static void measure(const struct size_case *sc, bool aged, u64 *gid)
 
 	for (run = 0; run < RUNS; run++) {
 		if (!aged)
-			r = fresh_region();
+			r = bench_fresh_region(&fab, &params, NODE);
 		if (run % 2) {
 			ba[run] = (double)shm_alloc_batch(sc->size) / BATCH;
 			bf[run] = (double)shm_free_batch() / BATCH;
@@ -216,8 +203,7 @@ int main(void)
 
 	bench_fabric_create(&fab, "txn", region_size());
 	for (i = 0; i < BATCH; i++)
-		snprintf(shm_names[i], sizeof(shm_names[i]),
-			 "/mcs-bench-txn-shm-%d-%d", (int)getpid(), i);
+		bench_shm_name(shm_names[i], sizeof(shm_names[i]), "txn", i);
 
 	for (c = 0; c < ARRAY_SIZE(cases); c++)
 		measure(&cases[c], false, &gid);

@@ -56,7 +56,6 @@
 /* Kernel slices: /dev/mcs's, or short ones that test leaving the queue. */
 #define MT_SLICE_NS 500000000ULL
 #define MT_SHORT_SLICE_NS 200000ULL
-#define MT_WAIT_NS (60ULL * 1000000000ULL)
 
 enum { MT_RUN, MT_PAUSE, MT_RECOVER };
 enum { P_LIBMCS, P_KERNEL, P_TRY, P_TIMED, P_NR };
@@ -72,9 +71,7 @@ struct mt_node {
 	_Atomic uint32_t inc;
 	_Atomic int procs[MT_PROCS];	/* pids of its application processes */
 	_Atomic int dying_at;		/* the crash point it died at */
-	_Atomic int cmd;
-	_Atomic uint64_t cmd_seq, ack_seq;
-	_Atomic int cmd_result;
+	struct torture_mailbox mb;	/* the controller's commands */
 	_Atomic uint32_t recover;	/* node to recover */
 	_Atomic uint32_t ready;
 	_Atomic uint32_t paused;	/* processes standing still */
@@ -100,18 +97,6 @@ static struct mt_shared *ms;
 static int mt_fd;
 static struct mt_node *mt_me;
 static uint32_t mt_self;
-
-static void *mt_map(void)
-{
-	void *p = mmap(NULL, MT_FABRIC, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       mt_fd, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap fabric");
-		exit(2);
-	}
-	return p;
-}
 
 static void mt_violation(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -231,9 +216,9 @@ static void mt_app(struct gmm_region *r, uint64_t seed)
 	l = &t.objs[h.idx].lock;
 	tag = GLOCK_TAG(mt_self, atomic_load(&mt_me->inc), getpid());
 	for (;;) {
-		if (atomic_load(&mt_me->cmd) == MT_PAUSE) {
+		if (atomic_load(&mt_me->mb.cmd) == MT_PAUSE) {
 			atomic_fetch_add(&mt_me->paused, 1);
-			while (atomic_load(&mt_me->cmd) == MT_PAUSE)
+			while (atomic_load(&mt_me->mb.cmd) == MT_PAUSE)
 				nap();
 			atomic_fetch_sub(&mt_me->paused, 1);
 		}
@@ -277,7 +262,7 @@ static pid_t mt_fork_app(struct gmm_region *r, int i, uint64_t seed)
 /* A node: join, run the processes, be their host (cleanup), recover. */
 static void mt_leader(uint32_t n, uint64_t seed)
 {
-	uint64_t rng = seed, seen = 0, seq;
+	uint64_t rng = seed, seen = 0;
 	struct gsync_table t;
 	struct gmm_region *r;
 	int i, status;
@@ -288,7 +273,7 @@ static void mt_leader(uint32_t n, uint64_t seed)
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	mcs_crash_hook = mt_crash_hook;
-	if (gmm_attach(mt_map(), MT_FABRIC, &r) || gmm_node_join(r, n)) {
+	if (gmm_attach(torture_map(mt_fd, MT_FABRIC), MT_FABRIC, &r) || gmm_node_join(r, n)) {
 		mt_violation("attach/join failed");
 		_exit(3);
 	}
@@ -310,15 +295,13 @@ static void mt_leader(uint32_t n, uint64_t seed)
 			if (i < MT_PROCS)
 				mt_fork_app(r, i, rng_next(&rng));
 		}
-		seq = atomic_load(&mt_me->cmd_seq);
-		if (seq != seen) {
-			if (atomic_load(&mt_me->cmd) == MT_RECOVER) {
+		if (torture_mail(&mt_me->mb, &seen)) {
+			if (atomic_load(&mt_me->mb.cmd) == MT_RECOVER) {
 				int ret = member_recover(r, atomic_load(&mt_me->recover), NULL);
 
-				atomic_store(&mt_me->cmd_result, ret);
+				atomic_store(&mt_me->mb.cmd_result, ret);
 			}
-			seen = seq;
-			atomic_store(&mt_me->ack_seq, seq);
+			torture_mail_done(&mt_me->mb, seen);
 		}
 		nap();
 	}
@@ -339,17 +322,6 @@ static void mt_fail(const char *what)
 	exit(1);
 }
 
-static void mt_cviolation(struct mt_ctl *c, const char *msg)
-{
-	c->violations++;
-	fprintf(stderr, "torture: VIOLATION %s\n", msg);
-}
-
-static void mt_check_violation(void *arg, const char *msg)
-{
-	mt_cviolation(arg, msg);
-}
-
 static void mt_spawn(struct mt_ctl *c, uint32_t n)
 {
 	struct mt_node *w = &ms->node[n];
@@ -359,7 +331,7 @@ static void mt_spawn(struct mt_ctl *c, uint32_t n)
 	atomic_store(&w->dying_at, -1);
 	atomic_store(&w->ready, 0);
 	atomic_store(&w->paused, 0);
-	atomic_store(&w->cmd, MT_RUN);
+	atomic_store(&w->mb.cmd, MT_RUN);
 	pid = fork();
 	if (pid < 0) {
 		perror("fork");
@@ -370,25 +342,16 @@ static void mt_spawn(struct mt_ctl *c, uint32_t n)
 	setpgid(pid, pid);
 	atomic_store(&w->leader, pid);
 	while (!atomic_load(&w->ready)) {
-		if (now_ns() - t0 > MT_WAIT_NS)
+		if (now_ns() - t0 > TORTURE_WAIT_NS)
 			mt_fail("a node to join");
 		nap();
 	}
 }
 
+/* A leader is never armed: it does what it is told. */
 static bool mt_command(uint32_t n, int cmd)
 {
-	struct mt_node *w = &ms->node[n];
-	uint64_t seq = atomic_load(&w->cmd_seq) + 1, t0 = now_ns();
-
-	atomic_store(&w->cmd, cmd);
-	atomic_store(&w->cmd_seq, seq);
-	while (atomic_load(&w->ack_seq) != seq) {
-		if (now_ns() - t0 > MT_WAIT_NS)
-			mt_fail("a node to obey");
-		nap();
-	}
-	return true;
+	return torture_command(&ms->node[n].mb, cmd, 0, mt_fail);
 }
 
 /* Every process of every live node stands still outside the mutex. */
@@ -399,11 +362,11 @@ static void mt_pause(bool on)
 
 	for (n = 0; n < MT_NODES; n++)
 		if (atomic_load(&ms->node[n].leader))
-			atomic_store(&ms->node[n].cmd, on ? MT_PAUSE : MT_RUN);
+			atomic_store(&ms->node[n].mb.cmd, on ? MT_PAUSE : MT_RUN);
 	for (n = 0; on && n < MT_NODES; n++) {
 		while (atomic_load(&ms->node[n].leader) &&
 		       atomic_load(&ms->node[n].paused) < MT_PROCS) {
-			if (now_ns() - t0 > MT_WAIT_NS)
+			if (now_ns() - t0 > TORTURE_WAIT_NS)
 				mt_fail("the processes to pause (a lost wake-up?)");
 			nap();
 		}
@@ -424,7 +387,7 @@ static void mt_reap_node(struct mt_ctl *c, uint32_t n)
 	while (kill(-leader, 0) == 0) {
 		while (waitpid(-1, &status, WNOHANG) > 0)
 			;
-		if (now_ns() - t0 > MT_WAIT_NS)
+		if (now_ns() - t0 > TORTURE_WAIT_NS)
 			mt_fail("a dead node's processes to go");
 		nap();
 	}
@@ -444,23 +407,21 @@ static void mt_recover(struct mt_ctl *c, uint32_t dead)
 
 	if (gmm_node_info(c->r, dead, &ni) ||
 	    gmm_node_down(c->r, dead, ni.incarnation, false))
-		mt_cviolation(c, "node down refused");
+		torture_violation(&c->violations, "node down refused");
 	atomic_store(&ms->node[rec].recover, dead);
 	mt_command(rec, MT_RECOVER);
-	if (atomic_load(&ms->node[rec].cmd_result))
-		mt_cviolation(c, "recovery failed");
-	gmm_node_info(c->r, dead, &ni);
-	if (ni.state != GMM_NODE_CLEAN)
-		mt_cviolation(c, "a dead node is not clean after recovery");
+	if (atomic_load(&ms->node[rec].mb.cmd_result))
+		torture_violation(&c->violations, "recovery failed");
+	torture_check_clean(c->r, dead, &c->violations);
 }
 
 /* With everybody outside the mutex: free, data whole, region consistent. */
 static void mt_verify(struct mt_ctl *c, struct glock *l)
 {
-	struct gmm_check_report rep = { .violation = mt_check_violation,
-					.arg = c };
-	struct gns_check_report nrep = { .violation = mt_check_violation,
-					 .arg = c };
+	struct gmm_check_report rep = { .violation = torture_check_violation,
+					.arg = &c->violations };
+	struct gns_check_report nrep = { .violation = torture_check_violation,
+					 .arg = &c->violations };
 	char msg[200];
 
 	mt_pause(true);
@@ -468,7 +429,7 @@ static void mt_verify(struct mt_ctl *c, struct glock *l)
 	    GLOCK_TAG_NODE(glock_owner(l)) != GLOCK_NODE_ABANDONED) {
 		snprintf(msg, sizeof(msg), "paused, yet the mutex is held by %#" PRIx64,
 			 glock_owner(l));
-		mt_cviolation(c, msg);
+		torture_violation(&c->violations, msg);
 	}
 	/* Held here only by a dead holder's abandoned tag: repaired later. */
 	if (!glock_owner(l) &&
@@ -480,10 +441,10 @@ static void mt_verify(struct mt_ctl *c, struct glock *l)
 			 " sections, undo %d", atomic_load(&ms->a),
 			 atomic_load(&ms->b), atomic_load(&ms->sections),
 			 (int)atomic_load(&ms->undo_valid));
-		mt_cviolation(c, msg);
+		torture_violation(&c->violations, msg);
 	}
 	if (member_check(c->r, &rep, &nrep))
-		mt_cviolation(c, "member_check failed");
+		torture_violation(&c->violations, "member_check failed");
 	mt_pause(false);
 }
 
@@ -495,7 +456,7 @@ static void mt_proc_died(struct mt_ctl *c, uint32_t n, uint64_t abandoned)
 	/* (unless its node dies meanwhile: a takeover at an armed point) */
 	while (atomic_load(&ms->node[n].abandoned) == abandoned &&
 	       atomic_load(&ms->node[n].dying_at) < 0) {
-		if (now_ns() - t0 > MT_WAIT_NS)
+		if (now_ns() - t0 > TORTURE_WAIT_NS)
 			mt_fail("a dead process to be abandoned");
 		nap();
 	}
@@ -566,7 +527,7 @@ static void mt_round(struct mt_ctl *c, struct glock *l, int cp, bool whole)
 			for (n = 0; n < MT_NODES && died < 0; n++)
 				if (atomic_load(&ms->node[n].dying_at) >= 0)
 					died = (int)n;
-			if (now_ns() - t0 > MT_WAIT_NS)
+			if (now_ns() - t0 > TORTURE_WAIT_NS)
 				mt_fail("the process at the crash point to die");
 		}
 	if (died >= 0) {
@@ -574,7 +535,7 @@ static void mt_round(struct mt_ctl *c, struct glock *l, int cp, bool whole)
 		w = &ms->node[victim];
 	}
 	while (cp < 0 && atomic_load(&ms->locks) < until &&
-	       now_ns() - t0 < MT_WAIT_NS)
+	       now_ns() - t0 < TORTURE_WAIT_NS)
 		nap();
 	if (whole) {
 		mt_reap_node(c, victim);
@@ -601,7 +562,6 @@ static void mt_round(struct mt_ctl *c, struct glock *l, int cp, bool whole)
  */
 int torture_mutex(uint64_t crashes, uint64_t seed)
 {
-	struct gmm_format_params fp = { .nr_parts = MT_NODES };
 	struct gsync_handle h;
 	struct gsync_table t;
 	struct mt_ctl c = { .rng = seed };
@@ -611,18 +571,11 @@ int torture_mutex(uint64_t crashes, uint64_t seed)
 	size_t k;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	ms = mmap(NULL, sizeof(*ms), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	mt_fd = memfd_create("mcs-torture-mutex", 0);
-	if (ms == MAP_FAILED || mt_fd < 0 || ftruncate(mt_fd, MT_FABRIC)) {
-		perror("setup");
+	ms = torture_shared(sizeof(*ms));
+	mt_fd = torture_fabric("mcs-torture-mutex", MT_FABRIC);
+	if (torture_format(torture_map(mt_fd, MT_FABRIC), MT_FABRIC, MT_NODES,
+			   &c.r))
 		return 2;
-	}
-	if (gmm_format(mt_map(), MT_FABRIC, &fp) ||
-	    gmm_attach(mt_map(), MT_FABRIC, &c.r)) {
-		fprintf(stderr, "torture: cannot format the fabric\n");
-		return 2;
-	}
 	gsync_table_of(c.r, &t);
 	if (gsync_create(&t, MT_GID, GSYNC_MUTEX, false, &h)) {
 		fprintf(stderr, "torture: cannot create the mutex\n");

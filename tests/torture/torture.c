@@ -67,7 +67,6 @@
 #define PUBLISHED 64
 #define NAMES 8		/* own names a node keeps at most */
 #define MAX_PAGES 16
-#define TIMEOUT_NS (60ULL * 1000000000ULL)
 #define SEG_MAGIC 0x5345474d454e5453ULL
 #define SEG_READY 0x5245414459524459ULL
 #define APP_MUTEXES 4
@@ -103,10 +102,7 @@ struct worker {
 	_Atomic int armed_cp;		/* -1: none */
 	_Atomic uint32_t armed_skip;	/* hits to let pass first */
 	_Atomic int dying_at;		/* crash point it killed itself at */
-	_Atomic int cmd;
-	_Atomic uint64_t cmd_seq;	/* bumped with every command */
-	_Atomic uint64_t ack_seq;	/* the command seen and done */
-	_Atomic int cmd_result;
+	struct torture_mailbox mb;	/* the controller's commands */
 	_Atomic uint64_t recover_mask;
 	_Atomic uint64_t ops;
 	_Atomic uint32_t violations;
@@ -148,18 +144,6 @@ static void name_of(uint64_t id, char *buf, size_t len)
 {
 	snprintf(buf, len, "/t%u.%u.%u", (unsigned int)(id >> 56) - 1,
 		 (unsigned int)(id >> 32) & 0xffffff, (unsigned int)id);
-}
-
-static void *map_fabric(void)
-{
-	void *p = mmap(NULL, FABRIC_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fabric_fd, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap fabric");
-		exit(2);
-	}
-	return p;
 }
 
 /*
@@ -263,7 +247,7 @@ static void worker_recover(struct gmm_region *r)
 		else if (ret)
 			break;
 	}
-	atomic_store(&me->cmd_result, ret);
+	atomic_store(&me->mb.cmd_result, ret);
 }
 
 /* Adopt what a previous incarnation of this node left in the journal. */
@@ -588,7 +572,7 @@ static void op_app(struct gmm_region *r, uint64_t *rng)
 static void worker_main(int node, uint64_t seed)
 {
 	struct held held[HELD];
-	uint64_t rng = seed, counter = 0, seen = 0, seq;
+	uint64_t rng = seed, counter = 0, seen = 0;
 	uint32_t name_counter = 0;
 	struct gmm_region *r;
 	int nheld = 0, ret, cmd;
@@ -601,7 +585,7 @@ static void worker_main(int node, uint64_t seed)
 	spacer = mmap(NULL, (1 + rng_next(&rng) % 64) << 12, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	(void)spacer;
-	base = map_fabric();
+	base = torture_map(fabric_fd, FABRIC_SIZE);
 	mcs_crash_hook = crash_hook;
 	ret = gmm_attach(base, FABRIC_SIZE, &r);
 	if (!ret)
@@ -615,17 +599,15 @@ static void worker_main(int node, uint64_t seed)
 	atomic_store(&me->ready, 1);
 
 	for (;;) {
-		seq = atomic_load(&me->cmd_seq);
-		if (seq != seen) {
-			cmd = atomic_load(&me->cmd);
+		if (torture_mail(&me->mb, &seen)) {
+			cmd = atomic_load(&me->mb.cmd);
 			if (cmd == CMD_RECOVER)
 				worker_recover(r);
 			if (cmd == CMD_EXIT)
 				_exit(0);
-			seen = seq;
-			atomic_store(&me->ack_seq, seq);
+			torture_mail_done(&me->mb, seen);
 		}
-		if (atomic_load(&me->cmd) == CMD_PAUSE) {
+		if (atomic_load(&me->mb.cmd) == CMD_PAUSE) {
 			nap();
 			continue;
 		}
@@ -733,9 +715,9 @@ static void spawn(struct controller *c, int node, int armed_cp)
 	atomic_store(&w->armed_skip, 0);
 	atomic_store(&w->dying_at, -1);
 	atomic_store(&w->ready, 0);
-	atomic_store(&w->cmd, CMD_RUN);
-	atomic_store(&w->cmd_seq, 0);
-	atomic_store(&w->ack_seq, 0);
+	atomic_store(&w->mb.cmd, CMD_RUN);
+	atomic_store(&w->mb.cmd_seq, 0);
+	atomic_store(&w->mb.ack_seq, 0);
 	pid = fork();
 	if (pid < 0) {
 		perror("fork");
@@ -752,7 +734,7 @@ static void spawn(struct controller *c, int node, int armed_cp)
 			atomic_store(&w->pid, -pid);
 			return;
 		}
-		if (now_ns() - t0 > TIMEOUT_NS)
+		if (now_ns() - t0 > TORTURE_WAIT_NS)
 			fail_stuck("a node to join");
 		nap();
 	}
@@ -762,20 +744,8 @@ static void spawn(struct controller *c, int node, int armed_cp)
 static bool command(int node, int cmd)
 {
 	struct worker *w = &sh->w[node];
-	uint64_t seq = atomic_load(&w->cmd_seq) + 1, t0 = now_ns();
-	int status;
 
-	atomic_store(&w->cmd, cmd);
-	atomic_store(&w->cmd_seq, seq);
-	while (atomic_load(&w->ack_seq) != seq) {
-		if (waitpid(atomic_load(&w->pid), &status, WNOHANG) ==
-		    atomic_load(&w->pid))
-			return false;
-		if (now_ns() - t0 > TIMEOUT_NS)
-			fail_stuck("a node to obey");
-		nap();
-	}
-	return true;
+	return torture_command(&w->mb, cmd, atomic_load(&w->pid), fail_stuck);
 }
 
 /* Reap a node that died; account for where it died. */
@@ -818,17 +788,6 @@ static void kill_now(struct controller *c, int node)
 	reaped(c, node);
 }
 
-static void cviolation(struct controller *c, const char *msg)
-{
-	c->violations++;
-	fprintf(stderr, "torture: VIOLATION %s\n", msg);
-}
-
-static void check_violation(void *arg, const char *msg)
-{
-	cviolation(arg, msg);
-}
-
 /* Membership: tell the fabric, then have live nodes recover the dead. */
 static void recover_dead(struct controller *c, uint64_t dead, bool lost,
 			 int armed_cp)
@@ -862,25 +821,19 @@ static void recover_dead(struct controller *c, uint64_t dead, bool lost,
 		atomic_store(&sh->w[rec].recover_mask, dead);
 		if (command(rec, CMD_RECOVER)) {
 			atomic_store(&sh->w[rec].armed_cp, -1);
-			if (atomic_load(&sh->w[rec].cmd_result))
-				cviolation(c, "recovery failed");
+			if (atomic_load(&sh->w[rec].mb.cmd_result))
+				torture_violation(&c->violations, "recovery failed");
 			break;
 		}
 		/* The recoverer died: it needs recovering too. */
 		reaped(c, rec);
 		dead |= 1ULL << rec;
-		if (now_ns() - t0 > TIMEOUT_NS)
+		if (now_ns() - t0 > TORTURE_WAIT_NS)
 			fail_stuck("recovery");
 	}
-	for (n = 0; n < NODES; n++) {
-		struct gmm_node_info ni;
-
-		if (!(dead & (1ULL << n)))
-			continue;
-		gmm_node_info(c->r, (uint32_t)n, &ni);
-		if (ni.state != GMM_NODE_CLEAN)
-			cviolation(c, "a dead node is not clean after recovery");
-	}
+	for (n = 0; n < NODES; n++)
+		if (dead & (1ULL << n))
+			torture_check_clean(c->r, (uint32_t)n, &c->violations);
 }
 
 /* Lost memory really is gone: anything that still reads it is caught. */
@@ -920,15 +873,17 @@ static void verify_names(struct controller *c)
 			snprintf(msg, sizeof(msg),
 				 "committed name %s of node %d is lost (%d)",
 				 name, n, ret);
-			cviolation(c, msg);
+			torture_violation(&c->violations, msg);
 		}
 	}
 }
 
 static void verify_all(struct controller *c)
 {
-	struct gmm_check_report rep = { .violation = check_violation, .arg = c };
-	struct gns_check_report nrep = { .violation = check_violation, .arg = c };
+	struct gmm_check_report rep = { .violation = torture_check_violation,
+					.arg = &c->violations };
+	struct gns_check_report nrep = { .violation = torture_check_violation,
+					 .arg = &c->violations };
 	struct gmm_seg_info si;
 	char msg[200];
 	int n, j, ret;
@@ -937,7 +892,7 @@ static void verify_all(struct controller *c)
 	ret = member_check(c->r, &rep, &nrep);
 	if (ret) {
 		snprintf(msg, sizeof(msg), "member_check failed: %d", ret);
-		cviolation(c, msg);
+		torture_violation(&c->violations, msg);
 	}
 	verify_names(c);
 	/* Nothing committed is lost, nothing is corrupted. */
@@ -959,7 +914,7 @@ static void verify_all(struct controller *c)
 				snprintf(msg, sizeof(msg),
 					 "committed gid %" PRIx64 " of node %d is lost (%d)",
 					 gid, n, ret);
-				cviolation(c, msg);
+				torture_violation(&c->violations, msg);
 			} else if (content_ok(c->base, &si,
 					      atomic_load(&e->written)) == 0) {
 				uint64_t *w = (uint64_t *)((char *)c->base + si.offset);
@@ -969,7 +924,7 @@ static void verify_all(struct controller *c)
 					 " size %" PRIu64 "; header gid %" PRIx64 " ready %d)",
 					 gid, si.part, si.offset, si.size, w[1],
 					 w[3] == SEG_READY);
-				cviolation(c, msg);
+				torture_violation(&c->violations, msg);
 			}
 		}
 	}
@@ -1064,7 +1019,7 @@ static void round_once(struct controller *c, int cp)
 				 rng_next(&c->rng) % 40;
 		unsigned int spin = (unsigned int)(rng_next(&c->rng) % 20000);
 
-		deadline = now_ns() + TIMEOUT_NS;
+		deadline = now_ns() + TORTURE_WAIT_NS;
 		while (atomic_load(&sh->w[victim].ops) < until &&
 		       now_ns() < deadline)
 			nap();
@@ -1114,7 +1069,6 @@ int main(int argc, char **argv)
 		{ "mutex", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gmm_format_params fp = { .nr_parts = NODES };
 	struct controller c = { 0 };
 	uint64_t target = 2000, seed = (uint64_t)time(NULL), t0;
 	uint32_t wv = 0;
@@ -1148,20 +1102,11 @@ int main(int argc, char **argv)
 		return torture_mutex(target, seed);
 	c.rng = seed;
 
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	fabric_fd = memfd_create("mcs-torture-fabric", 0);
-	if (sh == MAP_FAILED || fabric_fd < 0 ||
-	    ftruncate(fabric_fd, FABRIC_SIZE)) {
-		perror("setup");
+	sh = torture_shared(sizeof(*sh));
+	fabric_fd = torture_fabric("mcs-torture-fabric", FABRIC_SIZE);
+	c.base = torture_map(fabric_fd, FABRIC_SIZE);
+	if (torture_format(c.base, FABRIC_SIZE, NODES, &c.r))
 		return 2;
-	}
-	c.base = map_fabric();
-	if (gmm_format(c.base, FABRIC_SIZE, &fp) ||
-	    gmm_attach(c.base, FABRIC_SIZE, &c.r)) {
-		fprintf(stderr, "torture: cannot format the fabric\n");
-		return 2;
-	}
 	{
 		struct gsync_handle hm;
 		struct gsync_table t;
@@ -1189,7 +1134,7 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Keep walking until every point has been crashed at (bounded). */
-	for (n = 0; n < 20 * MCS_CP_COUNT && now_ns() - t0 < TIMEOUT_NS * 5; n++) {
+	for (n = 0; n < 20 * MCS_CP_COUNT && now_ns() - t0 < TORTURE_WAIT_NS * 5; n++) {
 		for (cp = 0; cp < MCS_CP_COUNT; cp++)
 			if (!c.kills_at[cp])
 				break;

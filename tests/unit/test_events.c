@@ -21,18 +21,10 @@
  *     posted by a joining node, and a reader lapped by more than the log
  *     holds gets one OVERRUN and then the newest events in order.
  */
-#include <sched.h>
-#include <stdatomic.h>
-#include <sys/wait.h>
-#include <time.h>
-
 #include "unit.h"
 #include "member/member.h"
 #include "gns/gns.h"
 
-#define NODES 4
-#define MiB (1024ULL * 1024)
-#define WAIT_NS (20ULL * 1000000000ULL)
 #define MAXREC 32
 #define WATCHED_NAME "node1-segment"
 
@@ -56,61 +48,24 @@ struct shared {
 };
 static struct shared *sh;
 
-static struct fabric fab;
-static void *omap;
-static struct gmm_region *obs;
+/* The parent is node 0 on the observer's handle (obs). */
 static struct mcs_events *es0;
-
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
-}
-
-static bool wait_at_least(atomic_int *v, int want)
-{
-	u64 end = now_ns() + WAIT_NS;
-
-	while (atomic_load(v) < want) {
-		if (now_ns() > end)
-			return false;
-		sched_yield();
-	}
-	return true;
-}
 
 static void setup(void)
 {
 	struct gmm_format_params fp = { .nr_parts = NODES };
 
 	memset(sh, 0, sizeof(*sh));
-	CU_ASSERT_FATAL(fabric_open(&fab, 8 * MiB) == 0);
-	omap = fabric_map(&fab);
-	CU_ASSERT_FATAL(omap != NULL);
-	CU_ASSERT_FATAL(gmm_format(omap, fab.size, &fp) == 0);
-	CU_ASSERT_FATAL(gmm_attach(omap, fab.size, &obs) == 0);
+	unit_setup_with(8 * MiB, &fp, 0);
 	CU_ASSERT_FATAL(gmm_node_join(obs, 0) == 0);
-	CU_ASSERT_FATAL(cev_region_open(obs, 					&es0) == 0);
+	CU_ASSERT_FATAL(cev_region_open(obs, &es0) == 0);
 }
 
 static void teardown(void)
 {
 	ASSERT_CLEAN(obs);
 	cev_close(es0);
-	gmm_detach(obs);
-	fabric_unmap(&fab, omap);
-	fabric_close(&fab);
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	unit_release();
 }
 
 /* ---- a subscriber node in a child process ---- */
@@ -158,13 +113,11 @@ static pid_t sub_spawn(u32 node, bool ack)
 
 	if (!pid) {
 		struct sub_node sn = { .node = node, .ack = ack };
-		void *map = fabric_map(&fab);
 		struct gmm_seg_info si;
 		int i;
 
-		if (!map || gmm_attach(map, fab.size, &sn.r) ||
-		    gmm_node_join(sn.r, node) ||
-		    cev_region_open(sn.r, 				    &sn.es) ||
+		sn.r = unit_child_join(node);
+		if (cev_region_open(sn.r, &sn.es) ||
 		    cev_subscribe(sn.es, MCS_EV_ALL, sub_record, &sn, NULL))
 			_exit(90);
 		/* Node 1 and the leaving node 3 own the watched segment. */
@@ -444,9 +397,8 @@ int main(void)
 		{ "local delivery: masks, join, overrun", test_local },
 	};
 
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
+	sh = unit_shared(sizeof(*sh));
+	if (!sh)
 		return 2;
 	return unit_run("events", tests, ARRAY_SIZE(tests));
 }

@@ -30,21 +30,11 @@
  * Every wait for another process is a bounded wait on a condition.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
-#include <stdatomic.h>
-#include <sys/wait.h>
-#include <time.h>
 
 #include "unit.h"
 
-#define NODES 4
-#define MiB (1024ULL * 1024)
-#define WAIT_NS (20ULL * 1000000000ULL)
-
-static struct fabric fab;
-static void *omap;
-static struct gmm_region *obs; /* the parent as node 0 */
+/* The parent is node 0 on the observer's handle (obs). */
 static struct gsync_table tab;
 
 /* Shared with the children (anonymous shared memory, not the fabric). */
@@ -58,27 +48,6 @@ struct shared {
 	volatile u64 plain; /* incremented under the lock only */
 };
 static struct shared *sh;
-
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
-}
-
-/* Wait (bounded) until *v >= want. */
-static bool wait_at_least(atomic_int *v, int want)
-{
-	u64 end = now_ns() + WAIT_NS;
-
-	while (atomic_load(v) < want) {
-		if (now_ns() > end)
-			return false;
-		sched_yield();
-	}
-	return true;
-}
 
 static u64 gid_seq = 0x100;
 
@@ -94,11 +63,7 @@ static void setup(void)
 {
 	struct gmm_format_params fp = { .nr_parts = NODES, .sync_objects = 64 };
 
-	CU_ASSERT_FATAL(fabric_open(&fab, 8 * MiB) == 0);
-	omap = fabric_map(&fab);
-	CU_ASSERT_FATAL(omap != NULL);
-	CU_ASSERT_FATAL(gmm_format(omap, fab.size, &fp) == 0);
-	CU_ASSERT_FATAL(gmm_attach(omap, fab.size, &obs) == 0);
+	unit_setup_with(8 * MiB, &fp, 0);
 	CU_ASSERT_FATAL(gmm_node_join(obs, 0) == 0);
 	gsync_table_of(obs, &tab);
 	memset(sh, 0, sizeof(*sh));
@@ -106,38 +71,22 @@ static void setup(void)
 
 static void teardown(void)
 {
-	ASSERT_CLEAN(obs);
-	gmm_detach(obs);
-	fabric_unmap(&fab, omap);
-	fabric_close(&fab);
+	unit_finish();
 }
 
 /* A child process joined as its own node; exits with the body's result. */
 struct node_child {
 	struct gmm_region *r;
 	struct gsync_table t;
-	void *map;
 };
 
-/* Join as @node and open @h there (may be NULL), as a real node must. */
-static void node_enter(struct node_child *nc, u32 node, struct gsync_handle *h)
+/* Join as @node and open @hm there (may be NULL), as a real node must. */
+static void node_enter(struct node_child *nc, u32 node, struct gsync_handle *hm)
 {
-	nc->map = fabric_map(&fab);
-	if (!nc->map || gmm_attach(nc->map, fab.size, &nc->r) ||
-	    gmm_node_join(nc->r, node))
-		_exit(90);
+	nc->r = unit_child_join(node);
 	gsync_table_of(nc->r, &nc->t);
-	if (h && gsync_open(&nc->t, h->gid, h))
+	if (hm && gsync_open(&nc->t, hm->gid, hm))
 		_exit(91);
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static void node_recovered(u32 node)
@@ -650,9 +599,8 @@ int main(void)
 		{ "owners and modes of sync objects", test_owners },
 	};
 
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED)
+	sh = unit_shared(sizeof(*sh));
+	if (!sh)
 		return 2;
 	return unit_run("glock", tests, ARRAY_SIZE(tests));
 }

@@ -37,74 +37,6 @@
 #include "gns/gns_internal.h"
 #include "os/crashpoint.h"
 
-#define NODES 4
-#define MiB (1024ULL * 1024)
-#define PG GMM_PAGE_SIZE
-
-static struct fabric fab;
-static void *nmap[NODES], *omap;
-static struct gmm_region *h[NODES]; /* node n, NULL while dead */
-static struct gmm_region *obs;
-
-static void node_up(int n)
-{
-	nmap[n] = fabric_map(&fab);
-	CU_ASSERT_FATAL(nmap[n] != NULL);
-	CU_ASSERT_FATAL(gmm_attach(nmap[n], fab.size, &h[n]) == 0);
-	CU_ASSERT_FATAL(gmm_node_join(h[n], (u32)n) == 0);
-}
-
-static void node_forget(int n)
-{
-	if (h[n])
-		gmm_detach(h[n]);
-	h[n] = NULL;
-	fabric_unmap(&fab, nmap[n]);
-	nmap[n] = NULL;
-}
-
-static void node_dies(int n, bool lost)
-{
-	struct gmm_node_info ni;
-
-	CU_ASSERT_FATAL(gmm_node_info(obs, (u32)n, &ni) == 0);
-	ASSERT_EQ(gmm_node_down(obs, (u32)n, ni.incarnation, lost), 0);
-	node_forget(n);
-}
-
-static void setup_with(u32 gns_entries)
-{
-	struct gmm_format_params fp = { .nr_parts = NODES,
-					.gns_entries = gns_entries };
-	int n;
-
-	CU_ASSERT_FATAL(fabric_open(&fab, 16 * MiB) == 0);
-	omap = fabric_map(&fab);
-	CU_ASSERT_FATAL(omap != NULL);
-	CU_ASSERT_FATAL(gmm_format(omap, fab.size, &fp) == 0);
-	CU_ASSERT_FATAL(gmm_attach(omap, fab.size, &obs) == 0);
-	for (n = 0; n < NODES; n++)
-		node_up(n);
-}
-
-static void setup(void)
-{
-	setup_with(0);
-}
-
-static void finish(void)
-{
-	int n;
-
-	ASSERT_CLEAN(obs);
-	for (n = 0; n < NODES; n++)
-		node_forget(n);
-	gmm_detach(obs);
-	obs = NULL;
-	fabric_unmap(&fab, omap);
-	fabric_close(&fab);
-}
-
 static u32 count_names(struct gmm_region *r)
 {
 	struct gns_info info;
@@ -139,7 +71,7 @@ static void test_name_rules(void)
 	struct gns_info info;
 	unsigned int i;
 
-	setup();
+	unit_setup();
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		ASSERT_EQ(gns_name_check(bad[i]), -EINVAL);
 		ASSERT_EQ(gns_create(h[0], bad[i], GNS_TYPE_LOCK, NULL), -EINVAL);
@@ -167,7 +99,7 @@ static void test_name_rules(void)
 	name[0] = '/';
 	ASSERT_EQ(gns_lookup(h[2], name, &info), 0);
 	ASSERT_EQ(strlen(info.name), GNS_NAME_MAX);
-	finish();
+	unit_finish();
 }
 
 /* ====================== create / lookup / unlink ====================== */
@@ -177,7 +109,7 @@ static void test_create_lookup_unlink(void)
 	struct gns_info a, b;
 	u64 gid;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gns_create(h[0], "/lock0", GNS_TYPE_LOCK, &a), 0);
 	ASSERT_EQ(a.type, GNS_TYPE_LOCK);
 	CU_ASSERT((a.gid & GNS_GID_BASE) != 0);
@@ -222,7 +154,7 @@ static void test_create_lookup_unlink(void)
 	ASSERT_EQ(b.type, GNS_TYPE_EVENT);
 	ASSERT_EQ(count_names(obs), 1);
 	ASSERT_CLEAN(obs);
-	finish();
+	unit_finish();
 }
 
 static void test_list(void)
@@ -233,7 +165,7 @@ static void test_list(void)
 	char name[16];
 	int i, k;
 
-	setup();
+	unit_setup();
 	for (i = 0; i < 40; i++) {
 		snprintf(name, sizeof(name), "list-%d", i);
 		ASSERT_EQ(gns_create(h[i % NODES], name, GNS_TYPE_LOCK, NULL), 0);
@@ -252,7 +184,7 @@ static void test_list(void)
 	ASSERT_EQ(n, 40 - 14);
 	/* The end stays the end. */
 	ASSERT_EQ(gns_list(h[0], &cursor, &info), -ENOENT);
-	finish();
+	unit_finish();
 }
 
 /* ============================ the table ============================ */
@@ -262,9 +194,11 @@ static void test_table_full(void)
 	char name[32];
 	u64 gids[GMM_GNS_MIN_ENTRIES];
 	struct gns_info info;
+	struct gmm_format_params fp = { .nr_parts = NODES,
+					.gns_entries = GMM_GNS_MIN_ENTRIES };
 	int i, j, round;
 
-	setup_with(GMM_GNS_MIN_ENTRIES);
+	unit_setup_with(16 * MiB, &fp, UNIT_ALL_NODES);
 	for (i = 0; i < GMM_GNS_MIN_ENTRIES; i++) {
 		snprintf(name, sizeof(name), "full-%d", i);
 		ASSERT_EQ(gns_create(h[i % NODES], name, GNS_TYPE_LOCK, &info), 0);
@@ -301,7 +235,7 @@ static void test_table_full(void)
 		}
 	}
 	ASSERT_EQ(count_names(obs), GMM_GNS_MIN_ENTRIES);
-	finish();
+	unit_finish();
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -334,7 +268,7 @@ static void test_gid_unique(void)
 	u32 n = 0, i;
 	long t;
 
-	setup();
+	unit_setup();
 	/* Names come and go: every one gets a GID never seen before. */
 	for (i = 0; i < 600; i++) {
 		ASSERT_EQ(gns_create(h[i % NODES], "again", GNS_TYPE_LOCK, &info), 0);
@@ -357,12 +291,12 @@ static void test_gid_unique(void)
 			break;
 		}
 	/* A node's death does not make its GIDs available again. */
-	node_dies(2, false);
+	unit_node_dies(2, false);
 	ASSERT_EQ(member_recover(h[0], 2, NULL), 0);
-	node_up(2);
+	unit_node_up(2);
 	ASSERT_EQ(gns_create(h[2], "after", GNS_TYPE_LOCK, &info), 0);
 	CU_ASSERT(info.gid > all[n - 1]);
-	finish();
+	unit_finish();
 }
 
 /* ======================== segments by name ======================== */
@@ -375,7 +309,7 @@ static void test_seg_by_name(void)
 	u32 free_before;
 	u64 *p;
 
-	setup();
+	unit_setup();
 	CU_ASSERT_FATAL(gmm_part_info(obs, 1, &pi) == 0);
 	free_before = pi.free_pages;
 	ASSERT_EQ(gns_seg_create(h[1], "/db", 4 * PG, 1, 100, &s0, &info), 0);
@@ -431,7 +365,7 @@ static void test_seg_by_name(void)
 	ASSERT_EQ(gns_lookup(obs, "db", NULL), 0);
 	ASSERT_EQ(gns_unlink(h[1], "db"), 0);
 	ASSERT_EQ(count_segments(), 0);
-	finish();
+	unit_finish();
 }
 
 /* ============================ the checker ============================ */
@@ -452,7 +386,7 @@ static void test_checker_and_dangling(void)
 	struct gns_entry *e;
 	char c;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gns_create(h[0], "victim", GNS_TYPE_LOCK, &info), 0);
 	ASSERT_EQ(checked_violations(), 0);
 	/* A torn name byte: the name is not found, the checker sees it. */
@@ -476,26 +410,26 @@ static void test_checker_and_dangling(void)
 
 	/* A dead node holding the table lock: observers see, nodes repair. */
 	ASSERT_EQ(glock_lock(gmm_glock_ctx(h[3]), &gns_hdr(obs)->lock), 0);
-	node_dies(3, false);
+	unit_node_dies(3, false);
 	CU_ASSERT(checked_violations() >= 1);
 	ASSERT_EQ(gns_lookup(obs, "victim", NULL), -EOWNERDEAD);
 	ASSERT_EQ(gns_lookup(h[1], "victim", NULL), 0);
 	ASSERT_EQ(glock_state(&gns_hdr(obs)->lock), GLOCK_CONSISTENT);
 	ASSERT_EQ(member_recover(h[1], 3, NULL), 0);
-	node_up(3);
+	unit_node_up(3);
 	/* Recovery alone settles it: no lock names a dead incarnation. */
 	ASSERT_EQ(glock_lock(gmm_glock_ctx(h[3]), &gns_hdr(obs)->lock), 0);
-	node_dies(3, false);
+	unit_node_dies(3, false);
 	ASSERT_EQ(member_recover(h[1], 3, NULL), 0);
 	ASSERT_EQ(glock_owner(&gns_hdr(obs)->lock), 0);
 	ASSERT_EQ(glock_state(&gns_hdr(obs)->lock), GLOCK_CONSISTENT);
 	ASSERT_EQ(checked_violations(), 0);
-	node_up(3);
+	unit_node_up(3);
 
 	/* Segments revoked with a lost partition lose their names. */
 	ASSERT_EQ(gns_seg_create(h[2], "on-2", PG, 2, 1, NULL, NULL), 0);
 	ASSERT_EQ(gns_seg_create(h[1], "on-1", PG, 1, 1, NULL, NULL), 0);
-	node_dies(2, true);
+	unit_node_dies(2, true);
 	/* The names stage of the recovery sequence removes them. */
 	ASSERT_EQ(member_recover(h[0], 2, &rec), 0);
 	ASSERT_EQ(rec.gns.dangling_removed, 1);
@@ -512,27 +446,11 @@ static void test_checker_and_dangling(void)
 	CU_ASSERT(checked_violations() >= 1);
 	mcs_wr32(&gns_hdr(obs)->seg_names[1], 1);
 	ASSERT_EQ(checked_violations(), 0);
-	node_up(2);
-	finish();
+	unit_node_up(2);
+	unit_finish();
 }
 
 /* ========================= the crash matrix ========================= */
-
-static sigjmp_buf crash_env;
-static volatile int armed_cp = -1;
-static volatile bool armed, passed_commit;
-
-static void crash_hook(enum mcs_crash_point cp)
-{
-	if (!armed)
-		return;
-	if (cp == MCS_CP_GNS_COMMITTED)
-		passed_commit = true;
-	if ((int)cp != armed_cp)
-		return;
-	armed = false;
-	siglongjmp(crash_env, 1);
-}
 
 static int m_ret;
 
@@ -566,14 +484,14 @@ static void m_recover(u32 dead, bool lost)
 
 	for (n = 0; n < NODES; n++)
 		if (dead & (1U << n))
-			node_dies(n, lost && n == VICTIM);
+			unit_node_dies(n, lost && n == VICTIM);
 	for (n = 0; n < NODES; n++)
 		if (dead & (1U << n))
 			ASSERT_EQ(member_recover(h[REC], (u32)n, NULL), 0);
 	ASSERT_CLEAN(obs);
 	for (n = 0; n < NODES; n++)
 		if (dead & (1U << n))
-			node_up(n);
+			unit_node_up(n);
 }
 
 /* A name and its segment exist both or neither. */
@@ -645,20 +563,20 @@ static void m_scenario(enum m_op op, int cp, bool lost)
 						NULL));
 		CU_ASSERT_FATAL(died);
 		m_died[MCS_CP_GNS_SEG_DONE]++;
-		node_dies(VICTIM, lost);
+		unit_node_dies(VICTIM, lost);
 		if (op == M_REPAIR)
 			died = RUN_ARMED(cp, gns_lookup(h[HELPER], name, NULL));
 		else
 			died = RUN_ARMED(cp, member_recover(h[HELPER], VICTIM, NULL));
 		if (died) {
 			m_died[cp]++;
-			node_dies(HELPER, false);
+			unit_node_dies(HELPER, false);
 			ASSERT_EQ(member_recover(h[REC], HELPER, NULL), 0);
 		}
 		ASSERT_EQ(member_recover(h[REC], VICTIM, NULL), 0);
-		node_up(VICTIM);
+		unit_node_up(VICTIM);
 		if (died)
-			node_up(HELPER);
+			unit_node_up(HELPER);
 		goto check;
 	default:
 		died = RUN_ARMED(cp, gns_unlink(h[VICTIM], name));
@@ -718,12 +636,13 @@ check:
 
 static void test_crash_matrix(void)
 {
-	unsigned int missing = 0, scenarios = 0, crashes = 0;
+	unsigned int scenarios = 0, crashes = 0;
 	int op, cp, lost;
 
-	setup();
+	unit_setup();
 	m_failures = CU_get_number_of_failures();
-	mcs_crash_hook = crash_hook;
+	commit_cp = MCS_CP_GNS_COMMITTED;
+	mcs_crash_hook = unit_crash_hook;
 	for (op = 0; op < M_NR_OPS; op++)
 		for (lost = 0; lost < 2; lost++)
 			for (cp = 0; cp < MCS_CP_COUNT; cp++) {
@@ -738,15 +657,9 @@ out:
 		crashes += m_died[cp];
 	printf("\n    gns crash matrix: %u scenarios, %u crashes\n", scenarios,
 	       crashes);
-	for (cp = MCS_CP_GNS_GID_TAKEN; cp < MCS_CP_COUNT; cp++) {
-		if (m_died[cp])
-			continue;
-		printf("    crash point %s was never died at\n",
-		       mcs_crash_point_names[cp]);
-		missing++;
-	}
-	ASSERT_EQ(missing, 0);
-	finish();
+	unit_assert_crash_points(m_died, MCS_CP_GNS_GID_TAKEN, MCS_CP_COUNT,
+				 "died at");
+	unit_finish();
 }
 
 int main(void)

@@ -21,42 +21,12 @@
 #include "gsync/gsync.h"
 #include "member/list.h"
 
-#define MiB (1024ULL * 1024)
-#define PG GMM_PAGE_SIZE
-
-static struct fabric fab;
-static void *map[3];
-static struct gmm_region *h[2], *obs;
-
+/* Two nodes and the observer. */
 static void setup(void)
 {
 	struct gmm_format_params fp = { .nr_parts = 2 };
-	int n;
 
-	CU_ASSERT_FATAL(fabric_open(&fab, 16 * MiB) == 0);
-	for (n = 0; n < 3; n++) {
-		map[n] = fabric_map(&fab);
-		CU_ASSERT_FATAL(map[n] != NULL);
-	}
-	CU_ASSERT_FATAL(gmm_format(map[2], fab.size, &fp) == 0);
-	CU_ASSERT_FATAL(gmm_attach(map[2], fab.size, &obs) == 0);
-	for (n = 0; n < 2; n++) {
-		CU_ASSERT_FATAL(gmm_attach(map[n], fab.size, &h[n]) == 0);
-		CU_ASSERT_FATAL(gmm_node_join(h[n], (u32)n) == 0);
-	}
-}
-
-static void finish(void)
-{
-	int n;
-
-	ASSERT_CLEAN(obs);
-	for (n = 0; n < 2; n++)
-		gmm_detach(h[n]);
-	gmm_detach(obs);
-	for (n = 0; n < 3; n++)
-		fabric_unmap(&fab, map[n]);
-	fabric_close(&fab);
+	unit_setup_with(16 * MiB, &fp, UNIT_ALL_NODES);
 }
 
 /* All of one list, into @e (room for @cap); returns how many. */
@@ -97,7 +67,7 @@ static void test_empty(void)
 	ASSERT_EQ(list_all(MCS_LIST_SYNC, e, 4), 0);
 	ASSERT_EQ(mcs_list_next(obs, 0, &cursor, e), -EINVAL);
 	ASSERT_EQ(mcs_list_next(obs, MCS_LIST_SYNC + 1, &cursor, e), -EINVAL);
-	finish();
+	unit_finish();
 }
 
 static void test_lists(void)
@@ -188,7 +158,7 @@ static void test_lists(void)
 	CU_ASSERT_FATAL(x != NULL);
 	ASSERT_EQ(x->owner_node, MCS_NODE_NONE);
 	ASSERT_EQ(x->lock_state, MCS_LOCK_CONSISTENT);
-	finish();
+	unit_finish();
 }
 
 int main(void)

@@ -16,71 +16,19 @@
  *     told at least once. Every crash point of the sequence must be died
  *     at.
  */
-#include <setjmp.h>
-
 #include "unit.h"
 #include "os/crashpoint.h"
 
-#define NODES 4
-#define MiB (1024ULL * 1024)
-#define PG GMM_PAGE_SIZE
 #define VICTIM 2
 #define HELPER 1 /* the recoverer that dies */
-#define REC 0 /* the one that finishes */
+#define REC 0	 /* the one that finishes */
 #define MUTEX_GID 0x77
-
-static struct fabric fab;
-static void *nmap[NODES], *omap;
-static struct gmm_region *h[NODES]; /* node n, NULL while dead */
-static struct gmm_region *obs;
-
-static void node_up(int n)
-{
-	nmap[n] = fabric_map(&fab);
-	CU_ASSERT_FATAL(nmap[n] != NULL);
-	CU_ASSERT_FATAL(gmm_attach(nmap[n], fab.size, &h[n]) == 0);
-	CU_ASSERT_FATAL(gmm_node_join(h[n], (u32)n) == 0);
-}
-
-static void node_dies(int n, bool lost)
-{
-	struct gmm_node_info ni;
-
-	CU_ASSERT_FATAL(gmm_node_info(obs, (u32)n, &ni) == 0);
-	ASSERT_EQ(gmm_node_down(obs, (u32)n, ni.incarnation, lost), 0);
-	gmm_detach(h[n]);
-	h[n] = NULL;
-	fabric_unmap(&fab, nmap[n]);
-	nmap[n] = NULL;
-}
 
 static void setup(void)
 {
 	struct gmm_format_params fp = { .nr_parts = NODES, .sync_objects = 64 };
-	int n;
 
-	CU_ASSERT_FATAL(fabric_open(&fab, 16 * MiB) == 0);
-	omap = fabric_map(&fab);
-	CU_ASSERT_FATAL(omap != NULL);
-	CU_ASSERT_FATAL(gmm_format(omap, fab.size, &fp) == 0);
-	CU_ASSERT_FATAL(gmm_attach(omap, fab.size, &obs) == 0);
-	for (n = 0; n < NODES; n++)
-		node_up(n);
-}
-
-static void teardown(void)
-{
-	int n;
-
-	for (n = 0; n < NODES; n++)
-		if (h[n]) {
-			gmm_detach(h[n]);
-			fabric_unmap(&fab, nmap[n]);
-			h[n] = NULL;
-		}
-	gmm_detach(obs);
-	fabric_unmap(&fab, omap);
-	fabric_close(&fab);
+	unit_setup_with(16 * MiB, &fp, UNIT_ALL_NODES);
 }
 
 /*
@@ -167,7 +115,7 @@ static void test_stages(void)
 	CU_ASSERT_FATAL(cev_region_open(h[3], &es) == 0);
 	CU_ASSERT_FATAL(cev_subscribe(es, MCS_EV_ALL, hear, &hd, &sub) == 0);
 	victim_holds(VICTIM);
-	node_dies(VICTIM, true);
+	unit_node_dies(VICTIM, true);
 	t0 = mcs_os_now_ns();
 	ASSERT_EQ(member_recover(h[REC], VICTIM, &rec), 0);
 	total = mcs_os_now_ns() - t0;
@@ -212,17 +160,17 @@ static void test_stages(void)
 	 */
 	for (i = 0; i < 80; i++)
 		ASSERT_EQ(gmm_alloc(h[1], 0x5000 + i, PG, 1, 9, NULL), 0);
-	node_dies(1, true);
+	unit_node_dies(1, true);
 	memset(&rec, 0, sizeof(rec));
 	ASSERT_EQ(member_recover(h[REC], 1, &rec), 0);
 	ASSERT_EQ(rec.gmm.sections_revoked, 80);
 	ASSERT_EQ(cev_dispatch(es), 3);
 	hd.n = 0;
-	node_up(1);
-	node_up(VICTIM);
+	unit_node_up(1);
+	unit_node_up(VICTIM);
 
 	/* Nothing left to do: a second call tells nobody. */
-	node_dies(VICTIM, false);
+	unit_node_dies(VICTIM, false);
 	ASSERT_EQ(member_recover(h[3], VICTIM, NULL), 0);
 	ASSERT_EQ(cev_dispatch(es), 2);
 	memset(&rec, 0, sizeof(rec));
@@ -232,22 +180,10 @@ static void test_stages(void)
 	ASSERT_CLEAN(obs);
 	cev_unsubscribe(es, sub);
 	cev_close(es);
-	teardown();
+	unit_release();
 }
 
 /* ---- a recoverer dies at every stage ---- */
-
-static sigjmp_buf crash_env;
-static volatile int armed_cp = -1;
-static volatile bool armed;
-
-static void crash_hook(enum mcs_crash_point cp)
-{
-	if (!armed || (int)cp != armed_cp)
-		return;
-	armed = false;
-	siglongjmp(crash_env, 1);
-}
 
 /* The crash points inside the sequence, and what the victim needs. */
 static bool in_sequence(int cp)
@@ -272,7 +208,7 @@ static bool restart_at(int cp, bool lost)
 	CU_ASSERT_FATAL(cev_region_open(h[rec], &es) == 0);
 	CU_ASSERT_FATAL(cev_subscribe(es, MCS_EV_ALL, hear, &hd, &sub) == 0);
 	victim_holds(victim);
-	node_dies(victim, lost);
+	unit_node_dies(victim, lost);
 	armed_cp = cp;
 	if (sigsetjmp(crash_env, 0)) {
 		died = true;
@@ -283,7 +219,7 @@ static bool restart_at(int cp, bool lost)
 	}
 	if (died) {
 		/* The recoverer is dead too: its own recovery, then the rest. */
-		node_dies(helper, false);
+		unit_node_dies(helper, false);
 		ASSERT_EQ(member_recover(h[rec], (u32)helper, NULL), 0);
 		ASSERT_EQ(member_recover(h[rec], (u32)victim, NULL), 0);
 	}
@@ -300,7 +236,7 @@ static bool restart_at(int cp, bool lost)
 	ASSERT_EQ(gns_lookup(obs, "on-victim", NULL), lost ? -ENOENT : 0);
 	cev_unsubscribe(es, sub);
 	cev_close(es);
-	teardown();
+	unit_release();
 	return died;
 }
 
@@ -309,7 +245,7 @@ static void test_restart(void)
 	unsigned int died[MCS_CP_COUNT] = { 0 }, scenarios = 0;
 	int cp, lost;
 
-	mcs_crash_hook = crash_hook;
+	mcs_crash_hook = unit_crash_hook;
 	for (cp = 0; cp < MCS_CP_COUNT; cp++) {
 		if (!in_sequence(cp))
 			continue;
@@ -321,13 +257,10 @@ static void test_restart(void)
 	}
 	mcs_crash_hook = NULL;
 	printf("\n    recovery restarts: %u scenarios\n", scenarios);
-	for (cp = 0; cp < MCS_CP_COUNT; cp++) {
-		if (!in_sequence(cp) || died[cp])
-			continue;
-		printf("    crash point %s was never died at\n",
-		       mcs_crash_point_names[cp]);
-		CU_FAIL("a crash point of the sequence was never died at");
-	}
+	unit_assert_crash_points(died, MCS_CP_RECOVERY_CLAIMED,
+				 MCS_CP_RECOVERY_TOLD + 1, "died at");
+	unit_assert_crash_points(died, MCS_CP_GNS_RECOVERY_SETTLED,
+				 MCS_CP_GNS_RECOVERY_SETTLED + 1, "died at");
 }
 
 int main(void)

@@ -30,58 +30,6 @@
 #include "unit.h"
 #include "gmm/gmm_internal.h"
 
-#define NODES 4
-#define MiB (1024ULL * 1024)
-#define PG GMM_PAGE_SIZE
-
-static struct fabric fab;
-static void *map[NODES + 1];
-static struct gmm_region *h[NODES]; /* node n joined on its own mapping */
-static struct gmm_region *obs;	    /* an observer, also on its own */
-static struct gmm_geometry geo;
-
-static void setup_with(u64 size, const struct gmm_format_params *fp)
-{
-	int n;
-
-	CU_ASSERT_FATAL(fabric_open(&fab, size) == 0);
-	for (n = 0; n <= NODES; n++) {
-		map[n] = fabric_map(&fab);
-		CU_ASSERT_FATAL(map[n] != NULL);
-	}
-	CU_ASSERT_FATAL(gmm_format(map[NODES], size, fp) == 0);
-	CU_ASSERT_FATAL(gmm_attach(map[NODES], size, &obs) == 0);
-	gmm_get_geometry(obs, &geo);
-	for (n = 0; n < NODES && n < (int)fp->nr_parts; n++) {
-		CU_ASSERT_FATAL(gmm_attach(map[n], size, &h[n]) == 0);
-		CU_ASSERT_FATAL(gmm_node_join(h[n], n) == 0);
-	}
-}
-
-static void setup(void)
-{
-	struct gmm_format_params fp = { .nr_parts = NODES };
-
-	setup_with(16 * MiB, &fp);
-}
-
-static void finish(void)
-{
-	int n;
-
-	ASSERT_CLEAN(obs);
-	for (n = 0; n < NODES; n++) {
-		if (h[n])
-			gmm_detach(h[n]);
-		h[n] = NULL;
-	}
-	gmm_detach(obs);
-	obs = NULL;
-	for (n = 0; n <= NODES; n++)
-		fabric_unmap(&fab, map[n]);
-	fabric_close(&fab);
-}
-
 static u32 part_free(u32 p)
 {
 	struct gmm_part_info pi;
@@ -96,25 +44,6 @@ static u32 part_sections(u32 p)
 
 	CU_ASSERT_FATAL(gmm_part_info(obs, p, &pi) == 0);
 	return pi.sections_used;
-}
-
-static void fill(void *ptr, u64 size, u64 seed)
-{
-	u64 *w = ptr, i;
-
-	for (i = 0; i < size / 8; i++)
-		w[i] = seed * 0x9e3779b97f4a7c15ULL + i;
-}
-
-/* Returns the number of words that differ. */
-static u64 verify(const void *ptr, u64 size, u64 seed)
-{
-	const u64 *w = ptr;
-	u64 i, bad = 0;
-
-	for (i = 0; i < size / 8; i++)
-		bad += w[i] != seed * 0x9e3779b97f4a7c15ULL + i;
-	return bad;
 }
 
 /* The segment lies inside its partition's data pages. */
@@ -140,7 +69,7 @@ static void test_alloc_lookup_basic(void)
 	u32 free0;
 	int n;
 
-	setup();
+	unit_setup();
 	free0 = part_free(0);
 	ASSERT_EQ(free0, geo.part_data_pages);
 	ASSERT_EQ(gmm_alloc(h[0], 0x100, PG, GMM_PLACE_NEAREST, 7, &si), 0);
@@ -182,9 +111,9 @@ static void test_alloc_lookup_basic(void)
 	ASSERT_EQ(li.nr_sharers, 2);
 	/* The mappings differ, the memory is the same. */
 	CU_ASSERT(gmm_seg_ptr(h[0], &si) != gmm_seg_ptr(h[2], &ai));
-	fill(gmm_seg_ptr(h[0], &si), PG, 0x100);
-	ASSERT_EQ(verify(gmm_seg_ptr(h[2], &ai), PG, 0x100), 0);
-	ASSERT_EQ(verify(gmm_seg_ptr(obs, &li), PG, 0x100), 0);
+	unit_fill(gmm_seg_ptr(h[0], &si), PG, 0x100);
+	ASSERT_EQ(unit_verify(gmm_seg_ptr(h[2], &ai), PG, 0x100), 0);
+	ASSERT_EQ(unit_verify(gmm_seg_ptr(obs, &li), PG, 0x100), 0);
 	ASSERT_EQ(part_free(0), free0 - 1);
 
 	/* Release by index and by search; then the segment has no sharer
@@ -205,7 +134,7 @@ static void test_alloc_lookup_basic(void)
 	ASSERT_EQ(gmm_alloc(h[1], 0x100, 2 * PG, GMM_PLACE_NEAREST, 1, &si), 0);
 	ASSERT_EQ(si.part, 1);
 	ASSERT_EQ(si.size, 2 * PG);
-	finish();
+	unit_finish();
 }
 
 static void test_bad_arguments(void)
@@ -216,7 +145,7 @@ static void test_bad_arguments(void)
 	struct gmm_seg_info si;
 	size_t i;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gmm_alloc(h[0], 5, PG, GMM_PLACE_NEAREST, 1, &si), 0);
 	for (i = 0; i < ARRAY_SIZE(bad_gids); i++) {
 		ASSERT_EQ(gmm_alloc(h[0], bad_gids[i], PG, GMM_PLACE_NEAREST, 1, &si), -EINVAL);
@@ -243,7 +172,7 @@ static void test_bad_arguments(void)
 	/* A bad sharer index is only a hint: the share is searched. */
 	ASSERT_EQ(gmm_release(h[0], 5, 1, 0x7fffffff), 0);
 	ASSERT_EQ(member_recover(h[0], NODES, NULL), -EINVAL);
-	finish();
+	unit_finish();
 }
 
 static void test_not_joined(void)
@@ -251,7 +180,7 @@ static void test_not_joined(void)
 	struct gmm_seg_info si;
 	struct gmm_part_info pi;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gmm_alloc(h[1], 42, PG, GMM_PLACE_NEAREST, 1, NULL), 0);
 	ASSERT_EQ(gmm_alloc(obs, 43, PG, GMM_PLACE_NEAREST, 1, &si), -ENOTCONN);
 	ASSERT_EQ(gmm_alloc(obs, 42, PG, GMM_PLACE_NEAREST, 1, &si), -ENOTCONN);
@@ -268,7 +197,7 @@ static void test_not_joined(void)
 	ASSERT_EQ(gmm_self_node(obs), GMM_OBSERVER_NODE);
 	ASSERT_EQ(gmm_self_node(h[3]), 3);
 	ASSERT_EQ(gmm_lookup(obs, 43, &si), -ENOENT);
-	finish();
+	unit_finish();
 }
 
 static void test_duplicate_and_unknown(void)
@@ -277,7 +206,7 @@ static void test_duplicate_and_unknown(void)
 	u32 f1, f2;
 	int n;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gmm_alloc(h[1], 77, 3 * PG, 2, 1, &si), 0);
 	ASSERT_EQ(si.part, 2);
 	f1 = part_free(1);
@@ -301,14 +230,14 @@ static void test_duplicate_and_unknown(void)
 		ASSERT_EQ(gmm_lookup(h[n], 78, &si), -ENOENT);
 	}
 	ASSERT_EQ(gmm_lookup(obs, 78, &si), -ENOENT);
-	finish();
+	unit_finish();
 }
 
 static void test_release_and_destroy_errors(void)
 {
 	struct gmm_seg_info a, b, li;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gmm_alloc(h[0], 9, PG, 0, 100, &a), 0);
 	ASSERT_EQ(gmm_acquire(h[1], 9, 100, &b), 0);
 	/* Not held by this pid, or by this pid on another node. */
@@ -333,7 +262,7 @@ static void test_release_and_destroy_errors(void)
 	ASSERT_EQ(gmm_release(h[1], 9, 100, b.sharer), -ENOENT);
 	ASSERT_EQ(gmm_release(h[1], 9, 100, GMM_SHARER_ANY), -ENOENT);
 	ASSERT_EQ(part_free(0), geo.part_data_pages);
-	finish();
+	unit_finish();
 }
 
 /* Destroy is shm_unlink(): the memory stays until the last release. */
@@ -342,14 +271,14 @@ static void test_shm_unlink_rule(void)
 	struct gmm_seg_info a, b, c, li;
 	u32 before;
 
-	setup();
+	unit_setup();
 	before = part_free(3);
 	ASSERT_EQ(gmm_alloc(h[3], 500, 10 * PG, GMM_PLACE_NEAREST, 1, &a), 0);
 	ASSERT_EQ(gmm_acquire(h[0], 500, 1, &b), 0);
 	ASSERT_EQ(gmm_acquire(h[0], 500, 2, &c), 0);
 	ASSERT_EQ(c.nr_sharers, 3);
 	ASSERT_EQ(part_free(3), before - 10);
-	fill(gmm_seg_ptr(h[3], &a), a.size, 500);
+	unit_fill(gmm_seg_ptr(h[3], &a), a.size, 500);
 
 	ASSERT_EQ(gmm_destroy(h[1], 500), 0);
 	ASSERT_EQ(gmm_lookup(obs, 500, &li), -ENOENT);
@@ -358,7 +287,7 @@ static void test_shm_unlink_rule(void)
 	ASSERT_EQ(part_sections(3), 1);
 	ASSERT_CLEAN(obs);
 	/* Existing sharers still reach the memory. */
-	ASSERT_EQ(verify(gmm_seg_ptr(h[0], &b), b.size, 500), 0);
+	ASSERT_EQ(unit_verify(gmm_seg_ptr(h[0], &b), b.size, 500), 0);
 
 	ASSERT_EQ(gmm_release(h[3], 500, 1, a.sharer), 0);
 	ASSERT_EQ(part_free(3), before - 10);
@@ -372,7 +301,7 @@ static void test_shm_unlink_rule(void)
 	ASSERT_EQ(gmm_release(h[0], 500, 1, b.sharer), -ENOENT);
 	ASSERT_EQ(gmm_alloc(h[2], 500, PG, 3, 1, &li), 0);
 	ASSERT_EQ(li.part, 3);
-	finish();
+	unit_finish();
 }
 
 static void test_region_full(void)
@@ -380,7 +309,7 @@ static void test_region_full(void)
 	struct gmm_seg_info si[NODES], x;
 	u32 p;
 
-	setup();
+	unit_setup();
 	/* One whole-partition segment per partition. */
 	for (p = 0; p < NODES; p++) {
 		ASSERT_EQ(gmm_alloc(h[p], 1000 + p, (u64)geo.part_data_pages * PG,
@@ -405,7 +334,7 @@ static void test_region_full(void)
 			    0, 1, &x), 0);
 	ASSERT_EQ(x.part, 2);
 	ASSERT_EQ(gmm_alloc(h[0], 2002, PG, GMM_PLACE_NEAREST, 1, &x), -ENOSPC);
-	finish();
+	unit_finish();
 }
 
 /* Free pages that are not contiguous do not make room. */
@@ -417,7 +346,7 @@ static void test_fragmented_full(void)
 	u32 p, i, n;
 	struct gmm_seg_info x;
 
-	setup_with(16 * MiB, &fp);
+	unit_setup_with(16 * MiB, &fp, UNIT_ALL_NODES);
 	CU_ASSERT_FATAL(geo.part_data_pages <= 1024);
 	n = geo.part_data_pages;
 	for (p = 1; p < NODES; p++)
@@ -440,7 +369,7 @@ static void test_fragmented_full(void)
 	ASSERT_EQ(gmm_alloc(h[0], 6, PG, GMM_PLACE_NEAREST, 1, &x), 0);
 	ASSERT_EQ(x.part, 0);
 	ASSERT_EQ(part_free(0), (n + 1) / 2 - 3);
-	finish();
+	unit_finish();
 }
 
 /*
@@ -466,7 +395,7 @@ static void test_first_fit_runs(void)
 	u32 p, i, n, round, best, cur, freep;
 	u64 state = 42, gid = 10000, data0 = 0;
 
-	setup_with(16 * MiB, &fp);
+	unit_setup_with(16 * MiB, &fp, UNIT_ALL_NODES);
 	n = geo.part_data_pages;
 	CU_ASSERT_FATAL(n <= 1024);
 	for (p = 1; p < NODES; p++)
@@ -530,7 +459,7 @@ static void test_first_fit_runs(void)
 		ASSERT_EQ(gmm_release(h[1], 1, 1, GMM_SHARER_ANY), 0);
 		ASSERT_EQ(gmm_destroy(h[1], 1), 0);
 	}
-	finish();
+	unit_finish();
 }
 
 /* GIDs that fall in the same master stripe. */
@@ -552,7 +481,7 @@ static void test_master_stripe_full(void)
 	struct gmm_seg_info si;
 	u32 i, per;
 
-	setup_with(16 * MiB, &fp);
+	unit_setup_with(16 * MiB, &fp, UNIT_ALL_NODES);
 	ASSERT_EQ(geo.master_entries, 256);
 	per = geo.master_entries / geo.nr_stripes;
 	ASSERT_EQ(per, 4);
@@ -579,7 +508,7 @@ static void test_master_stripe_full(void)
 	ASSERT_EQ(gmm_alloc(h[0], gids[per + 1], PG, GMM_PLACE_NEAREST, 1, &si), -ENFILE);
 	ASSERT_EQ(gmm_release(h[2], gids[2], 1, GMM_SHARER_ANY), 0);
 	ASSERT_EQ(gmm_alloc(h[0], gids[per + 1], PG, GMM_PLACE_NEAREST, 1, &si), 0);
-	finish();
+	unit_finish();
 }
 
 static void test_section_table_full(void)
@@ -589,7 +518,7 @@ static void test_section_table_full(void)
 	struct gmm_seg_info si;
 	u32 i, f0, f1;
 
-	setup_with(4 * MiB, &fp);
+	unit_setup_with(4 * MiB, &fp, UNIT_ALL_NODES);
 	ASSERT_EQ(geo.sections_per_part, 4);
 	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(gmm_alloc(h[i % 2], 1 + i, PG, 0, 1, &si), 0);
@@ -613,7 +542,7 @@ static void test_section_table_full(void)
 	ASSERT_EQ(gmm_alloc(h[0], 100, PG, GMM_PLACE_NEAREST, 1, &si), 0);
 	ASSERT_EQ(si.part, 1);
 	ASSERT_EQ(gmm_alloc(h[0], 101, PG, GMM_PLACE_NEAREST, 1, &si), -ENFILE);
-	finish();
+	unit_finish();
 }
 
 static void test_sharer_table_full(void)
@@ -623,7 +552,7 @@ static void test_sharer_table_full(void)
 	struct gmm_seg_info si, li;
 	u32 i;
 
-	setup_with(4 * MiB, &fp);
+	unit_setup_with(4 * MiB, &fp, UNIT_ALL_NODES);
 	ASSERT_EQ(gmm_alloc(h[0], 1, PG, 0, 1, &si), 0);
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(gmm_acquire(h[i % 2], 1, 10 + i, NULL), 0);
@@ -648,7 +577,7 @@ static void test_sharer_table_full(void)
 	ASSERT_EQ(gmm_release(h[1], 1, 10 + 1, GMM_SHARER_ANY), 0);
 	ASSERT_EQ(gmm_acquire(h[1], 1, 21, NULL), 0);
 	ASSERT_EQ(gmm_acquire(h[1], 1, 22, NULL), -ENFILE);
-	finish();
+	unit_finish();
 }
 
 static void test_placement(void)
@@ -661,7 +590,7 @@ static void test_placement(void)
 	u32 p;
 	int n;
 
-	setup();
+	unit_setup();
 	/* Explicit partitions. */
 	for (p = 0; p < NODES; p++) {
 		ASSERT_EQ(gmm_alloc(h[(p + 1) % NODES], 100 + p,
@@ -711,7 +640,7 @@ static void test_placement(void)
 	ASSERT_EQ(si.part, 0);
 	ASSERT_EQ(gmm_alloc(h[3], 309, PG, GMM_PLACE_MOST_FREE, 1, &si), 0);
 	ASSERT_EQ(si.part, 0);
-	finish();
+	unit_finish();
 }
 
 /* Sizes from one page to a whole partition; none overlaps another. */
@@ -723,7 +652,7 @@ static void test_sizes_and_content(void)
 	u32 n = 0, i, j, used = 0;
 	int node;
 
-	setup();
+	unit_setup();
 	for (i = 0; i < ARRAY_SIZE(sizes); i++, n++) {
 		creator[n] = 0;
 		ASSERT_EQ(gmm_alloc(h[0], 1 + n, (u64)sizes[i] * PG, 0, 1, &si[n]), 0);
@@ -753,14 +682,14 @@ static void test_sizes_and_content(void)
 				fprintf(stderr, "    segments %u and %u overlap\n", i, j);
 				CU_FAIL("overlapping segments");
 			}
-		fill(gmm_seg_ptr(h[creator[i]], &si[i]), si[i].size, 1 + i);
+		unit_fill(gmm_seg_ptr(h[creator[i]], &si[i]), si[i].size, 1 + i);
 	}
 	/* Every pattern intact, read through every node's mapping. */
 	for (node = 0; node < NODES; node++)
 		for (i = 0; i < n; i++) {
 			ASSERT_EQ(gmm_acquire(h[node], 1 + i, 50, &li), 0);
 			ASSERT_EQ(li.offset, si[i].offset);
-			ASSERT_EQ(verify(gmm_seg_ptr(h[node], &li), li.size, 1 + i), 0);
+			ASSERT_EQ(unit_verify(gmm_seg_ptr(h[node], &li), li.size, 1 + i), 0);
 		}
 	ASSERT_CLEAN(obs);
 	{
@@ -783,7 +712,7 @@ static void test_sizes_and_content(void)
 		ASSERT_EQ(part_free(i), geo.part_data_pages);
 		ASSERT_EQ(part_sections(i), 0);
 	}
-	finish();
+	unit_finish();
 }
 
 /* ---- random operations against a model ---- */
@@ -834,7 +763,7 @@ static void test_random_model(void)
 	int node, ret, place, expect;
 	struct m_seg *m;
 
-	setup_with(32 * MiB, &fp);
+	unit_setup_with(32 * MiB, &fp, UNIT_ALL_NODES);
 	memset(model, 0, sizeof(model));
 	for (op = 0; op < 20000; op++) {
 		gid = 1 + rnd(M_GIDS);
@@ -857,7 +786,7 @@ static void test_random_model(void)
 					     .seed = ++seed, .offset = si.offset,
 					     .part = si.part, .nshares = 1 };
 			m->share[0] = (struct m_share){ node, 1 + (u32)node, si.sharer };
-			fill(gmm_seg_ptr(h[node], &si), size, m->seed);
+			unit_fill(gmm_seg_ptr(h[node], &si), size, m->seed);
 			break;
 		}
 		case 2: /* acquire */
@@ -871,7 +800,7 @@ static void test_random_model(void)
 			ASSERT_EQ(si.offset, m->offset);
 			ASSERT_EQ(si.size, m->size);
 			ASSERT_EQ(si.nr_sharers, m->nshares + 1);
-			mismatches += verify(gmm_seg_ptr(h[node], &si), si.size,
+			mismatches += unit_verify(gmm_seg_ptr(h[node], &si), si.size,
 					     m->seed) != 0;
 			m->share[m->nshares++] =
 				(struct m_share){ node, 10 + (u32)node, si.sharer };
@@ -924,7 +853,7 @@ static void test_random_model(void)
 		segs++;
 		total_shares += m->nshares;
 		pages += m->size / PG;
-		ASSERT_EQ(verify(gmm_seg_ptr(obs, &(struct gmm_seg_info){
+		ASSERT_EQ(unit_verify(gmm_seg_ptr(obs, &(struct gmm_seg_info){
 						      .offset = m->offset }),
 				 m->size, m->seed), 0);
 	}
@@ -966,7 +895,7 @@ static void test_random_model(void)
 		ASSERT_EQ(rep.free_pages,
 			  (u64)NODES * geo.part_data_pages - used_pages);
 	}
-	finish();
+	unit_finish();
 }
 
 /*
@@ -983,7 +912,7 @@ static void test_seg_list(void)
 	u32 cursor, listed, live, gid, k;
 	int ret;
 
-	setup();
+	unit_setup();
 	memset(seen, 0, sizeof(seen));
 	for (gid = 1; gid <= N; gid++)
 		ASSERT_EQ(gmm_alloc(h[gid % NODES], gid, (1 + gid % 3) * PG,
@@ -1027,7 +956,7 @@ static void test_seg_list(void)
 	while (gmm_seg_list(obs, &cursor, &si) == 0)
 		listed++;
 	ASSERT_EQ(listed, live);
-	finish();
+	unit_finish();
 }
 
 int main(void)

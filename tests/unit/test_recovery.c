@@ -36,61 +36,9 @@
 #include "gmm/gmm_internal.h"
 #include "os/crashpoint.h"
 
-#define NODES 4
-#define MiB (1024ULL * 1024)
-#define PG GMM_PAGE_SIZE
 #define BIG 70 /* pages: a run always spans two bitmap words */
 
-static struct fabric fab;
-static void *nmap[NODES], *omap;
-static struct gmm_region *h[NODES]; /* node n, NULL while dead */
-static struct gmm_region *obs;
-static struct gmm_geometry geo;
-
-/* ---- nodes ---- */
-
-static struct gmm_region *handle_new(int n)
-{
-	nmap[n] = fabric_map(&fab);
-	CU_ASSERT_FATAL(nmap[n] != NULL);
-	CU_ASSERT_FATAL(gmm_attach(nmap[n], fab.size, &h[n]) == 0);
-	return h[n];
-}
-
-static void node_up(int n)
-{
-	int ret;
-
-	handle_new(n);
-	ret = gmm_node_join(h[n], (u32)n);
-	ASSERT_EQ(ret, 0);
-	CU_ASSERT_FATAL(ret == 0);
-}
-
-/* The handle is gone; the node's state in the fabric stays as it was. */
-static void node_forget(int n)
-{
-	if (h[n])
-		gmm_detach(h[n]);
-	h[n] = NULL;
-	fabric_unmap(&fab, nmap[n]);
-	nmap[n] = NULL;
-}
-
-static struct gmm_node_info node_info(int n)
-{
-	struct gmm_node_info ni;
-
-	CU_ASSERT_FATAL(gmm_node_info(obs, (u32)n, &ni) == 0);
-	return ni;
-}
-
-/* Membership says node n died (its handle dies with it). */
-static void node_dies(int n, bool lost)
-{
-	ASSERT_EQ(gmm_node_down(obs, (u32)n, node_info(n).incarnation, lost), 0);
-	node_forget(n);
-}
+/* ---- partitions and segments ---- */
 
 static struct gmm_part_info part_info(u32 p)
 {
@@ -100,42 +48,6 @@ static struct gmm_part_info part_info(u32 p)
 	return pi;
 }
 
-static void setup_with(u64 size, const struct gmm_format_params *fp,
-		       u32 join_mask)
-{
-	u32 n;
-
-	CU_ASSERT_FATAL(fabric_open(&fab, size) == 0);
-	omap = fabric_map(&fab);
-	CU_ASSERT_FATAL(omap != NULL);
-	CU_ASSERT_FATAL(gmm_format(omap, size, fp) == 0);
-	CU_ASSERT_FATAL(gmm_attach(omap, size, &obs) == 0);
-	gmm_get_geometry(obs, &geo);
-	for (n = 0; n < NODES && n < fp->nr_parts; n++)
-		if (join_mask & (1U << n))
-			node_up((int)n);
-}
-
-static void setup(void)
-{
-	struct gmm_format_params fp = { .nr_parts = NODES };
-
-	setup_with(16 * MiB, &fp, (1U << NODES) - 1);
-}
-
-static void finish(void)
-{
-	int n;
-
-	ASSERT_CLEAN(obs);
-	for (n = 0; n < NODES; n++)
-		node_forget(n);
-	gmm_detach(obs);
-	obs = NULL;
-	fabric_unmap(&fab, omap);
-	fabric_close(&fab);
-}
-
 static struct gmm_seg_info lookup(u64 gid, int *ret)
 {
 	struct gmm_seg_info si;
@@ -143,24 +55,6 @@ static struct gmm_seg_info lookup(u64 gid, int *ret)
 	memset(&si, 0, sizeof(si));
 	*ret = gmm_lookup(obs, gid, &si);
 	return si;
-}
-
-static void fill(void *ptr, u64 size, u64 seed)
-{
-	u64 *w = ptr, i;
-
-	for (i = 0; i < size / 8; i++)
-		w[i] = seed * 0x9e3779b97f4a7c15ULL + i;
-}
-
-static u64 verify(const void *ptr, u64 size, u64 seed)
-{
-	const u64 *w = ptr;
-	u64 i, bad = 0;
-
-	for (i = 0; i < size / 8; i++)
-		bad += w[i] != seed * 0x9e3779b97f4a7c15ULL + i;
-	return bad;
 }
 
 /* ---- the revoked callback ---- */
@@ -189,30 +83,9 @@ static struct gmm_recovery_report new_report(void)
 	return (struct gmm_recovery_report){ .revoked = on_revoked };
 }
 
-/* ---- dying at a crash point ---- */
+/* ---- dying at a crash point (unit_crash_hook(), unit.h) ---- */
 
-static sigjmp_buf crash_env;
-static volatile int armed_cp = -1;
-static volatile bool armed, passed_commit;
-/* If set, called at the armed point instead of dying there. */
-static void (*volatile armed_action)(void);
 static int op_ret;
-
-static void crash_hook(enum mcs_crash_point cp)
-{
-	if (!armed)
-		return;
-	if (cp == MCS_CP_COMMITTED)
-		passed_commit = true;
-	if ((int)cp != armed_cp)
-		return;
-	armed = false;
-	if (armed_action) {
-		armed_action();
-		return;
-	}
-	siglongjmp(crash_env, 1);
-}
 
 typedef int (*op_fn)(void *);
 
@@ -295,14 +168,14 @@ static void test_join_errors(void)
 	struct op o;
 	u32 inc1;
 
-	setup_with(16 * MiB, &fp, 0x7); /* node 3 never joins */
+	unit_setup_with(16 * MiB, &fp, 0x7); /* node 3 never joins */
 	ASSERT_EQ(gmm_node_join(h[0], 0), -EALREADY);
 	ASSERT_EQ(gmm_node_join(h[0], 3), -EALREADY);
 	ASSERT_EQ(gmm_self_node(h[1]), 1);
 	inc1 = gmm_self_incarnation(h[1]);
 	ASSERT_EQ(inc1, 1);
-	ASSERT_EQ(node_info(1).state, GMM_NODE_ALIVE);
-	ASSERT_EQ(node_info(1).incarnation, inc1);
+	ASSERT_EQ(unit_node_info(1).state, GMM_NODE_ALIVE);
+	ASSERT_EQ(unit_node_info(1).incarnation, inc1);
 
 	CU_ASSERT_FATAL(gmm_attach(omap, fab.size, &x) == 0);
 	ASSERT_EQ(gmm_node_join(x, 1), -EBUSY);
@@ -311,66 +184,66 @@ static void test_join_errors(void)
 	ASSERT_EQ(gmm_self_node(x), GMM_OBSERVER_NODE);
 
 	/* Down, not recovered: no rejoin yet. */
-	node_dies(1, false);
-	ASSERT_EQ(node_info(1).state, GMM_NODE_DOWN);
+	unit_node_dies(1, false);
+	ASSERT_EQ(unit_node_info(1).state, GMM_NODE_DOWN);
 	ASSERT_EQ(gmm_node_join(x, 1), -EAGAIN);
 
 	/* Recovering: node 2 claimed the recovery and has not finished. */
 	o = (struct op){ .r = h[2], .node = 1 };
 	CU_ASSERT(run_armed(MCS_CP_RECOVERY_CLAIMED, do_recover, &o));
-	ASSERT_EQ(node_info(1).state, GMM_NODE_RECOVERING);
-	ASSERT_EQ(node_info(1).recoverer, 2);
+	ASSERT_EQ(unit_node_info(1).state, GMM_NODE_RECOVERING);
+	ASSERT_EQ(unit_node_info(1).recoverer, 2);
 	ASSERT_EQ(gmm_node_join(x, 1), -EAGAIN);
 	ASSERT_EQ(member_recover(h[0], 1, NULL), -EINPROGRESS);
 	/* The claimer carries on where it stopped. */
 	ASSERT_EQ(member_recover(h[2], 1, NULL), 0);
-	ASSERT_EQ(node_info(1).state, GMM_NODE_CLEAN);
+	ASSERT_EQ(unit_node_info(1).state, GMM_NODE_CLEAN);
 	ASSERT_EQ(gmm_node_join(x, 1), 0);
 	ASSERT_EQ(gmm_self_incarnation(x), inc1 + 1);
-	ASSERT_EQ(node_info(1).state, GMM_NODE_ALIVE);
-	ASSERT_EQ(node_info(1).incarnation, inc1 + 1);
+	ASSERT_EQ(unit_node_info(1).state, GMM_NODE_ALIVE);
+	ASSERT_EQ(unit_node_info(1).incarnation, inc1 + 1);
 	ASSERT_EQ(part_info(1).manager, 1);
 	h[1] = x;
 	nmap[1] = NULL; /* x lives on the observer's mapping */
 
 	/* A node that never joined may join. */
-	node_up(3);
+	unit_node_up(3);
 	ASSERT_EQ(gmm_self_incarnation(h[3]), 1);
-	finish();
+	unit_finish();
 }
 
 static void test_node_down_errors(void)
 {
 	u32 inc;
 
-	setup();
-	node_forget(3);
-	inc = node_info(3).incarnation;
+	unit_setup();
+	unit_node_forget(3);
+	inc = unit_node_info(3).incarnation;
 	ASSERT_EQ(gmm_node_down(obs, NODES, 1, false), -EINVAL);
 	ASSERT_EQ(gmm_node_down(obs, 3, inc + 1, false), -ESTALE);
 	ASSERT_EQ(gmm_node_down(obs, 3, inc - 1, false), -ESTALE);
-	ASSERT_EQ(node_info(3).state, GMM_NODE_ALIVE);
+	ASSERT_EQ(unit_node_info(3).state, GMM_NODE_ALIVE);
 	ASSERT_EQ(gmm_node_down(obs, 3, inc, false), 0);
 	ASSERT_EQ(gmm_node_down(h[0], 3, inc, false), 0); /* idempotent */
-	ASSERT_EQ(node_info(3).state, GMM_NODE_DOWN);
+	ASSERT_EQ(unit_node_info(3).state, GMM_NODE_DOWN);
 	ASSERT_EQ(member_recover(h[0], 3, NULL), 0);
-	ASSERT_EQ(node_info(3).state, GMM_NODE_CLEAN);
+	ASSERT_EQ(unit_node_info(3).state, GMM_NODE_CLEAN);
 	ASSERT_EQ(gmm_node_down(obs, 3, inc, false), 0);
-	ASSERT_EQ(node_info(3).state, GMM_NODE_CLEAN);
-	node_up(3);
+	ASSERT_EQ(unit_node_info(3).state, GMM_NODE_CLEAN);
+	unit_node_up(3);
 	ASSERT_EQ(gmm_node_down(obs, 3, inc, false), -ESTALE);
-	ASSERT_EQ(node_info(3).state, GMM_NODE_ALIVE);
-	finish();
+	ASSERT_EQ(unit_node_info(3).state, GMM_NODE_ALIVE);
+	unit_finish();
 
 	/* A node that never joined cannot die. */
 	{
 		struct gmm_format_params fp = { .nr_parts = NODES };
 
-		setup_with(16 * MiB, &fp, 0x3);
+		unit_setup_with(16 * MiB, &fp, 0x3);
 		ASSERT_EQ(gmm_node_down(obs, 2, 0, false), -ENOENT);
 		ASSERT_EQ(gmm_node_down(obs, 2, 1, true), -ENOENT);
 		ASSERT_EQ(part_info(2).state, GMM_PART_ONLINE);
-		finish();
+		unit_finish();
 	}
 }
 
@@ -379,15 +252,15 @@ static void test_recover_errors(void)
 	struct gmm_format_params fp = { .nr_parts = NODES };
 	struct gmm_recovery_report rep = { 0 };
 
-	setup_with(16 * MiB, &fp, 0x7);
+	unit_setup_with(16 * MiB, &fp, 0x7);
 	ASSERT_EQ(unit_recover(h[0], 1, &rep), -EBUSY);
 	ASSERT_EQ(unit_recover(h[0], 0, &rep), -EINVAL);
 	ASSERT_EQ(unit_recover(h[0], NODES, &rep), -EINVAL);
 	ASSERT_EQ(unit_recover(obs, 1, &rep), -ENOTCONN);
 	/* Nothing to do for a node that never joined. */
 	ASSERT_EQ(unit_recover(h[0], 3, &rep), 0);
-	ASSERT_EQ(node_info(3).state, GMM_NODE_ABSENT);
-	node_dies(2, false);
+	ASSERT_EQ(unit_node_info(3).state, GMM_NODE_ABSENT);
+	unit_node_dies(2, false);
 	ASSERT_EQ(member_recover(h[1], 2, NULL), 0);
 	/* A second recovery of a clean node does nothing. */
 	rep = (struct gmm_recovery_report){ 0 };
@@ -396,7 +269,7 @@ static void test_recover_errors(void)
 		  rep.txns_rolled_forward + rep.sections_freed +
 		  rep.sections_revoked + rep.master_copies_rebuilt, 0);
 	ASSERT_EQ(part_info(2).manager, 1);
-	finish();
+	unit_finish();
 }
 
 static void test_recover_sharers_and_destroyed(void)
@@ -406,7 +279,7 @@ static void test_recover_sharers_and_destroyed(void)
 	u32 free0, free1;
 	int ret;
 
-	setup();
+	unit_setup();
 	free1 = part_info(1).free_pages;
 	ASSERT_EQ(gmm_alloc(h[0], 1, PG, 0, 1, NULL), 0);
 	ASSERT_EQ(gmm_alloc(h[0], 2, PG, 1, 1, NULL), 0);
@@ -415,7 +288,7 @@ static void test_recover_sharers_and_destroyed(void)
 	ASSERT_EQ(gmm_acquire(h[2], 2, 1, NULL), 0);
 	ASSERT_EQ(gmm_alloc(h[2], 3, 4 * PG, GMM_PLACE_NEAREST, 1, &ci), 0);
 	ASSERT_EQ(ci.part, 2);
-	fill(gmm_seg_ptr(h[2], &ci), ci.size, 3);
+	unit_fill(gmm_seg_ptr(h[2], &ci), ci.size, 3);
 	free0 = part_info(0).free_pages;
 	/* Destroyed while node 2 still shares it. */
 	ASSERT_EQ(gmm_alloc(h[0], 4, BIG * PG, 0, 1, NULL), 0);
@@ -425,7 +298,7 @@ static void test_recover_sharers_and_destroyed(void)
 	ASSERT_EQ(part_info(0).free_pages, free0 - BIG);
 	ASSERT_CLEAN(obs);
 
-	node_dies(2, false);
+	unit_node_dies(2, false);
 	/* Until recovered, the dead node's shares are still counted. */
 	si = lookup(1, &ret);
 	ASSERT_EQ(si.nr_sharers, 3);
@@ -437,7 +310,7 @@ static void test_recover_sharers_and_destroyed(void)
 	ASSERT_EQ(rep.sections_revoked, 0);
 	ASSERT_EQ(rep.txns_rolled_back + rep.txns_rolled_forward, 0);
 	ASSERT_EQ(rep.partition_taken_over, true);
-	ASSERT_EQ(node_info(2).state, GMM_NODE_CLEAN);
+	ASSERT_EQ(unit_node_info(2).state, GMM_NODE_CLEAN);
 	ASSERT_CLEAN(obs);
 
 	si = lookup(1, &ret);
@@ -461,20 +334,20 @@ static void test_recover_sharers_and_destroyed(void)
 	ASSERT_EQ(part_info(2).state, GMM_PART_ONLINE);
 	ASSERT_EQ(part_info(2).generation, 1);
 	ASSERT_EQ(gmm_acquire(h[0], 3, 5, &si), 0);
-	ASSERT_EQ(verify(gmm_seg_ptr(h[0], &si), si.size, 3), 0);
+	ASSERT_EQ(unit_verify(gmm_seg_ptr(h[0], &si), si.size, 3), 0);
 	ASSERT_EQ(gmm_alloc(h[3], 5, PG, 2, 1, &si), 0);
 	ASSERT_EQ(si.part, 2);
 
 	/* Node 2 comes back: its partition, as it was, under its management. */
-	node_up(2);
+	unit_node_up(2);
 	ASSERT_EQ(gmm_self_incarnation(h[2]), 2);
 	ASSERT_EQ(part_info(2).manager, 2);
 	ASSERT_EQ(part_info(2).generation, 1);
 	ASSERT_EQ(part_info(2).sections_used, 2);
 	ASSERT_EQ(gmm_acquire(h[2], 3, 1, &si), 0);
-	ASSERT_EQ(verify(gmm_seg_ptr(h[2], &si), si.size, 3), 0);
+	ASSERT_EQ(unit_verify(gmm_seg_ptr(h[2], &si), si.size, 3), 0);
 	ASSERT_EQ(si.nr_sharers, 2);
-	finish();
+	unit_finish();
 }
 
 static void test_recover_lost_partition(void)
@@ -484,7 +357,7 @@ static void test_recover_lost_partition(void)
 	u64 gen;
 	int ret;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gmm_alloc(h[2], 11, PG, 2, 1, NULL), 0);
 	ASSERT_EQ(gmm_alloc(h[2], 12, BIG * PG, 2, 1, NULL), 0);
 	ASSERT_EQ(gmm_alloc(h[0], 13, 2 * PG, 2, 1, NULL), 0);
@@ -493,9 +366,9 @@ static void test_recover_lost_partition(void)
 	ASSERT_EQ(gmm_acquire(h[1], 12, 1, NULL), 0);
 	gen = part_info(2).generation;
 
-	node_dies(2, true);
+	unit_node_dies(2, true);
 	ASSERT_EQ(part_info(2).state, GMM_PART_LOST);
-	ASSERT_EQ(node_info(2).memory_lost, true);
+	ASSERT_EQ(unit_node_info(2).memory_lost, true);
 	/* Its segments are unreachable at once. */
 	lookup(11, &ret);
 	ASSERT_EQ(ret, -ENXIO);
@@ -533,7 +406,7 @@ static void test_recover_lost_partition(void)
 	ASSERT_EQ(part_info(2).state, GMM_PART_LOST);
 
 	/* Rejoin: an empty partition in a new generation. */
-	node_up(2);
+	unit_node_up(2);
 	{
 		struct gmm_part_info pi = part_info(2);
 
@@ -543,12 +416,12 @@ static void test_recover_lost_partition(void)
 		ASSERT_EQ(pi.free_pages, geo.part_data_pages);
 		ASSERT_EQ(pi.sections_used, 0);
 	}
-	ASSERT_EQ(node_info(2).memory_lost, false);
+	ASSERT_EQ(unit_node_info(2).memory_lost, false);
 	ASSERT_CLEAN(obs);
 	ASSERT_EQ(gmm_alloc(h[2], 12, 3 * PG, GMM_PLACE_NEAREST, 1, &si), 0);
 	ASSERT_EQ(si.part, 2);
 	ASSERT_EQ(si.generation, gen + 1);
-	finish();
+	unit_finish();
 }
 
 static u32 master_holders(bool primary)
@@ -570,15 +443,15 @@ static void test_rebuild_master(void)
 	u32 i, pm, rm, p, inc;
 	int ret;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(master_holders(true), 1U << 0);
 	ASSERT_EQ(master_holders(false), 1U << 1);
 	for (i = 1; i <= 40; i++)
 		ASSERT_EQ(gmm_alloc(h[2 + i % 2], i, PG, GMM_PLACE_NEAREST, 1, NULL), 0);
 
 	/* The replica's node dies, memory kept: the replica stays usable. */
-	inc = node_info(1).incarnation;
-	node_dies(1, false);
+	inc = unit_node_info(1).incarnation;
+	unit_node_dies(1, false);
 	ASSERT_EQ(unit_recover(h[2], 1, &rep), 0);
 	ASSERT_EQ(rep.master_copies_rebuilt, 0);
 	ASSERT_EQ(master_holders(true), 1U << 0);
@@ -588,7 +461,7 @@ static void test_rebuild_master(void)
 	/* Its memory is found lost later: recovery runs again, it moves. */
 	rep = new_report();
 	ASSERT_EQ(gmm_node_down(obs, 1, inc, true), 0);
-	ASSERT_EQ(node_info(1).state, GMM_NODE_DOWN);
+	ASSERT_EQ(unit_node_info(1).state, GMM_NODE_DOWN);
 	ASSERT_EQ(unit_recover(h[2], 1, &rep), 0);
 	ASSERT_EQ(rep.master_copies_rebuilt, 1);
 	pm = master_holders(true);
@@ -599,7 +472,7 @@ static void test_rebuild_master(void)
 
 	/* The primary's node dies with its memory: rebuilt from the replica. */
 	rep = new_report();
-	node_dies(0, true);
+	unit_node_dies(0, true);
 	ASSERT_EQ(unit_recover(h[3], 0, &rep), 0);
 	ASSERT_EQ(rep.master_copies_rebuilt, 1);
 	pm = master_holders(true);
@@ -617,12 +490,12 @@ static void test_rebuild_master(void)
 	 * primary's node then dies with its memory, so every lookup goes to
 	 * the other rebuilt copy: it must be complete.
 	 */
-	node_up(0);
-	node_up(1);
+	unit_node_up(0);
+	unit_node_up(1);
 	ASSERT_EQ(gmm_alloc(h[0], 41, PG, GMM_PLACE_NEAREST, 1, NULL), 0);
 	for (p = 0; !(pm & (1U << p)); p++)
 		;
-	node_dies((int)p, true);
+	unit_node_dies((int)p, true);
 	ASSERT_EQ(member_recover(h[p == 2 ? 3 : 2], p, NULL), 0);
 	ASSERT_CLEAN(obs);
 	for (i = 1; i <= 41; i++) {
@@ -637,8 +510,8 @@ static void test_rebuild_master(void)
 	}
 	CU_ASSERT(!(master_holders(true) & (1U << p)));
 	CU_ASSERT(!(master_holders(false) & (1U << p)));
-	node_up((int)p);
-	finish();
+	unit_node_up((int)p);
+	unit_finish();
 }
 
 /*
@@ -651,17 +524,17 @@ static void test_recovery_restart(void)
 	struct op o;
 	int ret;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gmm_alloc(h[3], 1, PG, 3, 1, NULL), 0);
 	ASSERT_EQ(gmm_acquire(h[3], 1, 2, NULL), 0);
-	node_dies(3, false);
+	unit_node_dies(3, false);
 	/* Node 1 stops halfway through stage 1 and dies there. */
 	o = (struct op){ .r = h[1], .node = 3 };
 	CU_ASSERT(run_armed(MCS_CP_RECOVERY_SHARERS_HALF, do_recover, &o));
-	ASSERT_EQ(node_info(3).state, GMM_NODE_RECOVERING);
-	node_dies(1, false);
+	ASSERT_EQ(unit_node_info(3).state, GMM_NODE_RECOVERING);
+	unit_node_dies(1, false);
 	ASSERT_EQ(member_recover(h[0], 3, NULL), 0);
-	ASSERT_EQ(node_info(3).state, GMM_NODE_CLEAN);
+	ASSERT_EQ(unit_node_info(3).state, GMM_NODE_CLEAN);
 	ASSERT_EQ(member_recover(h[0], 1, NULL), 0);
 	ASSERT_CLEAN(obs);
 	{
@@ -671,9 +544,9 @@ static void test_recovery_restart(void)
 		ASSERT_EQ(si.nr_sharers, 0);
 	}
 	ASSERT_EQ(part_info(3).manager, 0);
-	node_up(1);
-	node_up(3);
-	finish();
+	unit_node_up(1);
+	unit_node_up(3);
+	unit_finish();
 }
 
 /* ========================= regressions ========================= */
@@ -694,23 +567,23 @@ static void test_regression_master_copy_on_rejoined_partition(void)
 	struct gmm_format_params fp = { .nr_parts = NODES };
 	int ret;
 
-	setup_with(16 * MiB, &fp, 0x3); /* only nodes 0 and 1 */
+	unit_setup_with(16 * MiB, &fp, 0x3); /* only nodes 0 and 1 */
 	ASSERT_EQ(gmm_alloc(h[0], 1, PG, 0, 1, NULL), 0);
-	node_dies(1, true); /* the replica's node, memory lost */
+	unit_node_dies(1, true); /* the replica's node, memory lost */
 	ASSERT_EQ(member_recover(h[0], 1, NULL), 0);
 	/* Changes while the replica is unreachable. */
 	ASSERT_EQ(gmm_alloc(h[0], 2, PG, 0, 1, NULL), 0);
 	ASSERT_EQ(gmm_release(h[0], 1, 1, GMM_SHARER_ANY), 0);
 	ASSERT_EQ(gmm_destroy(h[0], 1), 0);
-	node_up(1);
+	unit_node_up(1);
 	ASSERT_CLEAN(obs);
 	/* And if node 0 now loses its memory, node 1's copy is all there is. */
-	node_dies(0, true);
+	unit_node_dies(0, true);
 	ASSERT_EQ(member_recover(h[1], 0, NULL), 0);
 	lookup(1, &ret);
 	ASSERT_EQ(ret, -ENOENT);
-	node_up(0);
-	finish();
+	unit_node_up(0);
+	unit_finish();
 }
 
 /*
@@ -730,17 +603,17 @@ static void test_regression_revoke_report_lost_on_restart(void)
 	u32 k = 0, i;
 	struct op o;
 
-	setup();
+	unit_setup();
 	for (x = 1; k < 3; x++)
 		if (gmm_stripe_of(x) == gmm_stripe_of(1))
 			g[k++] = x;
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(gmm_alloc(h[2], g[i], PG, 2, 1, NULL), 0);
-	node_dies(2, true);
+	unit_node_dies(2, true);
 	nrevoked = 0;
 	o = (struct op){ .r = h[1], .node = 2, .rep = &rep1 };
 	CU_ASSERT(run_armed(MCS_CP_RECOVERY_REVOKE_HALF, do_recover, &o));
-	node_dies(1, false);
+	unit_node_dies(1, false);
 	ASSERT_EQ(unit_recover(h[3], 1, &rep2), 0);
 	ASSERT_EQ(unit_recover(h[3], 2, &rep3), 0);
 	ASSERT_CLEAN(obs);
@@ -750,9 +623,9 @@ static void test_regression_revoke_report_lost_on_restart(void)
 				g[i], times_revoked(g[i]));
 		ASSERT_EQ(times_revoked(g[i]), 1);
 	}
-	node_up(1);
-	node_up(2);
-	finish();
+	unit_node_up(1);
+	unit_node_up(2);
+	unit_finish();
 }
 
 /*
@@ -775,10 +648,10 @@ static void test_regression_loss_reported_during_recovery(void)
 {
 	int ret;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gmm_alloc(h[2], 1, PG, 2, 1, NULL), 0);
-	late_loss_inc = node_info(2).incarnation;
-	node_dies(2, false);
+	late_loss_inc = unit_node_info(2).incarnation;
+	unit_node_dies(2, false);
 	armed_action = late_loss;
 	armed_cp = MCS_CP_RECOVERY_SHARERS;
 	armed = true;
@@ -788,17 +661,17 @@ static void test_regression_loss_reported_during_recovery(void)
 	/* Success must mean recovered; an error may ask for another try. */
 	if (ret)
 		ASSERT_EQ(member_recover(h[1], 2, NULL), 0);
-	ASSERT_EQ(node_info(2).state, GMM_NODE_CLEAN);
-	ASSERT_EQ(node_info(2).memory_lost, true);
+	ASSERT_EQ(unit_node_info(2).state, GMM_NODE_CLEAN);
+	ASSERT_EQ(unit_node_info(2).memory_lost, true);
 	ASSERT_EQ(member_recover(h[0], 2, NULL), 0);
 	ASSERT_CLEAN(obs);
 	lookup(1, &ret);
 	ASSERT_EQ(ret, -ENOENT);
 	/* Let the test end cleanly whatever happened above. */
-	if (node_info(2).state != GMM_NODE_CLEAN)
+	if (unit_node_info(2).state != GMM_NODE_CLEAN)
 		member_recover(h[1], 2, NULL);
-	node_up(2);
-	finish();
+	unit_node_up(2);
+	unit_finish();
 }
 
 /*
@@ -815,10 +688,10 @@ static void test_regression_loss_after_recovery(void)
 	u32 inc;
 	int ret;
 
-	setup();
+	unit_setup();
 	ASSERT_EQ(gmm_alloc(h[2], 1, PG, 2, 1, NULL), 0);
-	inc = node_info(2).incarnation;
-	node_dies(2, false);
+	inc = unit_node_info(2).incarnation;
+	unit_node_dies(2, false);
 	ASSERT_EQ(member_recover(h[1], 2, NULL), 0);
 	ret = gmm_node_down(obs, 2, inc, true);
 	if (ret == 0) {
@@ -827,9 +700,9 @@ static void test_regression_loss_after_recovery(void)
 		lookup(1, &ret);
 		ASSERT_EQ(ret, -ENOENT);
 	}
-	node_up(2);
+	unit_node_up(2);
 	ASSERT_CLEAN(obs);
-	finish();
+	unit_finish();
 }
 
 /*
@@ -840,19 +713,19 @@ static void test_regression_loss_after_recovery(void)
  */
 static void test_regression_managed_partition_orphaned(void)
 {
-	setup();
-	node_dies(3, false);
+	unit_setup();
+	unit_node_dies(3, false);
 	ASSERT_EQ(member_recover(h[1], 3, NULL), 0);
 	ASSERT_EQ(part_info(3).manager, 1);
-	node_dies(1, false);
+	unit_node_dies(1, false);
 	ASSERT_EQ(member_recover(h[0], 1, NULL), 0);
 	ASSERT_EQ(part_info(1).manager, 0);
 	CU_ASSERT(part_info(3).manager == 0 || part_info(3).manager == 2);
 	if (part_info(3).manager == 1)
 		fprintf(stderr, "    partition 3 is still managed by dead node 1\n");
-	node_up(1);
-	node_up(3);
-	finish();
+	unit_node_up(1);
+	unit_node_up(3);
+	unit_finish();
 }
 
 /* ========================= the crash-point matrix ========================= */
@@ -914,7 +787,7 @@ static int m_lookup(u64 gid, struct gmm_seg_info *si)
 static void m_recover(int by, int n, struct gmm_recovery_report *rep)
 {
 	M_EQ(unit_recover(h[by], (u32)n, rep), 0);
-	M_EQ(node_info(n).state, GMM_NODE_CLEAN);
+	M_EQ(unit_node_info(n).state, GMM_NODE_CLEAN);
 }
 
 /* Give up every share and GID of a scenario. */
@@ -947,13 +820,13 @@ static void m_assert_empty(void)
 	M_EQ(rep.sharers, 0);
 	M_EQ(rep.free_pages, (u64)geo.nr_parts * geo.part_data_pages);
 	for (n = 0; n < NODES; n++)
-		M_EQ(node_info(n).state, GMM_NODE_ALIVE);
+		M_EQ(unit_node_info(n).state, GMM_NODE_ALIVE);
 }
 
 /* After a crash that killed @v with memory @lost: recover it from @r. */
 static void m_crash_recover(int v, int r, struct gmm_recovery_report *rep)
 {
-	node_dies(v, m_lost);
+	unit_node_dies(v, m_lost);
 	m_recover(r, v, rep);
 	M_CLEAN();
 }
@@ -997,7 +870,7 @@ static bool scen_alloc(int cp, int k)
 			M_EQ(times_revoked(g), c);
 			M_EQ(rep.sections_revoked, c);
 		}
-		node_up(v);
+		unit_node_up(v);
 		M_EQ(part_info((u32)v).generation, gen + m_lost);
 	}
 	m_cleanup(&g, 1);
@@ -1028,7 +901,7 @@ static bool scen_alloc_abort(int cp, int k)
 		M_EQ(passed_commit, false);
 		m_crash_recover(v, r, &rep);
 		m_rolled(&rep, false);
-		node_up(v);
+		unit_node_up(v);
 	}
 	M_EQ(m_lookup(g[NODES], &si), -ENOENT);
 	M_CLEAN();
@@ -1058,7 +931,7 @@ static bool scen_acquire(int cp, int k)
 		M_EQ(rep.sharers_removed, c);
 		M_EQ(m_lookup(g, &si), 0);
 		M_EQ(si.nr_sharers, 1);
-		node_up(v);
+		unit_node_up(v);
 	}
 	m_cleanup(&g, 1);
 	return died;
@@ -1083,7 +956,7 @@ static bool scen_release(int cp, int k)
 		m_crash_recover(v, r, &rep);
 		m_rolled(&rep, c);
 		M_EQ(rep.sharers_removed, !c);
-		node_up(v);
+		unit_node_up(v);
 	}
 	M_EQ(m_lookup(g, &si), 0);
 	M_EQ(si.nr_sharers, 1);
@@ -1116,7 +989,7 @@ static bool scen_release_last(int cp, int k)
 		m_rolled(&rep, c);
 		M_EQ(rep.sharers_removed, !c);
 		M_EQ(rep.sections_freed, !c);
-		node_up(v);
+		unit_node_up(v);
 	}
 	M_EQ(m_lookup(g, &si), -ENOENT);
 	M_EQ(pfree(s), before);
@@ -1145,7 +1018,7 @@ static bool scen_destroy(int cp, int k, bool shared)
 		m_crash_recover(v, r, &rep);
 		m_rolled(&rep, c);
 		M_EQ(rep.sections_freed, 0);
-		node_up(v);
+		unit_node_up(v);
 	}
 	ret = m_lookup(g, &si);
 	M_EQ(ret, c ? -ENOENT : 0);
@@ -1190,7 +1063,7 @@ static bool scen_steal(int cp, int k)
 	u64 gids[2] = { gx, g };
 
 	CU_ASSERT(run_armed(MCS_CP_SECTION_TAGGED, do_alloc, &o));
-	node_dies(x, false);
+	unit_node_dies(x, false);
 	o = (struct op){ h[v], g, BIG * PG, x, 1, 0, NULL };
 	died = run_armed(cp, do_alloc, &o);
 	if (!died) {
@@ -1200,7 +1073,7 @@ static bool scen_steal(int cp, int k)
 		m_recover(r, x, NULL);
 	} else {
 		c = passed_commit;
-		node_dies(v, m_lost);
+		unit_node_dies(v, m_lost);
 		if (cp % 2) {
 			m_recover(r, x, NULL);
 			m_recover(r, v, &rep);
@@ -1213,11 +1086,11 @@ static bool scen_steal(int cp, int k)
 		M_EQ(ret, c ? 0 : -ENOENT);
 		if (!ret)
 			M_EQ(si.part, x);
-		node_up(v);
+		unit_node_up(v);
 	}
 	M_CLEAN();
 	M_EQ(m_lookup(gx, &si), -ENOENT);
-	node_up(x);
+	unit_node_up(x);
 	m_cleanup(gids, 2);
 	return died;
 }
@@ -1256,7 +1129,7 @@ static bool scen_recover(int cp, int k)
 	M_EQ(gmm_alloc(h[s], gs, 3 * PG, s, 1, NULL), 0);
 	M_EQ(gmm_acquire(h[x], gs, 1, NULL), 0);
 	M_EQ(gmm_alloc(h[x], gx, 4 * PG, x, 1, &si), 0);
-	fill(gmm_seg_ptr(h[x], &si), si.size, gx);
+	unit_fill(gmm_seg_ptr(h[x], &si), si.size, gx);
 	M_EQ(gmm_acquire(h[s], gx, 1, NULL), 0);
 	M_EQ(gmm_alloc(h[s], gd, BIG * PG, s, 2, NULL), 0);
 	M_EQ(gmm_acquire(h[x], gd, 2, NULL), 0);
@@ -1264,7 +1137,7 @@ static bool scen_recover(int cp, int k)
 	M_EQ(gmm_destroy(h[s], gd), 0);
 	o = (struct op){ h[x], gc, BIG * PG, x, 3, 0, NULL };
 	CU_ASSERT(run_armed(MCS_CP_SECTION_TAGGED, do_alloc, &o));
-	node_dies(x, m_lost);
+	unit_node_dies(x, m_lost);
 
 	nrevoked = 0;
 	o = (struct op){ .r = h[v], .node = (u32)x, .rep = &rep1 };
@@ -1272,7 +1145,7 @@ static bool scen_recover(int cp, int k)
 	if (!died) {
 		M_EQ(op_ret, 0);
 	} else {
-		node_dies(v, false);
+		unit_node_dies(v, false);
 		if (cp % 2) {
 			m_recover(r, v, &rep2);
 			m_recover(r, x, &rep3);
@@ -1281,7 +1154,7 @@ static bool scen_recover(int cp, int k)
 			m_recover(r, v, &rep2);
 		}
 	}
-	M_EQ(node_info(x).state, GMM_NODE_CLEAN);
+	M_EQ(unit_node_info(x).state, GMM_NODE_CLEAN);
 	M_EQ(member_recover(h[r], (u32)x, NULL), 0);
 	M_CLEAN();
 
@@ -1298,7 +1171,7 @@ static bool scen_recover(int cp, int k)
 	} else {
 		M_EQ(ret, 0);
 		M_EQ(si.nr_sharers, 1);
-		M_EQ(verify(gmm_seg_ptr(obs, &si), si.size, gx), 0);
+		M_EQ(unit_verify(gmm_seg_ptr(obs, &si), si.size, gx), 0);
 		M_EQ(nrevoked, 0);
 		M_EQ(part_info((u32)x).manager, died ? r : v);
 	}
@@ -1308,9 +1181,9 @@ static bool scen_recover(int cp, int k)
 		M_EQ(part_info((u32)x).master_replica, false);
 	}
 
-	node_up(x);
+	unit_node_up(x);
 	if (died)
-		node_up(v);
+		unit_node_up(v);
 	M_EQ(part_info((u32)x).generation, gen + m_lost);
 	if (m_lost)
 		M_EQ(part_info((u32)x).sections_used, 0);
@@ -1358,11 +1231,11 @@ static bool scen_app_mutex(int cp, int k)
 	} else if (cp == MCS_CP_GLOCK_RELEASED) {
 		expect = 0; /* died after the release */
 	}
-	node_dies(v, m_lost);
+	unit_node_dies(v, m_lost);
 	o = (struct op){ .r = h[r], .node = (u32)v };
 	rdied = run_armed(died ? -1 : cp, do_recover, &o);
 	if (rdied) {
-		node_dies(r, false);
+		unit_node_dies(r, false);
 		m_recover(r2, r, NULL);
 		m_recover(r2, v, NULL);
 	} else {
@@ -1376,9 +1249,9 @@ static bool scen_app_mutex(int cp, int k)
 	M_EQ(gsync_mutex_unlock(&t, &app_mutex), 0);
 	M_EQ(gsync_mutex_lock(&t, &app_mutex, 0), 0);
 	M_EQ(gsync_mutex_unlock(&t, &app_mutex), 0);
-	node_up(v);
+	unit_node_up(v);
 	if (rdied)
-		node_up(r);
+		unit_node_up(r);
 	M_EQ(gsync_destroy(&t, g), 0);
 	M_CLEAN();
 	return died || rdied;
@@ -1395,18 +1268,18 @@ static bool scen_join(int cp, int k)
 	bool died;
 
 	M_EQ(gmm_alloc(h[v], g, 5 * PG, v, 1, NULL), 0);
-	node_dies(v, m_lost);
+	unit_node_dies(v, m_lost);
 	m_recover(r, v, NULL);
-	o = (struct op){ .r = handle_new(v), .node = (u32)v };
+	o = (struct op){ .r = unit_node_attach(v), .node = (u32)v };
 	died = run_armed(cp, do_join, &o);
 	if (!died) {
 		M_EQ(op_ret, 0);
 	} else {
 		M_EQ(m_lost, true);
-		node_dies(v, false);
+		unit_node_dies(v, false);
 		m_recover(r, v, NULL);
 		M_CLEAN();
-		node_up(v);
+		unit_node_up(v);
 	}
 	pi = part_info((u32)v);
 	M_EQ(pi.state, GMM_PART_ONLINE);
@@ -1445,10 +1318,10 @@ static const struct {
 
 static void test_crash_matrix(void)
 {
-	unsigned int op, lost, pass, missing = 0, died[ARRAY_SIZE(m_ops)][2];
+	unsigned int op, lost, pass, died[ARRAY_SIZE(m_ops)][2];
 	int cp, k = 0;
 
-	setup();
+	unit_setup();
 	memset(m_hits, 0, sizeof(m_hits));
 	memset(died, 0, sizeof(died));
 	/* Two passes: the second gives each case another victim node. */
@@ -1474,16 +1347,9 @@ static void test_crash_matrix(void)
 	for (op = 0; op < ARRAY_SIZE(m_ops); op++)
 		printf("      %-40s died %2u times (memory kept), %2u (lost)\n",
 		       m_ops[op].name, died[op][0], died[op][1]);
-	for (cp = 0; cp < MCS_CP_COUNT; cp++) {
-		/* gmm operations never reach gns points: tests/unit/test_gns.c. */
-		if (m_hits[cp] || cp >= MCS_CP_GNS_GID_TAKEN)
-			continue;
-		printf("    crash point %s was never reached\n",
-		       mcs_crash_point_names[cp]);
-		missing++;
-	}
-	ASSERT_EQ(missing, 0);
-	finish();
+	/* gmm operations never reach gns points: tests/unit/test_gns.c. */
+	unit_assert_crash_points(m_hits, 0, MCS_CP_GNS_GID_TAKEN, "reached");
+	unit_finish();
 }
 
 int main(void)
@@ -1510,6 +1376,7 @@ int main(void)
 		{ "regression: partition managed by a dead node", test_regression_managed_partition_orphaned },
 	};
 
-	mcs_crash_hook = crash_hook;
+	commit_cp = MCS_CP_COMMITTED;
+	mcs_crash_hook = unit_crash_hook;
 	return unit_run("recovery", tests, ARRAY_SIZE(tests));
 }

@@ -27,7 +27,6 @@
 #include "unit.h"
 #include "gmm/gmm_internal.h"
 
-#define MiB (1024ULL * 1024)
 #define REGION_SIZE (8 * MiB)
 
 static void *region;

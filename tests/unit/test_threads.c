@@ -28,7 +28,6 @@
 
 #include "unit.h"
 
-#define NODES 4
 #define THREADS_PER_NODE 2
 #define NTHREADS (NODES * THREADS_PER_NODE)
 #define OPS_PER_THREAD 20000
@@ -36,13 +35,7 @@
 #define GIDS 64
 #define MAX_PAGES 8
 #define MAX_SHARES 48
-#define MiB (1024ULL * 1024)
-#define PG GMM_PAGE_SIZE
 
-static struct fabric fab;
-static void *nmap[NODES + 1];
-static struct gmm_region *h[NODES], *obs;
-static struct gmm_geometry geo;
 static atomic_int stop_checker;
 
 struct share {
@@ -230,18 +223,7 @@ static void run_round(int round)
 	int n, t, ret;
 	u64 gid;
 
-	CU_ASSERT_FATAL(fabric_open(&fab, 32 * MiB) == 0);
-	for (n = 0; n <= NODES; n++) {
-		nmap[n] = fabric_map(&fab);
-		CU_ASSERT_FATAL(nmap[n] != NULL);
-	}
-	CU_ASSERT_FATAL(gmm_format(nmap[NODES], fab.size, &fp) == 0);
-	CU_ASSERT_FATAL(gmm_attach(nmap[NODES], fab.size, &obs) == 0);
-	gmm_get_geometry(obs, &geo);
-	for (n = 0; n < NODES; n++) {
-		CU_ASSERT_FATAL(gmm_attach(nmap[n], fab.size, &h[n]) == 0);
-		CU_ASSERT_FATAL(gmm_node_join(h[n], (u32)n) == 0);
-	}
+	unit_setup_with(32 * MiB, &fp, UNIT_ALL_NODES);
 
 	atomic_store(&stop_checker, 0);
 	CU_ASSERT_FATAL(pthread_create(&chk.tid, NULL, checker_main, &chk) == 0);
@@ -344,12 +326,7 @@ static void run_round(int round)
 		ASSERT_EQ(rep.free_pages, (u64)NODES * geo.part_data_pages);
 	}
 
-	for (n = 0; n < NODES; n++)
-		gmm_detach(h[n]);
-	gmm_detach(obs);
-	for (n = 0; n <= NODES; n++)
-		fabric_unmap(&fab, nmap[n]);
-	fabric_close(&fab);
+	unit_release();
 }
 
 static void test_concurrent_ops(void)
