@@ -5,8 +5,8 @@
 #   make                user-space build into build/: libgmm.a, tools,
 #                       unit tests, torture test, benchmarks
 #   make san            the same with ASan+UBSan into build-san/
-#   make kmod           the kernel modules (mcs_glock, mcs_gmm, mcs_events;
-#                       drivers/Kbuild), kbuild against the newest
+#   make kmod           the kernel modules (one per drivers/*/Kbuild, in
+#                       one kbuild run: drivers/Kbuild), against the newest
 #                       installed Debian headers (override with KDIR=...)
 #   make kmod-check     clean module build with W=1 C=1 (sparse); fails on
 #                       any warning or error
