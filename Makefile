@@ -142,14 +142,15 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# libmcs: position-independent, only the symbols of libmcs.map exported.
+# libmcs: position-independent, only the symbols of libmcs.map exported;
+# never unloaded (its thread-exit destructor may still run, fastlock.c).
 $(OBJ)/libmcs/%.o: libmcs/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(LIBMCS_SO): $(call objs,$(LIBMCS_SRCS)) libmcs/libmcs.map
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libmcs.so.1 \
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libmcs.so.1 -Wl,-z,nodelete \
 		-Wl,--version-script=libmcs/libmcs.map -o $@ \
 		$(filter %.o,$^) -lpthread
 
