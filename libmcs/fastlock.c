@@ -474,6 +474,7 @@ void mcs_fastlocks_free(struct mcs_fastlocks *fl)
 {
 	struct mcs_fastlocks **pp;
 	struct mcs_fast_page *p, *next;
+	unsigned int i;
 
 	if (!fl)
 		return;
@@ -485,6 +486,11 @@ void mcs_fastlocks_free(struct mcs_fastlocks *fl)
 			break;
 		}
 	pthread_mutex_unlock(&mcs_live_lock);
+	/* What this thread still holds through it is the file's to abandon. */
+	for (i = mcs_holds.nr; i--;)
+		if (mcs_holds_array(&mcs_holds)[i].fl == fl)
+			mcs_holds_drop(&mcs_holds, fl,
+				       mcs_holds_array(&mcs_holds)[i].gid);
 	for (p = fl->pages; p; p = next) {
 		next = p->next;
 		/* A child never had them: the addresses may be others' now. */
