@@ -17,8 +17,9 @@
  * Death is decided per thread, as for POSIX robust mutexes: every thread
  * keeps the mutexes it holds in thread-local storage (no system call),
  * and a pthread key's destructor, which runs when the thread returns,
- * calls pthread_exit() or is cancelled, abandons each one the lock word
- * still names this thread for (glock_fast_abandon()). The lock being
+ * calls pthread_exit() or is cancelled, abandons (in the last round of
+ * destructors) each one the lock word still names this thread for
+ * (glock_fast_abandon()). The lock being
  * taken is recorded before the attempt and counted as held after it
  * (glibc's list_op_pending), so a thread that ends in between leaves no
  * mutex unknown: the walk asks the lock word. A fatal signal ends the
@@ -26,6 +27,7 @@
  * Documentation/glock.md, "Thread exit".
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -82,6 +84,7 @@ struct mcs_thread_holds {
 	unsigned int cap;              /* of hold; 0: inline_hold is used */
 	bool pending;
 	bool armed;                    /* the key's destructor will run */
+	unsigned int exit_round;       /* destructor rounds waited through */
 	struct mcs_thread_hold *hold;  /* NULL: inline_hold */
 	struct mcs_thread_hold inline_hold[MCS_HOLDS_INLINE];
 };
@@ -457,6 +460,17 @@ static void mcs_holds_exit(void *arg)
 	uint32_t tid = mcs_thread_id();
 
 	t->armed = false;
+	/*
+	 * Other keys' destructors (in any order) may still unlock what the
+	 * thread holds, as the kernel walks a robust list only after them
+	 * all: set the key again to be called in the next round, and walk
+	 * in the last one glibc runs.
+	 */
+	if (n && ++t->exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
+	    !pthread_setspecific(mcs_holds_key, t)) {
+		t->armed = true;
+		return;
+	}
 	if (n) {
 		pthread_mutex_lock(&mcs_live_lock);
 		for (i = 0; i < n; i++)

@@ -13,7 +13,9 @@
  *                            lock, from another thread, gets EOWNERDEAD
  *                            (also again when the taker ends without
  *                            consistent); a thread that unlocked before
- *                            it ended leaves the mutex consistent; a
+ *                            it ended, or whose own thread-specific data
+ *                            destructor unlocks it, leaves the mutex
+ *                            consistent; a
  *                            thread that ends does not take a sibling's
  *                            lock with it; 16 threads of 2,000 sections
  *                            each leave it free and consistent. Prints
@@ -250,6 +252,24 @@ static void open_mutexes(const char *base)
 	}
 }
 
+/* The application's own thread-exit cleanup, run after libmcs's is armed. */
+static pthread_key_t app_key;
+
+static void app_cleanup(void *arg)
+{
+	uint64_t gid = *(uint64_t *)arg;
+
+	expect("unlock in the application's destructor",
+	       mcs_mutex_unlock(ctx, gid), 0);
+}
+
+static void *cleaned_up(void *arg)
+{
+	expect("lock", mcs_mutex_lock(ctx, *(uint64_t *)arg), 0);
+	pthread_setspecific(app_key, arg);
+	return NULL;
+}
+
 static int local(const char *base)
 {
 	struct mcs_ctx *c2;
@@ -294,6 +314,14 @@ static int local(const char *base)
 	run_locker(H_UNLOCK, ctx, g, 0);
 	expect_free("unlocked, then returned", g);
 	printf("ok: unlocked before it returned: free and consistent\n");
+
+	/* A key made after libmcs's: its destructor may run after ours. */
+	if (pthread_key_create(&app_key, app_cleanup) ||
+	    pthread_create(&t[0], NULL, cleaned_up, &g))
+		fail("pthread_key_create, pthread_create", -EAGAIN);
+	pthread_join(t[0], NULL);
+	expect_free("unlocked by a thread-specific data destructor", g);
+	printf("ok: unlocked by the application's own thread-exit destructor: free and consistent\n");
 
 	/* A sibling that ends leaves a live thread's lock alone. */
 	if (pthread_create(&t[0], NULL, sibling_holder, &g))
