@@ -262,7 +262,7 @@ static struct mcs_thread_hold *mcs_holds_array(struct mcs_thread_holds *t)
 static int mcs_holds_grow(struct mcs_thread_holds *t)
 {
 	unsigned int cap = t->hold ? t->cap : MCS_HOLDS_INLINE;
-	struct mcs_thread_hold *h;
+	struct mcs_thread_hold *h, *old = t->hold;
 
 	if (!t->armed) {
 		pthread_once(&mcs_fork_once, mcs_fastlock_init_once);
@@ -276,10 +276,11 @@ static int mcs_holds_grow(struct mcs_thread_holds *t)
 	if (!h)
 		return -ENOMEM;
 	memcpy(h, mcs_holds_array(t), t->nr * sizeof(*h));
-	free(t->hold);
 	t->cap = 2 * cap;
 	mcs_holds_barrier();
 	t->hold = h;
+	mcs_holds_barrier();
+	free(old);
 	return 0;
 }
 
@@ -384,9 +385,9 @@ void mcs_fastlock_unlocked(struct mcs_fastlocks *fl, uint64_t gid, int ret)
 }
 
 /*
- * The thread ends holding the lock word @l, which this process's tag
- * @self (node and pid: the incarnation is the kernel's or the opener's)
- * names with this thread: abandon it.
+ * The thread ends: abandon @o's lock if its word names this process (the
+ * node and pid of @self; the incarnation is the kernel's or the opener's)
+ * and this thread, and @o is still mutex @gid.
  */
 static void mcs_abandon_word(struct gsync_obj *o, uint64_t gid, uint64_t self,
 			     uint32_t tid)
