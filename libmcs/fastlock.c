@@ -19,9 +19,9 @@
  * and a pthread key's destructor, which runs when the thread returns,
  * calls pthread_exit() or is cancelled, abandons (in the last round of
  * destructors) each one the lock word still names this thread for
- * (glock_fast_abandon()). The lock being
- * taken is recorded before the attempt and counted as held after it
- * (glibc's list_op_pending), so a thread that ends in between leaves no
+ * (glock_fast_abandon()). The lock being taken is written down before
+ * the attempt and counted in after it (glibc's list_op_pending), so a
+ * thread that ends in between leaves no
  * mutex unknown: the walk asks the lock word. A fatal signal ends the
  * whole process, which the kernel's per-file abandonment covers.
  * Documentation/glock.md, "Thread exit".
@@ -42,7 +42,7 @@
 #include <linux/mcs.h>
 
 #define MCS_FAST_SLOTS 1024 /* power of two */
-#define MCS_HOLDS_INLINE 4  /* held mutexes a thread records without malloc */
+#define MCS_HOLDS_INLINE 8  /* held mutexes a thread records without malloc */
 
 struct mcs_fast_slot {
 	_Atomic uint64_t gid; /* 0: empty; published last */
@@ -59,35 +59,33 @@ struct mcs_fast_page {
 struct mcs_fastlocks {
 	unsigned int fork_gen; /* mcs_fork_gen when made */
 	int fd;                /* the context's /dev/mcs file */
-	uint64_t serial;       /* never reused: tells a new table at this address */
 	struct mcs_fastlocks *live_next; /* on mcs_live, under mcs_live_lock */
 	struct mcs_fast_page *pages;
 	struct mcs_fast_slot slot[MCS_FAST_SLOTS];
 };
 
-/* A mutex a thread holds, or is taking, through the context of @fl. */
-struct mcs_thread_hold {
-	struct mcs_fastlocks *fl;
-	uint64_t serial; /* fl's: the context may be closed by the exit walk */
-	uint64_t gid;
-};
-
 /*
- * The mutexes this thread holds: hold[0 .. nr). hold[nr] is the one being
- * locked while pending is set: whether it was taken is the lock word's to
- * say at thread exit. Only this thread writes it; the exit walk runs in
- * this thread too, so compiler barriers order it (a thread ends inside
- * the lock only from a signal handler).
+ * The GIDs of the mutexes this thread holds: hold[0 .. nr). A GID is
+ * enough: every context of the process maps the same lock word, and the
+ * walk asks the word. hold[nr] (there is always room) is written before
+ * every lock attempt, and an attempt that succeeds only counts it in:
+ * glibc's list_op_pending, without a flag, as the walk asks every
+ * entry's word, hold[nr]'s too, whether it names this thread. Only this
+ * thread writes it and the walk runs in this thread, so compiler barriers
+ * order it (a thread ends inside a lock only from a signal handler). nr
+ * and the room are one word: one load to check, one add to count.
  */
 struct mcs_thread_holds {
-	unsigned int nr;
-	unsigned int cap;              /* of hold; 0: inline_hold is used */
-	bool pending;
-	bool armed;                    /* the key's destructor will run */
+	uint64_t nr_lim;               /* nr (low 32 bits) < lim: room; lim 0: not armed */
+	uint64_t *hold;                /* inline_hold or malloc'd; NULL at first */
+	unsigned int cap;              /* of hold */
 	unsigned int exit_round;       /* destructor rounds waited through */
-	struct mcs_thread_hold *hold;  /* NULL: inline_hold */
-	struct mcs_thread_hold inline_hold[MCS_HOLDS_INLINE];
+	uint64_t inline_hold[MCS_HOLDS_INLINE];
 };
+
+#define MCS_HOLDS_NR(nl) ((uint32_t)(nl))
+#define MCS_HOLDS_LIM(nl) ((uint32_t)((nl) >> 32))
+#define MCS_HOLDS_ARM(nr, lim) ((uint64_t)(lim) << 32 | (nr))
 
 static atomic_uint mcs_fork_gen;
 /* initial-exec: no __tls_get_addr() call at every lock. */
@@ -99,7 +97,6 @@ static pthread_key_t mcs_holds_key;
 /* Every context's table not yet freed: the exit walk uses only those. */
 static pthread_mutex_t mcs_live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mcs_fastlocks *mcs_live;
-static uint64_t mcs_live_serial;
 
 static void mcs_holds_exit(void *arg);
 
@@ -121,8 +118,7 @@ static void mcs_fastlock_forked(void)
 {
 	atomic_fetch_add(&mcs_fork_gen, 1);
 	mcs_tid = 0;
-	mcs_holds.nr = 0;
-	mcs_holds.pending = false;
+	mcs_holds.nr_lim = MCS_HOLDS_ARM(0, MCS_HOLDS_LIM(mcs_holds.nr_lim));
 	pthread_mutex_unlock(&mcs_live_lock);
 }
 
@@ -207,7 +203,6 @@ struct mcs_fastlocks *mcs_fastlocks_new(int fd)
 	fl->fork_gen = atomic_load(&mcs_fork_gen);
 	fl->fd = fd;
 	pthread_mutex_lock(&mcs_live_lock);
-	fl->serial = ++mcs_live_serial;
 	fl->live_next = mcs_live;
 	mcs_live = fl;
 	pthread_mutex_unlock(&mcs_live_lock);
@@ -249,86 +244,87 @@ int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 /* Keeps the exit walk's view of the holds in program order (see above). */
 #define mcs_holds_barrier() atomic_signal_fence(memory_order_seq_cst)
 
-static struct mcs_thread_hold *mcs_holds_array(struct mcs_thread_holds *t)
-{
-	return t->hold ? t->hold : t->inline_hold;
-}
-
 /*
- * Slow half of mcs_holds_room(): arm the destructor (first lock of the
+ * Slow half of mcs_holds_pend(): arm the destructor (first lock of the
  * thread, or a lock taken by another key's destructor after ours ran;
  * glibc then runs ours again) and make room for one more hold.
  */
-static int mcs_holds_grow(struct mcs_thread_holds *t)
+static __attribute__((noinline, cold)) int
+mcs_holds_grow(struct mcs_thread_holds *t)
 {
-	unsigned int cap = t->hold ? t->cap : MCS_HOLDS_INLINE;
-	struct mcs_thread_hold *h, *old = t->hold;
+	uint32_t nr = MCS_HOLDS_NR(t->nr_lim);
+	uint64_t *h, *old = t->hold;
 
-	if (!t->armed) {
+	if (!old) {
+		t->hold = t->inline_hold;
+		t->cap = MCS_HOLDS_INLINE;
+	}
+	if (!MCS_HOLDS_LIM(t->nr_lim)) {
 		pthread_once(&mcs_fork_once, mcs_fastlock_init_once);
 		if (pthread_setspecific(mcs_holds_key, t))
 			return -ENOMEM;
-		t->armed = true;
 	}
-	if (t->nr < cap)
-		return 0;
-	h = malloc(2 * cap * sizeof(*h));
-	if (!h)
-		return -ENOMEM;
-	memcpy(h, mcs_holds_array(t), t->nr * sizeof(*h));
-	t->cap = 2 * cap;
-	mcs_holds_barrier();
-	t->hold = h;
-	mcs_holds_barrier();
-	free(old);
+	if (nr >= t->cap) {
+		/* Zeroed: the walk reads hold[nr] before a lock writes it. */
+		h = calloc(2 * t->cap, sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		memcpy(h, t->hold, nr * sizeof(*h));
+		t->cap *= 2;
+		mcs_holds_barrier();
+		t->hold = h;
+		mcs_holds_barrier();
+		if (old != t->inline_hold)
+			free(old);
+	}
+	t->nr_lim = MCS_HOLDS_ARM(nr, t->cap);
 	return 0;
 }
 
-/* Room for hold[nr] and the destructor armed, or -ENOMEM. */
-static inline int mcs_holds_room(struct mcs_thread_holds *t)
+/*
+ * Before the attempt: room for hold[nr] (or -ENOMEM), the destructor
+ * armed, and @gid written there as the lock under way.
+ */
+static inline int mcs_holds_pend(struct mcs_thread_holds *t, uint64_t gid)
 {
-	if (likely(t->armed && t->nr < (t->hold ? t->cap : MCS_HOLDS_INLINE)))
-		return 0;
-	return mcs_holds_grow(t);
+	uint64_t nl = t->nr_lim;
+
+	if (unlikely(MCS_HOLDS_NR(nl) >= MCS_HOLDS_LIM(nl))) {
+		int ret = mcs_holds_grow(t);
+
+		if (ret)
+			return ret;
+		nl = t->nr_lim;
+	}
+	t->hold[MCS_HOLDS_NR(nl)] = gid;
+	mcs_holds_barrier();
+	return 0;
 }
 
-/* Before the attempt: @gid through @fl is the lock under way. */
-static inline void mcs_holds_pend(struct mcs_thread_holds *t,
-				  struct mcs_fastlocks *fl, uint64_t gid)
+/* The attempt succeeded: it stays recorded (nr < lim: no carry). */
+static inline void mcs_holds_count(struct mcs_thread_holds *t)
 {
-	struct mcs_thread_hold *h = &mcs_holds_array(t)[t->nr];
-
-	h->fl = fl;
-	h->serial = fl->serial;
-	h->gid = gid;
 	mcs_holds_barrier();
-	t->pending = true;
-	mcs_holds_barrier();
+	t->nr_lim++;
 }
 
-/* The attempt is over: held (it stays recorded) or not. */
-static inline void mcs_holds_settle(struct mcs_thread_holds *t, bool held)
+/*
+ * Released: forget it. The last hold is copied over it before nr drops,
+ * so at no instant is a held mutex out of the walk's sight.
+ */
+static inline void mcs_holds_drop(struct mcs_thread_holds *t, uint64_t gid)
 {
-	mcs_holds_barrier();
-	if (held)
-		t->nr++;
-	mcs_holds_barrier();
-	t->pending = false;
-}
-
-/* Released: forget it (copied over by the last hold before nr drops). */
-static void mcs_holds_drop(struct mcs_thread_holds *t,
-			   const struct mcs_fastlocks *fl, uint64_t gid)
-{
-	struct mcs_thread_hold *h = mcs_holds_array(t);
-	unsigned int i = t->nr;
+	uint32_t nr = MCS_HOLDS_NR(t->nr_lim), i = nr;
+	uint64_t *h = t->hold;
 
 	while (i--) {
-		if (h[i].gid != gid || h[i].fl != fl)
+		if (h[i] != gid)
 			continue;
-		h[i] = h[t->nr - 1];
-		mcs_holds_barrier();
-		t->nr--;
+		if (i != nr - 1) {
+			h[i] = h[nr - 1];
+			mcs_holds_barrier();
+		}
+		t->nr_lim--;
 		return;
 	}
 }
@@ -340,17 +336,16 @@ int mcs_fastlock_lock(struct mcs_fastlocks *fl, uint64_t gid)
 	bool wake;
 	int ret;
 
-	ret = mcs_holds_room(t);
+	s = mcs_fast_find(fl, gid);
+	ret = mcs_holds_pend(t, gid);
 	if (unlikely(ret))
 		return ret;
-	mcs_holds_pend(t, fl, gid);
-	s = mcs_fast_find(fl, gid);
-	/* Left pending: mcs_fastlock_locked() settles the kernel's answer. */
+	/* Left in hold[nr]: mcs_fastlock_locked() counts the kernel's answer. */
 	if (!s || !glock_fast_lock(&s->obj->lock, s->tag, mcs_thread_id()))
 		return -EAGAIN;
 	/* Destroyed and its slot reused: not ours to take. */
 	if (likely(mcs_rd64(&s->obj->gid) == gid)) {
-		mcs_holds_settle(t, true);
+		mcs_holds_count(t);
 		return 0;
 	}
 	glock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(), &wake);
@@ -361,7 +356,8 @@ void mcs_fastlock_locked(struct mcs_fastlocks *fl, uint64_t gid, int ret)
 {
 	(void)fl;
 	(void)gid;
-	mcs_holds_settle(&mcs_holds, !ret || ret == -EOWNERDEAD);
+	if (!ret || ret == -EOWNERDEAD)
+		mcs_holds_count(&mcs_holds);
 }
 
 int mcs_fastlock_unlock(struct mcs_fastlocks *fl, uint64_t gid)
@@ -373,15 +369,16 @@ int mcs_fastlock_unlock(struct mcs_fastlocks *fl, uint64_t gid)
 	if (!s || glock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(),
 				    &wake))
 		return -EAGAIN;
-	mcs_holds_drop(&mcs_holds, fl, gid);
+	mcs_holds_drop(&mcs_holds, gid);
 	return 0;
 }
 
 void mcs_fastlock_unlocked(struct mcs_fastlocks *fl, uint64_t gid, int ret)
 {
 	/* -EPERM: the lock word does not name this thread (any more). */
+	(void)fl;
 	if (!ret || ret == -EPERM)
-		mcs_holds_drop(&mcs_holds, fl, gid);
+		mcs_holds_drop(&mcs_holds, gid);
 }
 
 /*
@@ -428,23 +425,27 @@ static void mcs_abandon_unmapped(struct mcs_fastlocks *fl, uint64_t gid,
 	munmap(p, page);
 }
 
-/* Under mcs_live_lock: abandon @h if its context is open and it is ours. */
-static void mcs_abandon_hold(const struct mcs_thread_hold *h, uint32_t tid)
+/*
+ * Under mcs_live_lock: abandon mutex @gid if it is this thread's, through
+ * any open context that maps it, else through the first open one. With
+ * none open, the files' releases abandoned what they had to.
+ */
+static void mcs_abandon_hold(uint64_t gid, uint32_t tid)
 {
 	struct mcs_fastlocks *fl;
 	struct mcs_fast_slot *s;
 
-	for (fl = mcs_live; fl; fl = fl->live_next)
-		if (fl == h->fl && fl->serial == h->serial)
-			break;
-	/* Closed: its file's release abandoned what it had to. */
-	if (!fl)
+	if (!gid)
 		return;
-	s = mcs_fast_find(fl, h->gid);
-	if (s)
-		mcs_abandon_word(s->obj, h->gid, s->tag, tid);
-	else
-		mcs_abandon_unmapped(fl, h->gid, tid);
+	for (fl = mcs_live; fl; fl = fl->live_next) {
+		s = mcs_fast_find(fl, gid);
+		if (s) {
+			mcs_abandon_word(s->obj, gid, s->tag, tid);
+			return;
+		}
+	}
+	if (mcs_live)
+		mcs_abandon_unmapped(mcs_live, gid, tid);
 }
 
 /*
@@ -456,31 +457,32 @@ static void mcs_abandon_hold(const struct mcs_thread_hold *h, uint32_t tid)
 static void mcs_holds_exit(void *arg)
 {
 	struct mcs_thread_holds *t = arg;
-	struct mcs_thread_hold *h = mcs_holds_array(t);
-	unsigned int i, n = t->nr + (t->pending ? 1 : 0);
+	uint32_t i, nr = MCS_HOLDS_NR(t->nr_lim);
+	uint32_t n = nr < t->cap ? nr + 1 : nr;
 	uint32_t tid = mcs_thread_id();
+	uint64_t *h = t->hold;
 
-	t->armed = false;
+	t->nr_lim = MCS_HOLDS_ARM(nr, 0);
 	/*
 	 * Other keys' destructors (in any order) may still unlock what the
 	 * thread holds, as the kernel walks a robust list only after them
 	 * all: set the key again to be called in the next round, and walk
 	 * in the last one glibc runs.
 	 */
-	if (n && ++t->exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
+	if (nr && ++t->exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
 	    !pthread_setspecific(mcs_holds_key, t)) {
-		t->armed = true;
+		t->nr_lim = MCS_HOLDS_ARM(nr, t->cap);
 		return;
 	}
-	if (n) {
+	if (h) {
 		pthread_mutex_lock(&mcs_live_lock);
 		for (i = 0; i < n; i++)
-			mcs_abandon_hold(&h[i], tid);
+			mcs_abandon_hold(h[i], tid);
 		pthread_mutex_unlock(&mcs_live_lock);
 	}
-	t->nr = 0;
-	t->pending = false;
-	free(t->hold);
+	t->nr_lim = 0;
+	if (h != t->inline_hold)
+		free(h);
 	t->hold = NULL;
 	t->cap = 0;
 }
@@ -489,7 +491,6 @@ void mcs_fastlocks_free(struct mcs_fastlocks *fl)
 {
 	struct mcs_fastlocks **pp;
 	struct mcs_fast_page *p, *next;
-	unsigned int i;
 
 	if (!fl)
 		return;
@@ -501,11 +502,6 @@ void mcs_fastlocks_free(struct mcs_fastlocks *fl)
 			break;
 		}
 	pthread_mutex_unlock(&mcs_live_lock);
-	/* What this thread still holds through it is the file's to abandon. */
-	for (i = mcs_holds.nr; i--;)
-		if (mcs_holds_array(&mcs_holds)[i].fl == fl)
-			mcs_holds_drop(&mcs_holds, fl,
-				       mcs_holds_array(&mcs_holds)[i].gid);
 	for (p = fl->pages; p; p = next) {
 		next = p->next;
 		/* A child never had them: the addresses may be others' now. */

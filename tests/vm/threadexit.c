@@ -4,12 +4,12 @@
  * the guest test vm-thread-exit (tests/vm/thread-exit.sh).
  *
  *   threadexit local NAME    every case in one process, on the mutexes
- *                            NAME-0 .. NAME-5 (made if need be): a thread
+ *                            NAME-0 .. NAME-9 (made if need be): a thread
  *                            locks and ends (returns, pthread_exit,
  *                            cancelled in pause(), the lock taken in the
  *                            kernel because the mutex was held, a mutex
  *                            used by GID through a context that never
- *                            opened it, six mutexes at once); the next
+ *                            opened it, ten mutexes at once); the next
  *                            lock, from another thread, gets EOWNERDEAD
  *                            (also again when the taker ends without
  *                            consistent); a thread that unlocked before
@@ -41,7 +41,7 @@
 
 #include "libmcs.h"
 
-#define NR_MUTEXES 6
+#define NR_MUTEXES 10 /* more than libmcs records without malloc */
 #define WAIT_NS 200000000ULL /* the 200 ms timed lock */
 
 static struct mcs_ctx *ctx;
@@ -217,7 +217,7 @@ static void *holder_of_all(void *arg)
 
 	(void)arg;
 	for (i = 0; i < NR_MUTEXES; i++)
-		expect("lock of one of six", mcs_mutex_lock(ctx, gids[i]), 0);
+		expect("lock of one of ten", mcs_mutex_lock(ctx, gids[i]), 0);
 	return NULL;
 }
 
@@ -341,8 +341,8 @@ static int local(const char *base)
 		fail("pthread_create", -EAGAIN);
 	pthread_join(t[0], NULL);
 	for (i = 0; i < NR_MUTEXES; i++)
-		expect_abandoned("six at once", ctx, gids[i]);
-	printf("ok: a thread returned holding six: EOWNERDEAD on each\n");
+		expect_abandoned("ten at once", ctx, gids[i]);
+	printf("ok: a thread returned holding ten: EOWNERDEAD on each\n");
 
 	for (i = 0; i < 16; i++)
 		if (pthread_create(&t[i], NULL, hammer, NULL))
