@@ -14,16 +14,18 @@
  * written. A context that fills the table, or a forked child (the pages
  * are not inherited: VM_DONTCOPY), simply uses the kernel's ioctls.
  *
- * Death is decided per thread, as for POSIX robust mutexes: every thread
- * keeps the mutexes it holds in thread-local storage (no system call),
- * and a pthread key's destructor, which runs when the thread returns,
- * calls pthread_exit() or is cancelled, abandons (in the last round of
- * destructors) each one the lock word still names this thread for
- * (glock_fast_abandon()). The lock being taken is written down before
- * the attempt and counted in after it (glibc's list_op_pending), so a
- * thread that ends in between leaves no
- * mutex unknown: the walk asks the lock word. A fatal signal ends the
- * whole process, which the kernel's per-file abandonment covers.
+ * Death is decided per thread, as for POSIX robust mutexes. A pthread
+ * key's destructor, armed by a thread's first lock and run when it
+ * returns, calls pthread_exit() or is cancelled (in the last round of
+ * destructors), abandons every mutex whose lock word still names this
+ * node, process and thread (glock_fast_abandon()): it reads the words
+ * of every mutex the open contexts map, so the fast path records
+ * nothing. A mutex no context maps is locked through the kernel; those
+ * the thread records in thread-local storage, written down before the
+ * ioctl and counted in after it (glibc's list_op_pending), and the walk
+ * maps them to read their words. Whatever instant a thread ends at, the
+ * word says whether it held the mutex. A fatal signal ends the whole
+ * process, which the kernel's per-file abandonment covers.
  * Documentation/glock.md, "Thread exit".
  */
 #include <errno.h>
@@ -42,7 +44,7 @@
 #include <linux/mcs.h>
 
 #define MCS_FAST_SLOTS 1024 /* power of two */
-#define MCS_HOLDS_INLINE 8  /* held mutexes a thread records without malloc */
+#define MCS_HOLDS_INLINE 8  /* unmapped mutexes a thread records without malloc */
 
 struct mcs_fast_slot {
 	_Atomic uint64_t gid; /* 0: empty; published last */
@@ -65,40 +67,38 @@ struct mcs_fastlocks {
 };
 
 /*
- * The GIDs of the mutexes this thread holds: hold[0 .. nr). A GID is
- * enough: every context of the process maps the same lock word, and the
- * walk asks the word. hold[nr] (there is always room) is written before
- * every lock attempt, and an attempt that succeeds only counts it in:
- * glibc's list_op_pending, without a flag, as the walk asks every
- * entry's word, hold[nr]'s too, whether it names this thread. Only this
- * thread writes it and the walk runs in this thread, so compiler barriers
- * order it (a thread ends inside a lock only from a signal handler). nr
- * and the room are one word: one load to check, one add to count.
+ * The mutexes a thread holds that no context maps (locked by GID, a full
+ * table, a forked child), by GID: hold[0 .. nr). hold[nr] is the one
+ * being locked through the kernel while pending is set: written before
+ * the ioctl, counted in after it. A GID is enough: the walk maps the
+ * word through any open context and asks it. Written only by the kernel
+ * path (which pays an ioctl anyway) and by the thread itself, so compiler
+ * barriers order it (a thread ends inside a lock only from a signal
+ * handler).
  */
 struct mcs_thread_holds {
-	uint64_t nr_lim;               /* nr (low 32 bits) < lim: room; lim 0: not armed */
-	uint64_t *hold;                /* inline_hold or malloc'd; NULL at first */
-	unsigned int cap;              /* of hold */
-	unsigned int exit_round;       /* destructor rounds waited through */
+	unsigned int nr;
+	unsigned int cap;  /* of hold */
+	uint64_t pending;  /* hold[nr]'s GID while its lock is under way */
+	uint64_t *hold;    /* inline_hold or malloc'd */
 	uint64_t inline_hold[MCS_HOLDS_INLINE];
 };
-
-#define MCS_HOLDS_NR(nl) ((uint32_t)(nl))
-#define MCS_HOLDS_LIM(nl) ((uint32_t)((nl) >> 32))
-#define MCS_HOLDS_ARM(nr, lim) ((uint64_t)(lim) << 32 | (nr))
 
 static atomic_uint mcs_fork_gen;
 /* initial-exec: no __tls_get_addr() call at every lock. */
 static __thread uint32_t mcs_tid __attribute__((tls_model("initial-exec")));
 static __thread struct mcs_thread_holds mcs_holds
 	__attribute__((tls_model("initial-exec")));
+/* Calls of the destructor so far (once a round), at thread exit only. */
+static __thread unsigned int mcs_exit_round
+	__attribute__((tls_model("initial-exec")));
 static pthread_once_t mcs_fork_once = PTHREAD_ONCE_INIT;
-static pthread_key_t mcs_holds_key;
+static pthread_key_t mcs_thread_key;
 /* Every context's table not yet freed: the exit walk uses only those. */
 static pthread_mutex_t mcs_live_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mcs_fastlocks *mcs_live;
 
-static void mcs_holds_exit(void *arg);
+static void mcs_thread_exit(void *arg);
 
 static void mcs_fastlock_prefork(void)
 {
@@ -111,14 +111,16 @@ static void mcs_fastlock_parent(void)
 }
 
 /*
- * In a child: the pages are gone, the thread id changed, and what the
- * forking thread holds is its parent's (the lock words name the parent).
+ * In a child: the pages are gone, the thread id changed (the next lock
+ * learns it and arms the destructor again), and what the forking thread
+ * holds is its parent's (the lock words name the parent).
  */
 static void mcs_fastlock_forked(void)
 {
 	atomic_fetch_add(&mcs_fork_gen, 1);
 	mcs_tid = 0;
-	mcs_holds.nr_lim = MCS_HOLDS_ARM(0, MCS_HOLDS_LIM(mcs_holds.nr_lim));
+	mcs_holds.nr = 0;
+	mcs_holds.pending = 0;
 	pthread_mutex_unlock(&mcs_live_lock);
 }
 
@@ -126,14 +128,23 @@ static void mcs_fastlock_init_once(void)
 {
 	pthread_atfork(mcs_fastlock_prefork, mcs_fastlock_parent,
 		       mcs_fastlock_forked);
-	pthread_key_create(&mcs_holds_key, mcs_holds_exit);
+	pthread_key_create(&mcs_thread_key, mcs_thread_exit);
 }
 
-static uint32_t mcs_thread_id(void)
+/*
+ * The thread's first lock (or its first after the walk, or in a forked
+ * child): learn its id and arm the destructor; -ENOMEM if it cannot be.
+ */
+static __attribute__((noinline, cold)) int mcs_thread_start(void)
 {
-	if (!mcs_tid)
-		mcs_tid = (uint32_t)syscall(SYS_gettid);
-	return mcs_tid;
+	pthread_once(&mcs_fork_once, mcs_fastlock_init_once);
+	if (pthread_setspecific(mcs_thread_key, &mcs_holds))
+		return -ENOMEM;
+	/* Locked by another key's destructor after our walk: walk again. */
+	if (mcs_exit_round)
+		mcs_exit_round = PTHREAD_DESTRUCTOR_ITERATIONS - 1;
+	mcs_tid = (uint32_t)syscall(SYS_gettid);
+	return 0;
 }
 
 static unsigned int mcs_fast_hash(uint64_t gid)
@@ -245,119 +256,103 @@ int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 #define mcs_holds_barrier() atomic_signal_fence(memory_order_seq_cst)
 
 /*
- * Slow half of mcs_holds_pend(): arm the destructor (first lock of the
- * thread, or a lock taken by another key's destructor after ours ran;
- * glibc then runs ours again) and make room for one more hold.
+ * Kernel path, before the ioctl: @gid, which no context maps, is the lock
+ * under way (unless the thread has it recorded already); -ENOMEM without
+ * room for it.
  */
-static __attribute__((noinline, cold)) int
-mcs_holds_grow(struct mcs_thread_holds *t)
+static int mcs_holds_pend(struct mcs_thread_holds *t, uint64_t gid)
 {
-	uint32_t nr = MCS_HOLDS_NR(t->nr_lim);
-	uint64_t *h, *old = t->hold;
+	uint64_t *h;
+	unsigned int i;
 
-	if (!old) {
+	if (!t->hold) {
 		t->hold = t->inline_hold;
 		t->cap = MCS_HOLDS_INLINE;
 	}
-	if (!MCS_HOLDS_LIM(t->nr_lim)) {
-		pthread_once(&mcs_fork_once, mcs_fastlock_init_once);
-		if (pthread_setspecific(mcs_holds_key, t))
-			return -ENOMEM;
-	}
-	if (nr >= t->cap) {
-		/* Zeroed: the walk reads hold[nr] before a lock writes it. */
-		h = calloc(2 * t->cap, sizeof(*h));
+	for (i = 0; i < t->nr; i++)
+		if (t->hold[i] == gid)
+			return 0;
+	if (t->nr == t->cap) {
+		h = malloc(2 * t->cap * sizeof(*h));
 		if (!h)
 			return -ENOMEM;
-		memcpy(h, t->hold, nr * sizeof(*h));
+		memcpy(h, t->hold, t->nr * sizeof(*h));
 		t->cap *= 2;
 		mcs_holds_barrier();
-		t->hold = h;
-		mcs_holds_barrier();
-		if (old != t->inline_hold)
-			free(old);
-	}
-	t->nr_lim = MCS_HOLDS_ARM(nr, t->cap);
-	return 0;
-}
+		if (t->hold != t->inline_hold) {
+			uint64_t *old = t->hold;
 
-/*
- * Before the attempt: room for hold[nr] (or -ENOMEM), the destructor
- * armed, and @gid written there as the lock under way.
- */
-static inline int mcs_holds_pend(struct mcs_thread_holds *t, uint64_t gid)
-{
-	uint64_t nl = t->nr_lim;
-
-	if (unlikely(MCS_HOLDS_NR(nl) >= MCS_HOLDS_LIM(nl))) {
-		int ret = mcs_holds_grow(t);
-
-		if (ret)
-			return ret;
-		nl = t->nr_lim;
-	}
-	t->hold[MCS_HOLDS_NR(nl)] = gid;
-	mcs_holds_barrier();
-	return 0;
-}
-
-/* The attempt succeeded: it stays recorded (nr < lim: no carry). */
-static inline void mcs_holds_count(struct mcs_thread_holds *t)
-{
-	mcs_holds_barrier();
-	t->nr_lim++;
-}
-
-/*
- * Released: forget it. The last hold is copied over it before nr drops,
- * so at no instant is a held mutex out of the walk's sight.
- */
-static inline void mcs_holds_drop(struct mcs_thread_holds *t, uint64_t gid)
-{
-	uint32_t nr = MCS_HOLDS_NR(t->nr_lim), i = nr;
-	uint64_t *h = t->hold;
-
-	while (i--) {
-		if (h[i] != gid)
-			continue;
-		if (i != nr - 1) {
-			h[i] = h[nr - 1];
+			t->hold = h;
 			mcs_holds_barrier();
+			free(old);
+		} else {
+			t->hold = h;
 		}
-		t->nr_lim--;
+	}
+	t->hold[t->nr] = gid;
+	mcs_holds_barrier();
+	t->pending = gid;
+	mcs_holds_barrier();
+	return 0;
+}
+
+/*
+ * Released through the kernel: forget it. The last hold is copied over
+ * it before nr drops, so a held mutex is never out of the walk's sight.
+ */
+static void mcs_holds_drop(struct mcs_thread_holds *t, uint64_t gid)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++) {
+		if (t->hold[i] != gid)
+			continue;
+		t->hold[i] = t->hold[t->nr - 1];
+		mcs_holds_barrier();
+		t->nr--;
 		return;
 	}
 }
 
 int mcs_fastlock_lock(struct mcs_fastlocks *fl, uint64_t gid)
 {
-	struct mcs_thread_holds *t = &mcs_holds;
-	struct mcs_fast_slot *s;
+	struct mcs_fast_slot *s = mcs_fast_find(fl, gid);
+	uint32_t tid = mcs_tid;
 	bool wake;
 	int ret;
 
-	s = mcs_fast_find(fl, gid);
-	ret = mcs_holds_pend(t, gid);
-	if (unlikely(ret))
-		return ret;
-	/* Left in hold[nr]: mcs_fastlock_locked() counts the kernel's answer. */
-	if (!s || !glock_fast_lock(&s->obj->lock, s->tag, mcs_thread_id()))
+	if (unlikely(!tid)) {
+		ret = mcs_thread_start();
+		if (ret)
+			return ret;
+		tid = mcs_tid;
+	}
+	if (!s) {
+		/* The walk cannot see this word: record it. */
+		ret = mcs_holds_pend(&mcs_holds, gid);
+		return ret ? ret : -EAGAIN;
+	}
+	if (!glock_fast_lock(&s->obj->lock, s->tag, tid))
 		return -EAGAIN;
 	/* Destroyed and its slot reused: not ours to take. */
-	if (likely(mcs_rd64(&s->obj->gid) == gid)) {
-		mcs_holds_count(t);
+	if (likely(mcs_rd64(&s->obj->gid) == gid))
 		return 0;
-	}
-	glock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(), &wake);
+	glock_fast_unlock(&s->obj->lock, s->tag, tid, &wake);
 	return -EAGAIN;
 }
 
 void mcs_fastlock_locked(struct mcs_fastlocks *fl, uint64_t gid, int ret)
 {
+	struct mcs_thread_holds *t = &mcs_holds;
+
 	(void)fl;
-	(void)gid;
+	if (t->pending != gid)
+		return;
+	mcs_holds_barrier();
 	if (!ret || ret == -EOWNERDEAD)
-		mcs_holds_count(&mcs_holds);
+		t->nr++;
+	mcs_holds_barrier();
+	t->pending = 0;
 }
 
 int mcs_fastlock_unlock(struct mcs_fastlocks *fl, uint64_t gid)
@@ -365,18 +360,15 @@ int mcs_fastlock_unlock(struct mcs_fastlocks *fl, uint64_t gid)
 	struct mcs_fast_slot *s = mcs_fast_find(fl, gid);
 	bool wake; /* kernel sleepers poll wseq, which the release moved */
 
-	/* Still recorded until released: a thread ending here is asked. */
-	if (!s || glock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(),
-				    &wake))
+	if (!s || glock_fast_unlock(&s->obj->lock, s->tag, mcs_tid, &wake))
 		return -EAGAIN;
-	mcs_holds_drop(&mcs_holds, gid);
 	return 0;
 }
 
 void mcs_fastlock_unlocked(struct mcs_fastlocks *fl, uint64_t gid, int ret)
 {
-	/* -EPERM: the lock word does not name this thread (any more). */
 	(void)fl;
+	/* -EPERM: the lock word does not name this thread (any more). */
 	if (!ret || ret == -EPERM)
 		mcs_holds_drop(&mcs_holds, gid);
 }
@@ -425,66 +417,65 @@ static void mcs_abandon_unmapped(struct mcs_fastlocks *fl, uint64_t gid,
 	munmap(p, page);
 }
 
-/*
- * Under mcs_live_lock: abandon mutex @gid if it is this thread's, through
- * any open context that maps it, else through the first open one. With
- * none open, the files' releases abandoned what they had to.
- */
-static void mcs_abandon_hold(uint64_t gid, uint32_t tid)
+
+/* Under mcs_live_lock: does an open context map @gid's lock word? */
+static bool mcs_mapped(uint64_t gid)
 {
 	struct mcs_fastlocks *fl;
-	struct mcs_fast_slot *s;
 
-	if (!gid)
-		return;
-	for (fl = mcs_live; fl; fl = fl->live_next) {
-		s = mcs_fast_find(fl, gid);
-		if (s) {
-			mcs_abandon_word(s->obj, gid, s->tag, tid);
-			return;
-		}
-	}
-	if (mcs_live)
-		mcs_abandon_unmapped(mcs_live, gid, tid);
+	for (fl = mcs_live; fl; fl = fl->live_next)
+		if (mcs_fast_find(fl, gid))
+			return true;
+	return false;
 }
 
 /*
  * The key's destructor: the thread returned, called pthread_exit() or was
- * cancelled. Every hold, and the lock under way, whose word still names
- * this thread is abandoned; the others are left alone (released, taken
- * by another since, or never taken).
+ * cancelled. Other keys' destructors (in any order) may still unlock
+ * what it holds, as the kernel walks a robust list only after them all:
+ * so it sets the key again to be called in the next round and walks in
+ * the last one glibc runs. Every mutex whose word names this thread then
+ * is abandoned; the others are left alone.
  */
-static void mcs_holds_exit(void *arg)
+static void mcs_thread_exit(void *arg)
 {
 	struct mcs_thread_holds *t = arg;
-	uint32_t i, nr = MCS_HOLDS_NR(t->nr_lim);
-	uint32_t n = nr < t->cap ? nr + 1 : nr;
-	uint32_t tid = mcs_thread_id();
-	uint64_t *h = t->hold;
+	unsigned int i, n = t->nr + (t->pending ? 1 : 0);
+	unsigned int fork_gen = atomic_load(&mcs_fork_gen);
+	struct mcs_fastlocks *fl;
+	uint32_t tid = mcs_tid;
+	uint64_t g;
 
-	t->nr_lim = MCS_HOLDS_ARM(nr, 0);
-	/*
-	 * Other keys' destructors (in any order) may still unlock what the
-	 * thread holds, as the kernel walks a robust list only after them
-	 * all: set the key again to be called in the next round, and walk
-	 * in the last one glibc runs.
-	 */
-	if (nr && ++t->exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
-	    !pthread_setspecific(mcs_holds_key, t)) {
-		t->nr_lim = MCS_HOLDS_ARM(nr, t->cap);
+	if (++mcs_exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
+	    !pthread_setspecific(mcs_thread_key, t))
 		return;
+	pthread_mutex_lock(&mcs_live_lock);
+	/* Every mapped word (an inherited table maps nothing in a child). */
+	for (fl = mcs_live; fl; fl = fl->live_next) {
+		if (fl->fork_gen != fork_gen)
+			continue;
+		for (i = 0; i < MCS_FAST_SLOTS; i++) {
+			g = atomic_load_explicit(&fl->slot[i].gid,
+						 memory_order_acquire);
+			if (g)
+				mcs_abandon_word(fl->slot[i].obj, g,
+						 fl->slot[i].tag, tid);
+		}
 	}
-	if (h) {
-		pthread_mutex_lock(&mcs_live_lock);
-		for (i = 0; i < n; i++)
-			mcs_abandon_hold(h[i], tid);
-		pthread_mutex_unlock(&mcs_live_lock);
+	/* The ones taken without a mapping: map them now, through any. */
+	for (i = 0; i < n && mcs_live; i++) {
+		g = i < t->nr ? t->hold[i] : t->pending;
+		if (!mcs_mapped(g))
+			mcs_abandon_unmapped(mcs_live, g, tid);
 	}
-	t->nr_lim = 0;
-	if (h != t->inline_hold)
-		free(h);
+	pthread_mutex_unlock(&mcs_live_lock);
+	t->nr = 0;
+	t->pending = 0;
+	if (t->hold != t->inline_hold)
+		free(t->hold);
 	t->hold = NULL;
-	t->cap = 0;
+	/* A lock in a later destructor learns the id and arms us again. */
+	mcs_tid = 0;
 }
 
 void mcs_fastlocks_free(struct mcs_fastlocks *fl)

@@ -9,7 +9,8 @@
  *                            cancelled in pause(), the lock taken in the
  *                            kernel because the mutex was held, a mutex
  *                            used by GID through a context that never
- *                            opened it, ten mutexes at once); the next
+ *                            opened it, or that no context maps, ten
+ *                            mutexes at once); the next
  *                            lock, from another thread, gets EOWNERDEAD
  *                            (also again when the taker ends without
  *                            consistent); a thread that unlocked before
@@ -41,7 +42,7 @@
 
 #include "libmcs.h"
 
-#define NR_MUTEXES 10 /* more than libmcs records without malloc */
+#define NR_MUTEXES 10
 #define WAIT_NS 200000000ULL /* the 200 ms timed lock */
 
 static struct mcs_ctx *ctx;
@@ -211,13 +212,13 @@ static void *sibling_leaver(void *arg)
 	return NULL;
 }
 
+/* Through @arg, a context that never opened them: the kernel's path. */
 static void *holder_of_all(void *arg)
 {
 	int i;
 
-	(void)arg;
 	for (i = 0; i < NR_MUTEXES; i++)
-		expect("lock of one of ten", mcs_mutex_lock(ctx, gids[i]), 0);
+		expect("lock of one of ten", mcs_mutex_lock(arg, gids[i]), 0);
 	return NULL;
 }
 
@@ -272,9 +273,10 @@ static void *cleaned_up(void *arg)
 
 static int local(const char *base)
 {
-	struct mcs_ctx *c2;
+	struct mcs_ctx *c2, *c3;
 	pthread_t t[16];
-	uint64_t g;
+	uint64_t g, gx;
+	char name[64];
 	int i, ret;
 
 	open_mutexes(base);
@@ -308,8 +310,23 @@ static int local(const char *base)
 		fail("second context", ret);
 	run_locker(H_RETURN, c2, g, 0);
 	expect_abandoned("by GID", c2, g);
-	mcs_close(c2);
 	printf("ok: by GID through a context that never opened it: EOWNERDEAD\n");
+
+	/* ... and one no context of the process maps at all. */
+	ret = mcs_open(&c3, NULL);
+	if (ret)
+		fail("third context", ret);
+	snprintf(name, sizeof(name), "%s-unmapped", base);
+	ret = mcs_mutex_create(c3, name, &gx);
+	if (ret == -EEXIST)
+		ret = mcs_mutex_open(c3, name, &gx);
+	if (ret)
+		fail("mutex create or open", ret);
+	mcs_close(c3);
+	run_locker(H_RETURN, c2, gx, 0);
+	expect_abandoned("unmapped", c2, gx);
+	mcs_close(c2);
+	printf("ok: by GID, mapped by no context of the process: EOWNERDEAD\n");
 
 	run_locker(H_UNLOCK, ctx, g, 0);
 	expect_free("unlocked, then returned", g);
@@ -337,12 +354,15 @@ static int local(const char *base)
 	expect_free("after the live sibling's unlock", g);
 	printf("ok: a sibling that ended left a live thread's lock held\n");
 
-	if (pthread_create(&t[0], NULL, holder_of_all, NULL))
-		fail("pthread_create", -EAGAIN);
+	/* More than libmcs records without malloc, by GID. */
+	ret = mcs_open(&c2, NULL);
+	if (ret || pthread_create(&t[0], NULL, holder_of_all, c2))
+		fail("context, pthread_create", ret ? ret : -EAGAIN);
 	pthread_join(t[0], NULL);
 	for (i = 0; i < NR_MUTEXES; i++)
 		expect_abandoned("ten at once", ctx, gids[i]);
-	printf("ok: a thread returned holding ten: EOWNERDEAD on each\n");
+	mcs_close(c2);
+	printf("ok: a thread returned holding ten, taken by GID: EOWNERDEAD on each\n");
 
 	for (i = 0; i < 16; i++)
 		if (pthread_create(&t[i], NULL, hammer, NULL))
