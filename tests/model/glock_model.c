@@ -15,11 +15,11 @@
  * the file's release runs gsync_process_exit()), and a dead node rejoins
  * with a new incarnation and contends again. Or a thread of a process of
  * two contending threads ends, at the first point from that step on where
- * libmcs lets a thread end (before a lock, between the attempt and its
- * record, inside the critical section, after the release before the
- * record is dropped): its exit walk abandons the lock if the word still
- * names it (glock_fast_abandon(), as libmcs does), and a new thread of
- * the process, sometimes with the dead one's thread id, contends on. It
+ * libmcs lets a thread end (before a lock, after a lock returned, inside
+ * the critical section, after a release): its exit walk abandons the
+ * lock if the word names it (glock_fast_abandon(), as libmcs does for
+ * every word it maps), and a new thread of the process, sometimes with
+ * the dead one's thread id, contends on. It
  * proves, after every step:
  *
  *   - mutual exclusion: nobody enters while a live actor is inside;
@@ -438,9 +438,9 @@ static int model_unlock(struct actor *a, bool fast)
 }
 
 /*
- * libmcs's thread-exit walk for a mutex the thread has recorded (held,
- * being locked, or released and not yet dropped): abandon the word if it
- * names this process on this node and this thread.
+ * libmcs's thread-exit walk, for the mutex's word (it reads every mapped
+ * word): abandon it if it names this process on this node and this
+ * thread.
  */
 static void exit_walk(struct actor *a)
 {
@@ -458,10 +458,9 @@ static void contender(struct actor *a);
 
 /*
  * Does thread @a end here? Only the thread victim, once the death step
- * has come. @held: it holds the lock (owner-dead is then owed);
- * @recorded: libmcs has the mutex in its list, so the walk looks at it.
+ * has come. @held: it holds the lock (owner-dead is then owed).
  */
-static bool thread_ends(struct actor *a, bool held, bool recorded)
+static bool thread_ends(struct actor *a, bool held)
 {
 	struct actor *t;
 
@@ -476,8 +475,7 @@ static bool thread_ends(struct actor *a, bool held, bool recorded)
 	}
 	trace("THREAD END %s (pid %u tid %u)%s", a->name, a->pid, a->tid,
 	      held ? ", holding the lock" : "");
-	if (recorded)
-		exit_walk(a);
+	exit_walk(a);
 	/* The process goes on: a new thread, maybe with the same id. */
 	t = actor_new("thread", a->node, a->pid, contender);
 	t->tid = rnd_below(2) ? a->tid : a->tid + 50;
@@ -518,7 +516,7 @@ static bool critical_section(struct actor *a, int ret)
 			  a->name, m.actors[m.holder].name);
 	}
 	m.holder = me;
-	if (thread_ends(a, true, true))
+	if (thread_ends(a, true))
 		return true;
 	if (ret == -EOWNERDEAD) {
 		if (m.undo_valid) {
@@ -526,7 +524,7 @@ static bool critical_section(struct actor *a, int ret)
 			cs_store(&m.b, m.undo_b);
 			m.undo_valid = false;
 		}
-		if (thread_ends(a, true, true))
+		if (thread_ends(a, true))
 			return true;
 		ret = gsync_mutex_consistent(&a->tab, &model_handle);
 		if (ret)
@@ -539,7 +537,7 @@ static bool critical_section(struct actor *a, int ret)
 	cs_store(&m.undo_b, m.b);
 	m.undo_valid = true;
 	cs_store(&m.a, m.a + 1);
-	if (thread_ends(a, true, true))
+	if (thread_ends(a, true))
 		return true;
 	cs_store(&m.b, m.b + 1);
 	mcs_model_step();
@@ -556,13 +554,13 @@ static void contender(struct actor *a)
 	for (i = 0; i < ITERS && !m.violation; i++) {
 		enum lock_path p = (enum lock_path)rnd_below(P_NR);
 
-		if (thread_ends(a, false, false))
+		if (thread_ends(a, false))
 			return;
 		trace("lock (%s)", path_name[p]);
 		ret = model_lock(a, p);
 		trace("lock (%s) -> %d", path_name[p], ret);
-		/* Ended before libmcs counted the lock under way as held. */
-		if (thread_ends(a, !ret || ret == -EOWNERDEAD, true))
+		/* Ended as soon as the lock returned. */
+		if (thread_ends(a, !ret || ret == -EOWNERDEAD))
 			return;
 		if (ret == -ETIMEDOUT && (p == P_TRY || p == P_TIMED))
 			continue;
@@ -578,8 +576,8 @@ static void contender(struct actor *a)
 		if (ret)
 			violation("%s: unlock returned %d after lock", a->name,
 				  ret);
-		/* Released, still in libmcs's list: the walk must leave it. */
-		if (thread_ends(a, false, true))
+		/* Released: the walk must leave the word alone. */
+		if (thread_ends(a, false))
 			return;
 	}
 }
