@@ -4,8 +4,8 @@
  * mutexes. A context maps the page of each mutex it opens and takes and
  * releases a free, consistent lock there with one compare-and-swap each;
  * everything else (waiting, owner-dead, not recoverable, a process that
- * forked) is left to the kernel's ioctls. Each thread records the mutexes
- * it holds, and abandons them when it ends.
+ * forked) is left to the kernel's ioctls. A thread that ends abandons
+ * the mutexes it still holds.
  */
 #ifndef LIBMCS_FASTLOCK_H
 #define LIBMCS_FASTLOCK_H
@@ -21,9 +21,8 @@ int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 		      uint64_t mmap_offset, uint32_t lock_offset);
 /*
  * Lock-free: 0 taken; -EAGAIN: ask the kernel, then tell
- * mcs_fastlock_locked() its answer; -ENOMEM: no room to record one more
- * mutex this thread holds (not taken). The calling thread records what
- * it holds: when it ends, what it still holds is abandoned.
+ * mcs_fastlock_locked() its answer; -ENOMEM: no memory to arm the
+ * thread's exit walk or to record a mutex no context maps (not taken).
  */
 int mcs_fastlock_lock(struct mcs_fastlocks *fl, uint64_t gid);
 void mcs_fastlock_locked(struct mcs_fastlocks *fl, uint64_t gid, int ret);
