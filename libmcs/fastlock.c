@@ -358,9 +358,12 @@ void mcs_fastlock_locked(struct mcs_fastlocks *fl, uint64_t gid, int ret)
 int mcs_fastlock_unlock(struct mcs_fastlocks *fl, uint64_t gid)
 {
 	struct mcs_fast_slot *s = mcs_fast_find(fl, gid);
+	uint32_t tid = mcs_tid;
 	bool wake; /* kernel sleepers poll wseq, which the release moved */
 
-	if (!s || glock_fast_unlock(&s->obj->lock, s->tag, mcs_tid, &wake))
+	/* No id yet: this thread locked nothing here (a word's tid may be 0). */
+	if (!s || unlikely(!tid) ||
+	    glock_fast_unlock(&s->obj->lock, s->tag, tid, &wake))
 		return -EAGAIN;
 	return 0;
 }
