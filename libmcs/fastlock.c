@@ -258,9 +258,10 @@ int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 /*
  * Kernel path, before the ioctl: @gid, which no context maps, is the lock
  * under way (unless the thread has it recorded already); -ENOMEM without
- * room for it.
+ * room for it. Out of line: the fast path then needs fewer registers.
  */
-static int mcs_holds_pend(struct mcs_thread_holds *t, uint64_t gid)
+static __attribute__((noinline)) int
+mcs_holds_pend(struct mcs_thread_holds *t, uint64_t gid)
 {
 	uint64_t *h;
 	unsigned int i;
