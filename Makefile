@@ -166,7 +166,8 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 # libmcs: position-independent, only the symbols of libmcs.map exported;
-# LGPL, so it sees the uapi header and its own, never drivers/.
+# LGPL, so it sees the uapi header and its own, never drivers/; never
+# unloaded (its thread-exit destructor may still run, fastlock.c).
 LIBMCS_CPPFLAGS := -Iinclude/uapi -Ilibmcs -D_GNU_SOURCE -MMD -MP $(CPPFLAGS)
 $(OBJ)/libmcs/%.o: libmcs/%.c
 	@mkdir -p $(@D)
@@ -174,7 +175,7 @@ $(OBJ)/libmcs/%.o: libmcs/%.c
 
 $(LIBMCS_SO): $(call objs,$(LIBMCS_SRCS)) libmcs/libmcs.map
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(LIBMCS_SONAME) \
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(LIBMCS_SONAME) -Wl,-z,nodelete \
 		-Wl,--version-script=libmcs/libmcs.map -o $@ \
 		$(filter %.o,$^) -lpthread
 

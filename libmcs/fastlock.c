@@ -13,11 +13,27 @@
  * published with a release store after its lock pointer and tag are
  * written. A context that fills the table, or a forked child (the pages
  * are not inherited: VM_DONTCOPY), simply uses the kernel's ioctls.
+ *
+ * Death is decided per thread, as for POSIX robust mutexes. A pthread
+ * key's destructor, armed by a thread's first lock and run when it
+ * returns, calls pthread_exit() or is cancelled (in the last round of
+ * destructors), abandons every mutex whose lock word still names this
+ * node, process and thread (mcs_lock_fast_abandon()): it reads the words
+ * of every mutex the open contexts map, so the fast path records
+ * nothing. A mutex no context maps is locked through the kernel; those
+ * the thread records in thread-local storage, written down before the
+ * ioctl and counted in after it (glibc's list_op_pending), and the walk
+ * maps them to read their words. Whatever instant a thread ends at, the
+ * word says whether it held the mutex. A fatal signal ends the whole
+ * process, which the kernel's per-file abandonment covers.
+ * Documentation/glock.md, "Thread exit".
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -27,7 +43,11 @@
 #include "lockword.h"
 #include <linux/mcs.h>
 
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
 #define MCS_FAST_SLOTS 1024 /* power of two */
+#define MCS_HOLDS_INLINE 8  /* unmapped mutexes a thread records without malloc */
 
 struct mcs_fast_slot {
 	_Atomic uint64_t gid; /* 0: empty; published last */
@@ -43,32 +63,91 @@ struct mcs_fast_page {
 
 struct mcs_fastlocks {
 	unsigned int fork_gen; /* mcs_fork_gen when made */
+	int fd;                /* the context's /dev/mcs file */
+	struct mcs_fastlocks *live_next; /* on mcs_live, under mcs_live_lock */
 	struct mcs_fast_page *pages;
 	struct mcs_fast_slot slot[MCS_FAST_SLOTS];
+};
+
+/*
+ * The mutexes a thread holds that no context maps (locked by GID, a full
+ * table, a forked child), by GID: hold[0 .. nr). hold[nr] is the one
+ * being locked through the kernel while pending is set: written before
+ * the ioctl, counted in after it. A GID is enough: the walk maps the
+ * word through any open context and asks it. Written only by the kernel
+ * path (which pays an ioctl anyway) and by the thread itself, so compiler
+ * barriers order it (a thread ends inside a lock only from a signal
+ * handler).
+ */
+struct mcs_thread_holds {
+	unsigned int nr;
+	unsigned int cap;  /* of hold */
+	uint64_t pending;  /* hold[nr]'s GID while its lock is under way */
+	uint64_t *hold;    /* inline_hold or malloc'd */
+	uint64_t inline_hold[MCS_HOLDS_INLINE];
 };
 
 static atomic_uint mcs_fork_gen;
 /* initial-exec: no __tls_get_addr() call at every lock. */
 static __thread uint32_t mcs_tid __attribute__((tls_model("initial-exec")));
+static __thread struct mcs_thread_holds mcs_holds
+	__attribute__((tls_model("initial-exec")));
+/* Calls of the destructor so far (once a round), at thread exit only. */
+static __thread unsigned int mcs_exit_round
+	__attribute__((tls_model("initial-exec")));
 static pthread_once_t mcs_fork_once = PTHREAD_ONCE_INIT;
+static pthread_key_t mcs_thread_key;
+/* Every context's table not yet freed: the exit walk uses only those. */
+static pthread_mutex_t mcs_live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mcs_fastlocks *mcs_live;
 
-/* In a child: the pages are gone, the thread id changed. */
+static void mcs_thread_exit(void *arg);
+
+static void mcs_fastlock_prefork(void)
+{
+	pthread_mutex_lock(&mcs_live_lock);
+}
+
+static void mcs_fastlock_parent(void)
+{
+	pthread_mutex_unlock(&mcs_live_lock);
+}
+
+/*
+ * In a child: the pages are gone, the thread id changed (the next lock
+ * learns it and arms the destructor again), and what the forking thread
+ * holds is its parent's (the lock words name the parent).
+ */
 static void mcs_fastlock_forked(void)
 {
 	atomic_fetch_add(&mcs_fork_gen, 1);
 	mcs_tid = 0;
+	mcs_holds.nr = 0;
+	mcs_holds.pending = 0;
+	pthread_mutex_unlock(&mcs_live_lock);
 }
 
 static void mcs_fastlock_init_once(void)
 {
-	pthread_atfork(NULL, NULL, mcs_fastlock_forked);
+	pthread_atfork(mcs_fastlock_prefork, mcs_fastlock_parent,
+		       mcs_fastlock_forked);
+	pthread_key_create(&mcs_thread_key, mcs_thread_exit);
 }
 
-static uint32_t mcs_thread_id(void)
+/*
+ * The thread's first lock (or its first after the walk, or in a forked
+ * child): learn its id and arm the destructor; -ENOMEM if it cannot be.
+ */
+static __attribute__((noinline, cold)) int mcs_thread_start(void)
 {
-	if (!mcs_tid)
-		mcs_tid = (uint32_t)syscall(SYS_gettid);
-	return mcs_tid;
+	pthread_once(&mcs_fork_once, mcs_fastlock_init_once);
+	if (pthread_setspecific(mcs_thread_key, &mcs_holds))
+		return -ENOMEM;
+	/* Locked by another key's destructor after our walk: walk again. */
+	if (mcs_exit_round)
+		mcs_exit_round = PTHREAD_DESTRUCTOR_ITERATIONS - 1;
+	mcs_tid = (uint32_t)syscall(SYS_gettid);
+	return 0;
 }
 
 static unsigned int mcs_fast_hash(uint64_t gid)
@@ -127,14 +206,20 @@ static void *mcs_fast_page(struct mcs_fastlocks *fl, int fd,
 	return addr;
 }
 
-struct mcs_fastlocks *mcs_fastlocks_new(void)
+struct mcs_fastlocks *mcs_fastlocks_new(int fd)
 {
 	struct mcs_fastlocks *fl;
 
 	pthread_once(&mcs_fork_once, mcs_fastlock_init_once);
 	fl = calloc(1, sizeof(*fl));
-	if (fl)
-		fl->fork_gen = atomic_load(&mcs_fork_gen);
+	if (!fl)
+		return NULL;
+	fl->fork_gen = atomic_load(&mcs_fork_gen);
+	fl->fd = fd;
+	pthread_mutex_lock(&mcs_live_lock);
+	fl->live_next = mcs_live;
+	mcs_live = fl;
+	pthread_mutex_unlock(&mcs_live_lock);
 	return fl;
 }
 
@@ -170,37 +255,251 @@ int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 	return 0;
 }
 
+/* Keeps the exit walk's view of the holds in program order (see above). */
+#define mcs_holds_barrier() atomic_signal_fence(memory_order_seq_cst)
+
+/*
+ * Kernel path, before the ioctl: @gid, which no context maps, is the lock
+ * under way (unless the thread has it recorded already); -ENOMEM without
+ * room for it. Out of line: the fast path then needs fewer registers.
+ */
+static __attribute__((noinline)) int
+mcs_holds_pend(struct mcs_thread_holds *t, uint64_t gid)
+{
+	uint64_t *h;
+	unsigned int i;
+
+	if (!t->hold) {
+		t->hold = t->inline_hold;
+		t->cap = MCS_HOLDS_INLINE;
+	}
+	for (i = 0; i < t->nr; i++)
+		if (t->hold[i] == gid)
+			return 0;
+	if (t->nr == t->cap) {
+		h = malloc(2 * t->cap * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		memcpy(h, t->hold, t->nr * sizeof(*h));
+		t->cap *= 2;
+		mcs_holds_barrier();
+		if (t->hold != t->inline_hold) {
+			uint64_t *old = t->hold;
+
+			t->hold = h;
+			mcs_holds_barrier();
+			free(old);
+		} else {
+			t->hold = h;
+		}
+	}
+	t->hold[t->nr] = gid;
+	mcs_holds_barrier();
+	t->pending = gid;
+	mcs_holds_barrier();
+	return 0;
+}
+
+/*
+ * Released through the kernel: forget it. The last hold is copied over
+ * it before nr drops, so a held mutex is never out of the walk's sight.
+ */
+static void mcs_holds_drop(struct mcs_thread_holds *t, uint64_t gid)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++) {
+		if (t->hold[i] != gid)
+			continue;
+		t->hold[i] = t->hold[t->nr - 1];
+		mcs_holds_barrier();
+		t->nr--;
+		return;
+	}
+}
+
 int mcs_fastlock_lock(struct mcs_fastlocks *fl, uint64_t gid)
 {
 	struct mcs_fast_slot *s = mcs_fast_find(fl, gid);
+	uint32_t tid = mcs_tid;
 	bool wake;
+	int ret;
 
-	if (!s || !mcs_lock_fast_lock(&s->obj->lock, s->tag, mcs_thread_id()))
+	if (unlikely(!tid)) {
+		ret = mcs_thread_start();
+		if (ret)
+			return ret;
+		tid = mcs_tid;
+	}
+	if (!s) {
+		/* The walk cannot see this word: record it. */
+		ret = mcs_holds_pend(&mcs_holds, gid);
+		return ret ? ret : -EAGAIN;
+	}
+	if (!mcs_lock_fast_lock(&s->obj->lock, s->tag, tid))
 		return -EAGAIN;
 	/* Destroyed and its slot reused: not ours to take. */
-	if (mcs_rd64(&s->obj->gid) == gid)
+	if (likely(mcs_rd64(&s->obj->gid) == gid))
 		return 0;
-	mcs_lock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(), &wake);
+	mcs_lock_fast_unlock(&s->obj->lock, s->tag, tid, &wake);
 	return -EAGAIN;
+}
+
+void mcs_fastlock_locked(struct mcs_fastlocks *fl, uint64_t gid, int ret)
+{
+	struct mcs_thread_holds *t = &mcs_holds;
+
+	(void)fl;
+	if (t->pending != gid)
+		return;
+	mcs_holds_barrier();
+	if (!ret || ret == -EOWNERDEAD)
+		t->nr++;
+	mcs_holds_barrier();
+	t->pending = 0;
 }
 
 int mcs_fastlock_unlock(struct mcs_fastlocks *fl, uint64_t gid)
 {
 	struct mcs_fast_slot *s = mcs_fast_find(fl, gid);
+	uint32_t tid = mcs_tid;
 	bool wake; /* kernel sleepers poll wseq, which the release moved */
 
-	if (!s || mcs_lock_fast_unlock(&s->obj->lock, s->tag, mcs_thread_id(),
-				    &wake))
+	/* No id yet: this thread locked nothing here (a word's tid may be 0). */
+	if (!s || unlikely(!tid) ||
+	    mcs_lock_fast_unlock(&s->obj->lock, s->tag, tid, &wake))
 		return -EAGAIN;
 	return 0;
 }
 
+void mcs_fastlock_unlocked(struct mcs_fastlocks *fl, uint64_t gid, int ret)
+{
+	(void)fl;
+	/* -EPERM: the lock word does not name this thread (any more). */
+	if (!ret || ret == -EPERM)
+		mcs_holds_drop(&mcs_holds, gid);
+}
+
+/*
+ * The thread ends: abandon @o's lock if its word names this process (the
+ * node and pid of @self; the incarnation is the kernel's or the opener's)
+ * and this thread, and @o is still mutex @gid.
+ */
+static void mcs_abandon_word(struct mcs_sync_obj *o, uint64_t gid,
+			     uint64_t self, uint32_t tid)
+{
+	uint64_t cur = mcs_lock_rd64_acquire(&o->lock.owner);
+
+	if (mcs_rd64(&o->gid) != gid || !cur ||
+	    MCS_LOCK_TAG_NODE(cur) != MCS_LOCK_TAG_NODE(self) ||
+	    MCS_LOCK_TAG_PID(cur) != MCS_LOCK_TAG_PID(self))
+		return;
+	/* Kernel sleepers poll wseq, which this moved on. */
+	mcs_lock_fast_abandon(&o->lock, cur, tid);
+}
+
+/*
+ * A mutex this context has no mapping of (used by GID, the table full, a
+ * forked child): open it by GID to map its page for the walk. If that
+ * fails, the mutex stays held until the process exits.
+ */
+static void mcs_abandon_unmapped(struct mcs_fastlocks *fl, uint64_t gid,
+				 uint32_t tid)
+{
+	struct mcs_info info = { .argsz = sizeof(info) };
+	struct mcs_mutex a = { .argsz = sizeof(a), .gid = gid };
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *p;
+
+	if (ioctl(fl->fd, MCS_IOC_INFO, &info) ||
+	    ioctl(fl->fd, MCS_IOC_MUTEX_OPEN, &a) ||
+	    a.lock_offset > page - sizeof(struct mcs_sync_obj))
+		return;
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fl->fd,
+		 (off_t)a.mmap_offset);
+	if (p == MAP_FAILED)
+		return;
+	mcs_abandon_word((struct mcs_sync_obj *)(p + a.lock_offset), gid,
+			 MCS_LOCK_TAG(info.node, info.incarnation, getpid()), tid);
+	munmap(p, page);
+}
+
+
+/* Under mcs_live_lock: does an open context map @gid's lock word? */
+static bool mcs_mapped(uint64_t gid)
+{
+	struct mcs_fastlocks *fl;
+
+	for (fl = mcs_live; fl; fl = fl->live_next)
+		if (mcs_fast_find(fl, gid))
+			return true;
+	return false;
+}
+
+/*
+ * The key's destructor: the thread returned, called pthread_exit() or was
+ * cancelled. Other keys' destructors (in any order) may still unlock
+ * what it holds, as the kernel walks a robust list only after them all:
+ * so it sets the key again to be called in the next round and walks in
+ * the last one glibc runs. Every mutex whose word names this thread then
+ * is abandoned; the others are left alone.
+ */
+static void mcs_thread_exit(void *arg)
+{
+	struct mcs_thread_holds *t = arg;
+	unsigned int i, n = t->nr + (t->pending ? 1 : 0);
+	unsigned int fork_gen = atomic_load(&mcs_fork_gen);
+	struct mcs_fastlocks *fl;
+	uint32_t tid = mcs_tid;
+	uint64_t g;
+
+	if (++mcs_exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
+	    !pthread_setspecific(mcs_thread_key, t))
+		return;
+	pthread_mutex_lock(&mcs_live_lock);
+	/* Every mapped word (an inherited table maps nothing in a child). */
+	for (fl = mcs_live; fl; fl = fl->live_next) {
+		if (fl->fork_gen != fork_gen)
+			continue;
+		for (i = 0; i < MCS_FAST_SLOTS; i++) {
+			g = atomic_load_explicit(&fl->slot[i].gid,
+						 memory_order_acquire);
+			if (g)
+				mcs_abandon_word(fl->slot[i].obj, g,
+						 fl->slot[i].tag, tid);
+		}
+	}
+	/* The ones taken without a mapping: map them now, through any. */
+	for (i = 0; i < n && mcs_live; i++) {
+		g = i < t->nr ? t->hold[i] : t->pending;
+		if (!mcs_mapped(g))
+			mcs_abandon_unmapped(mcs_live, g, tid);
+	}
+	pthread_mutex_unlock(&mcs_live_lock);
+	t->nr = 0;
+	t->pending = 0;
+	if (t->hold != t->inline_hold)
+		free(t->hold);
+	t->hold = NULL;
+	/* A lock in a later destructor learns the id and arms us again. */
+	mcs_tid = 0;
+}
+
 void mcs_fastlocks_free(struct mcs_fastlocks *fl)
 {
+	struct mcs_fastlocks **pp;
 	struct mcs_fast_page *p, *next;
 
 	if (!fl)
 		return;
+	/* First: an exiting thread's walk must not use it from now on. */
+	pthread_mutex_lock(&mcs_live_lock);
+	for (pp = &mcs_live; *pp; pp = &(*pp)->live_next)
+		if (*pp == fl) {
+			*pp = fl->live_next;
+			break;
+		}
+	pthread_mutex_unlock(&mcs_live_lock);
 	for (p = fl->pages; p; p = next) {
 		next = p->next;
 		/* A child never had them: the addresses may be others' now. */

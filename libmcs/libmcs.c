@@ -112,7 +112,7 @@ MCS_EXPORT int mcs_open(struct mcs_ctx **ctxp, const char *device)
 	if (ret)
 		goto out_close;
 	ctx->features = info.features;
-	ctx->fastlocks = mcs_fastlocks_new();
+	ctx->fastlocks = mcs_fastlocks_new(ctx->fd);
 	if (!ctx->fastlocks) {
 		ret = -ENOMEM;
 		goto out_close;
@@ -154,6 +154,8 @@ MCS_EXPORT void mcs_close(struct mcs_ctx *ctx)
 		munmap((void *)m->addr, m->len);
 	for (m = ctx->resvs; m; m = m->next)
 		munmap((void *)m->addr, m->len);
+	/* Before the file: exiting threads' walks may use its descriptor. */
+	mcs_fastlocks_free(ctx->fastlocks);
 	/* The kernel gives back every share of the file. */
 	close(ctx->fd);
 	while (ctx->held) {
@@ -164,7 +166,6 @@ MCS_EXPORT void mcs_close(struct mcs_ctx *ctx)
 	}
 	mcs_free_ranges(ctx->maps);
 	mcs_free_ranges(ctx->resvs);
-	mcs_fastlocks_free(ctx->fastlocks);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
@@ -524,13 +525,23 @@ MCS_EXPORT int mcs_mutex_destroy(struct mcs_ctx *ctx, uint64_t gid)
 	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_DESTROY, gid, 0, 0);
 }
 
-/* Lock: the free lock in user space first, else the kernel waits. */
+/*
+ * Lock: the free lock in user space first, else the kernel waits. Either
+ * way the calling thread records what it holds (fastlock.c).
+ */
 static int mcs_mutex_acquire(struct mcs_ctx *ctx, uint64_t gid, uint32_t flags,
 			     uint64_t timeout_ns)
 {
-	if (ctx && !mcs_fastlock_lock(ctx->fastlocks, gid))
-		return 0;
-	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, flags, timeout_ns);
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	ret = mcs_fastlock_lock(ctx->fastlocks, gid);
+	if (ret != -EAGAIN)
+		return ret;
+	ret = mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_LOCK, gid, flags, timeout_ns);
+	mcs_fastlock_locked(ctx->fastlocks, gid, ret);
+	return ret;
 }
 
 MCS_EXPORT int mcs_mutex_lock(struct mcs_ctx *ctx, uint64_t gid)
@@ -551,9 +562,15 @@ MCS_EXPORT int mcs_mutex_timedlock(struct mcs_ctx *ctx, uint64_t gid,
 
 MCS_EXPORT int mcs_mutex_unlock(struct mcs_ctx *ctx, uint64_t gid)
 {
-	if (ctx && !mcs_fastlock_unlock(ctx->fastlocks, gid))
+	int ret;
+
+	if (!ctx)
+		return -EINVAL;
+	if (!mcs_fastlock_unlock(ctx->fastlocks, gid))
 		return 0;
-	return mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_UNLOCK, gid, 0, 0);
+	ret = mcs_mutex_cmd(ctx, MCS_IOC_MUTEX_UNLOCK, gid, 0, 0);
+	mcs_fastlock_unlocked(ctx->fastlocks, gid, ret);
+	return ret;
 }
 
 MCS_EXPORT int mcs_mutex_consistent(struct mcs_ctx *ctx, uint64_t gid)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1 */
 /*
- * lockword.h - libmcs-internal: the two things user space may do with a
+ * lockword.h - libmcs-internal: the three things user space may do with a
  * mapped lock word, by the rules of struct mcs_lock in <linux/mcs.h> (the
  * ABI; the kernel's struct glock has the same layout). Taking a free,
- * consistent lock and releasing a consistent one; anything else is the
- * kernel's (MCS_IOC_MUTEX_LOCK/UNLOCK).
+ * consistent lock, releasing a consistent one, and a thread that ends
+ * passing on what it holds; anything else is the kernel's
+ * (MCS_IOC_MUTEX_LOCK/UNLOCK).
  *
  * The words are little-endian and shared with other nodes: every access
  * is atomic, every compare-and-swap a full barrier (a lock-prefixed
@@ -110,6 +111,31 @@ static inline int mcs_lock_fast_unlock(struct mcs_lock *l, uint64_t me,
 	if (*wake)
 		mcs_lock_inc32(&l->wseq);
 	return 0;
+}
+
+/*
+ * The holding thread ends (fastlock.c's thread-exit walk, run by the
+ * thread itself): hand the lock on as its process's when that exits, the
+ * MCS_OWNER_ABANDONED tag every acquirer on every node takes over with
+ * -EOWNERDEAD; tid cleared first, so a thread that later gets the same id
+ * is not taken for the holder. The kernel's glock_fast_abandon() is the
+ * same, and is what the lock's model check runs. True if this thread held
+ * @l and passed it on; false: not ours, left alone.
+ */
+static inline bool mcs_lock_fast_abandon(struct mcs_lock *l, uint64_t me,
+					 uint32_t tid)
+{
+	if (mcs_lock_rd64_acquire(&l->owner) != me || mcs_lock_rd32(&l->tid) != tid)
+		return false;
+	mcs_lock_wr32(&l->tid, 0);
+	/* A full barrier: the next holder sees the tid cleared. */
+	if (!mcs_lock_cas64(&l->owner, me,
+			    MCS_LOCK_TAG(MCS_OWNER_ABANDONED, 0,
+					 MCS_LOCK_TAG_PID(me))))
+		return false;
+	mcs_lock_wr32(&l->need_wake, 0);
+	mcs_lock_inc32(&l->wseq);
+	return true;
 }
 
 #endif /* LIBMCS_LOCKWORD_H */

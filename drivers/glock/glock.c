@@ -16,8 +16,6 @@
 #include "glock.h"
 #include "../os/crashpoint.h"
 
-#define GLOCK_TAG_ABANDONED(pid) GLOCK_TAG(GLOCK_NODE_ABANDONED, 0, pid)
-
 /**
  * glock_init - make a lock free, consistent and without waiters
  * @l: the lock, in fabric memory nobody else is using yet

@@ -40,6 +40,7 @@
 #define GLOCK_TAG_PID(t) MCS_LOCK_TAG_PID(t)
 /* The node number of a tag whose process exited holding the lock. */
 #define GLOCK_NODE_ABANDONED MCS_OWNER_ABANDONED
+#define GLOCK_TAG_ABANDONED(pid) GLOCK_TAG(GLOCK_NODE_ABANDONED, 0, pid)
 
 enum glock_state {
 	GLOCK_CONSISTENT = MCS_LOCK_CONSISTENT,
@@ -201,6 +202,37 @@ static inline int glock_fast_unlock(struct glock *l, u64 me, u32 tid,
 		return -EPERM;
 	*wake = glock_claim_wake(l);
 	return 0;
+}
+
+/**
+ * glock_fast_abandon - the holding thread ends: pass the lock on as dead
+ * @l: the lock
+ * @me: the caller's owner tag, as the lock word names it
+ * @tid: the caller's thread id
+ *
+ * Run by the thread itself on its way out (libmcs's thread-exit walk), so
+ * it writes tid as the holder it still is, like glock_fast_unlock(). The
+ * abandoned tag is what the host's cleanup leaves when a process exits:
+ * every acquirer, on every node, takes it over with -EOWNERDEAD; the
+ * state stays as it was (owner-dead again if never made consistent).
+ * Sleepers' wseq is moved on, which the kernel's polling sleepers need.
+ *
+ * Return: true if the caller held @l and abandoned it (callers whose
+ * sleepers wait on a futex must wake them); false if @l is not this
+ * thread's, which is left alone.
+ */
+static inline bool glock_fast_abandon(struct glock *l, u64 me, u32 tid)
+{
+	if (mcs_rd64_acquire(&l->owner) != me || mcs_rd32(&l->tid) != tid)
+		return false;
+	mcs_wr32(&l->tid, 0);
+	/* A full barrier: the next holder sees the tid cleared. */
+	if (mcs_cas64(&l->owner, me, GLOCK_TAG_ABANDONED(GLOCK_TAG_PID(me))) !=
+	    me)
+		return false;
+	mcs_wr32(&l->need_wake, 0);
+	mcs_fadd32(&l->wseq, 1);
+	return true;
 }
 
 static inline u64 glock_owner(const struct glock *l)

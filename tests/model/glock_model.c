@@ -13,7 +13,14 @@
  * random, a node or a process dies; a survivor then recovers it the way
  * the product does (the node word goes down, then gsync_node_down(); or
  * the file's release runs gsync_process_exit()), and a dead node rejoins
- * with a new incarnation and contends again. It proves, after every step:
+ * with a new incarnation and contends again. Or a thread of a process of
+ * two contending threads ends, at the first point from that step on where
+ * libmcs lets a thread end (before a lock, after a lock returned, inside
+ * the critical section, after a release): its exit walk abandons the
+ * lock if the word names it (glock_fast_abandon(), as libmcs does for
+ * every word it maps), and a new thread of the process, sometimes with
+ * the dead one's thread id, contends on. It
+ * proves, after every step:
  *
  *   - mutual exclusion: nobody enters while a live actor is inside;
  *   - a lock returned 0 or -EOWNERDEAD is recorded as the caller's (owner
@@ -28,13 +35,15 @@
  *     has a waiter that nobody woke.
  *
  * Usage: glock-model [--schedules N] [--seed S] [--only I] [--trace]
- *                    [--split-cas]
+ *                    [--split-cas] [--exit-any-thread]
  * Prints the seed; a failure names the schedule, which --only replays
  * (with --trace, every lock call and death is printed). --split-cas is
  * the model's self-check: compare-and-swap becomes a load and a store
  * (what a cmpxchg without its lock prefix is between nodes, as the
  * kernel's cmpxchg() was on a one-CPU guest); the model must then find a
- * violation, and exits 0 only if it does.
+ * violation, and exits 0 only if it does. --exit-any-thread is the same
+ * for the thread-exit walk: it abandons a word its process holds whatever
+ * thread the word names (what it would do without comparing the tid).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -77,6 +86,7 @@ struct actor {
 	u32 wait_val;
 	u64 wait_until;
 	bool cleanup; /* a recoverer, not a contender */
+	bool exited;  /* a thread that ended (its process lives on) */
 	char *stack;
 };
 
@@ -139,6 +149,7 @@ struct model {
 	int nr_nodes, nr_contenders;
 	u64 death_step; /* 0: none */
 	bool node_death;
+	struct actor *thread_victim; /* a thread death: the thread that ends */
 	u64 slice_ns;
 	bool trace;
 	const char *violation;
@@ -227,6 +238,7 @@ static void actor_start(void)
 
 void (*mcs_crash_hook)(enum mcs_crash_point cp);
 bool mcs_model_split_cas;
+static bool exit_any_thread;
 int mcs_os_log_level = MCS_LOG_ERR;
 
 void *mcs_os_zalloc(size_t size)
@@ -328,6 +340,7 @@ static struct actor *actor_new(const char *name, u32 node, u32 pid,
 	a->tid = pid; /* single-threaded processes */
 	a->st = A_RUNNABLE;
 	a->cleanup = false;
+	a->exited = false;
 	a->ctx = (struct glock_ctx){
 		.node = node,
 		.incarnation = a->inc,
@@ -360,7 +373,7 @@ static u64 actor_tag(const struct actor *a)
 
 static bool actor_dead(int i)
 {
-	return i >= 0 && m.actors[i].st == A_DEAD;
+	return i >= 0 && (m.actors[i].st == A_DEAD || m.actors[i].exited);
 }
 
 enum lock_path { P_LIBMCS, P_KERNEL, P_TRY, P_TIMED, P_NR };
@@ -424,6 +437,51 @@ static int model_unlock(struct actor *a, bool fast)
 	return gsync_mutex_unlock(&a->tab, &model_handle);
 }
 
+/*
+ * libmcs's thread-exit walk, for the mutex's word (it reads every mapped
+ * word): abandon it if it names this process on this node and this
+ * thread.
+ */
+static void exit_walk(struct actor *a)
+{
+	u64 cur = mcs_rd64_acquire(&m.obj.lock.owner);
+	u32 tid = exit_any_thread ? mcs_rd32(&m.obj.lock.tid) : a->tid;
+
+	if (!cur || GLOCK_TAG_NODE(cur) != a->node ||
+	    GLOCK_TAG_PID(cur) != a->pid)
+		return;
+	if (glock_fast_abandon(&m.obj.lock, cur, tid))
+		trace("abandoned by its thread's exit");
+}
+
+static void contender(struct actor *a);
+
+/*
+ * Does thread @a end here? Only the thread victim, once the death step
+ * has come. @held: it holds the lock (owner-dead is then owed).
+ */
+static bool thread_ends(struct actor *a, bool held)
+{
+	struct actor *t;
+
+	if (a != m.thread_victim || !m.death_step || m.steps < m.death_step)
+		return false;
+	m.death_step = 0;
+	m.deaths++;
+	a->exited = true;
+	if (held) {
+		m.owed++;
+		m.dead_held = true;
+	}
+	trace("THREAD END %s (pid %u tid %u)%s", a->name, a->pid, a->tid,
+	      held ? ", holding the lock" : "");
+	exit_walk(a);
+	/* The process goes on: a new thread, maybe with the same id. */
+	t = actor_new("thread", a->node, a->pid, contender);
+	t->tid = rnd_below(2) ? a->tid : a->tid + 50;
+	return true;
+}
+
 /* A step of the critical section: a store the schedule may interrupt. */
 static void cs_store(u64 *p, u64 v)
 {
@@ -431,8 +489,11 @@ static void cs_store(u64 *p, u64 v)
 	*p = v;
 }
 
-/* The lock is ours now: check who else thinks so, repair, update. */
-static void critical_section(struct actor *a, int ret)
+/*
+ * The lock is ours now: check who else thinks so, repair, update.
+ * Return: true if the thread ended inside (the section stays open).
+ */
+static bool critical_section(struct actor *a, int ret)
 {
 	int me = actor_index(a);
 	u64 owner = le64_to_cpu(m.obj.lock.owner);
@@ -455,12 +516,16 @@ static void critical_section(struct actor *a, int ret)
 			  a->name, m.actors[m.holder].name);
 	}
 	m.holder = me;
+	if (thread_ends(a, true))
+		return true;
 	if (ret == -EOWNERDEAD) {
 		if (m.undo_valid) {
 			cs_store(&m.a, m.undo_a);
 			cs_store(&m.b, m.undo_b);
 			m.undo_valid = false;
 		}
+		if (thread_ends(a, true))
+			return true;
 		ret = gsync_mutex_consistent(&a->tab, &model_handle);
 		if (ret)
 			violation("%s: consistent returned %d", a->name, ret);
@@ -472,11 +537,14 @@ static void critical_section(struct actor *a, int ret)
 	cs_store(&m.undo_b, m.b);
 	m.undo_valid = true;
 	cs_store(&m.a, m.a + 1);
+	if (thread_ends(a, true))
+		return true;
 	cs_store(&m.b, m.b + 1);
 	mcs_model_step();
 	m.undo_valid = false;
 	m.committed++;
 	m.holder = -1;
+	return false;
 }
 
 static void contender(struct actor *a)
@@ -486,9 +554,14 @@ static void contender(struct actor *a)
 	for (i = 0; i < ITERS && !m.violation; i++) {
 		enum lock_path p = (enum lock_path)rnd_below(P_NR);
 
+		if (thread_ends(a, false))
+			return;
 		trace("lock (%s)", path_name[p]);
 		ret = model_lock(a, p);
 		trace("lock (%s) -> %d", path_name[p], ret);
+		/* Ended as soon as the lock returned. */
+		if (thread_ends(a, !ret || ret == -EOWNERDEAD))
+			return;
 		if (ret == -ETIMEDOUT && (p == P_TRY || p == P_TIMED))
 			continue;
 		if (ret && ret != -EOWNERDEAD) {
@@ -496,12 +569,16 @@ static void contender(struct actor *a)
 				  path_name[p], ret);
 			return;
 		}
-		critical_section(a, ret);
+		if (critical_section(a, ret))
+			return;
 		ret = model_unlock(a, p == P_LIBMCS);
 		trace("unlock -> %d", ret);
 		if (ret)
 			violation("%s: unlock returned %d after lock", a->name,
 				  ret);
+		/* Released: the walk must leave the word alone. */
+		if (thread_ends(a, false))
+			return;
 	}
 }
 
@@ -641,7 +718,8 @@ static void run_actors(void)
 			return;
 		}
 		m.cur = run[rnd_below((u64)n)];
-		if (m.death_step && m.steps >= m.death_step && !m.cur->cleanup) {
+		if (m.death_step && m.steps >= m.death_step && !m.cur->cleanup &&
+		    !m.thread_victim) {
 			m.death_step = 0;
 			kill_now(m.cur);
 			m.cur = NULL;
@@ -656,7 +734,7 @@ static void run_actors(void)
 static const char *run_schedule(u64 seed, u64 avg_steps, u64 *steps)
 {
 	u32 pid = 100;
-	int i;
+	int i, k;
 
 	memset(&m.hdr, 0, sizeof(m.hdr) + sizeof(m.obj));
 	m.nr_actors = 0;
@@ -674,7 +752,10 @@ static const char *run_schedule(u64 seed, u64 avg_steps, u64 *steps)
 
 	m.nr_nodes = 2 + (int)rnd_below(2);
 	m.nr_contenders = 2 + (int)rnd_below(2);
-	m.node_death = rnd_below(3) != 0;
+	/* A node (half the schedules), a process, or a thread dies. */
+	k = (int)rnd_below(4);
+	m.node_death = k < 2;
+	m.thread_victim = NULL;
 	/* kernel slices: short ones exercise leaving the queue */
 	switch (rnd_below(3)) {
 	case 0:
@@ -705,10 +786,21 @@ static const char *run_schedule(u64 seed, u64 avg_steps, u64 *steps)
 	}
 	for (i = 0; i < m.nr_contenders; i++) {
 		char name[16];
+		struct actor *a;
 
 		snprintf(name, sizeof(name), "c%d", i);
-		actor_new(name, (u32)(i % m.nr_nodes), pid++, contender);
+		/* A thread death: c0 and c1 are two threads of one process. */
+		if (k == 3 && i == 1) {
+			/* Thread ids unique but for reuse inside the process. */
+			a = actor_new(name, 0, m.actors[0].pid, contender);
+			a->tid = a->pid + 10;
+			continue;
+		}
+		actor_new(name, (u32)(k == 3 ? i / 2 : i % m.nr_nodes), pid++,
+			  contender);
 	}
+	if (k == 3)
+		m.thread_victim = &m.actors[rnd_below(2)];
 	run_actors();
 	*steps = m.steps;
 	if (m.violation)
@@ -754,9 +846,11 @@ int main(int argc, char **argv)
 			trace_on = true;
 		else if (!strcmp(argv[k], "--split-cas"))
 			mcs_model_split_cas = true;
+		else if (!strcmp(argv[k], "--exit-any-thread"))
+			exit_any_thread = true;
 		else {
 			fprintf(stderr,
-				"usage: %s [--schedules N] [--seed S] [--only I] [--trace] [--split-cas]\n",
+				"usage: %s [--schedules N] [--seed S] [--only I] [--trace] [--split-cas] [--exit-any-thread]\n",
 				argv[0]);
 			return 2;
 		}
@@ -797,6 +891,12 @@ int main(int argc, char **argv)
 		printf("glock-model: self-check: %s\n",
 		       failed ? "a non-atomic compare-and-swap is caught" :
 				"a non-atomic compare-and-swap went unseen");
+		return failed ? 0 : 1;
+	}
+	if (exit_any_thread) {
+		printf("glock-model: self-check: %s\n",
+		       failed ? "an exit walk that ignores the thread is caught" :
+				"an exit walk that ignores the thread went unseen");
 		return failed ? 0 : 1;
 	}
 	return failed ? 1 : 0;

@@ -129,7 +129,7 @@ vm_add_program()
 
 vm_build_initramfs()
 {
-	local stage=$VM_BUILD/stage ko n=0 prog
+	local stage=$VM_BUILD/stage ko n=0 prog lib
 
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,mcs/modules}
@@ -177,6 +177,9 @@ EOS
 	for prog in "$VM_ROOT/build/mcsctl" "$VM_ROOT"/build/tests/vm/*; do
 		vm_add_program "$stage" "$prog"
 	done
+	# glibc loads it for pthread_exit() and cancellation (ldd cannot say).
+	lib=$(ldconfig -p | awk '/libgcc_s\.so\.1 \(libc6,x86-64\)/ { print $NF; exit }')
+	[ -n "$lib" ] && install -D -m 755 "$lib" "$stage$lib"
 	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) \
 		>"$VM_BUILD/initramfs.cpio"
 }
