@@ -18,6 +18,8 @@
  *   - sharer counts and free page counts match the tables;
  *   - no destroyed segment is left without sharers;
  *   - the home index names every live master entry at its section;
+ *   - a partition marked master-clean holds no copy and only FREE entries,
+ *     and every master entry in use is marked used;
  *   - no table lock names a dead incarnation or is in a state outside
  *     enum glock_state; table locks are never owner-dead or unrecoverable.
  *
@@ -148,6 +150,22 @@ static void gmm_check_master(struct gmm_checker *c)
 	    gmm_part_state(r, rp) == GMM_PART_LOST)
 		gmm_violation(c, "a master copy is on a lost partition (primary %u, replica %u)",
 			      pp, rp);
+	/* A rebuilt copy writes only the entries in use into a clean area. */
+	for (p = 0; p < r->g.nr_parts; p++) {
+		/* A lost partition's memory is gone; its return zeroes it. */
+		if (!(mcs_rd64(&r->ctl->part[p].flags) & GMM_PC_MASTER_CLEAN) ||
+		    gmm_part_state(r, p) == GMM_PART_LOST)
+			continue;
+		if (p == pp || p == rp)
+			gmm_violation(c, "partition %u holds a master copy but is marked clean", p);
+		m = gmm_master_copy(r, p);
+		for (i = 0; i < n; i++)
+			if (mcs_rd32(&m[i].st) || mcs_rd64(&m[i].txn)) {
+				gmm_violation(c, "partition %u is marked clean, its master entry %u is not free",
+					      p, i);
+				break;
+			}
+	}
 	m = gmm_master_read_copy(r);
 	if (!m)
 		return;
@@ -173,6 +191,10 @@ static void gmm_check_master(struct gmm_checker *c)
 		}
 		if (GMM_ST_STATE(st) > GMM_E_TOMBSTONE || GMM_ST_PEND(st))
 			gmm_violation(c, "master entry %u has a bad state %x", i, st);
+		/* Else a copy rebuilt into a clean area would miss it. */
+		if (GMM_ST_STATE(st) != GMM_E_FREE &&
+		    !(mcs_rd64(&gmm_master_used(r)[i / 64]) & (1ULL << (i % 64))))
+			gmm_violation(c, "master entry %u is in use but not marked used", i);
 		if (GMM_ST_STATE(st) != GMM_E_LIVE)
 			continue;
 		c->rep->segments++;

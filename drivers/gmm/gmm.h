@@ -74,6 +74,8 @@ struct gmm_recovery_report {
 	u32 node, incarnation;
 	u64 claim;	  /* the node word as claimed */
 	bool memory_lost; /* its partition's memory died with it */
+	bool restarted;	  /* claimed from an earlier recovery: recount all */
+	u64 parts_touched; /* partitions where its sharers were removed */
 	u32 sharers_removed;
 	u32 txns_rolled_back;
 	u32 txns_rolled_forward;

@@ -127,8 +127,18 @@ struct gmm_part_ctl {
 	__le32 sharer_hint;
 	__le32 page_hint;
 	__le32 free_pages;
-	__le64 reserved[4];
+	__le64 flags; /* GMM_PC_*, under every stripe lock */
+	__le64 reserved[3];
 };
+
+/*
+ * The partition's master area is all FREE entries: a master copy rebuilt
+ * there needs only the entries in use written. Set where the area is
+ * zeroed (format, the reformat of a lost partition's return), cleared
+ * before a copy is written into it; meaningless while the partition is
+ * lost (never a target then, and zeroed again when it returns).
+ */
+#define GMM_PC_MASTER_CLEAN 0x1ULL
 
 struct gmm_txn_slot {
 	__le64 txn;   /* transaction id, 0 = slot free */

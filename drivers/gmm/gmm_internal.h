@@ -73,6 +73,15 @@ static inline __le32 *gmm_home(struct gmm_region *r, u32 p)
 	return (__le32 *)(r->base + r->g.home_off) + (u64)p * r->g.sections;
 }
 
+/*
+ * After the home index: a bit per master entry that was ever used (live
+ * or tombstone), so a master copy is rebuilt by copying only those.
+ */
+static inline __le64 *gmm_master_used(struct gmm_region *r)
+{
+	return (__le64 *)(gmm_home(r, 0) + (u64)r->g.nr_parts * r->g.sections);
+}
+
 static inline struct gmm_section *gmm_section(struct gmm_region *r, u32 p,
 					      u32 i)
 {
@@ -131,6 +140,7 @@ void gmm_recount_part(struct gmm_region *r, u32 p);
 /* master.c: the replicated GID table */
 u32 gmm_stripe_of(u64 gid);
 struct gmm_master_entry *gmm_master_read_copy(struct gmm_region *r);
+void gmm_master_mark_used(struct gmm_region *r, u32 idx);
 int gmm_master_find(struct gmm_region *r, u64 gid, u32 *idx, u32 *free_idx);
 void gmm_master_write(struct gmm_region *r, u32 idx,
 		      const struct gmm_master_entry *e);

@@ -104,6 +104,21 @@ static void gmm_entry_copy(struct gmm_master_entry *dst,
 	mcs_wr32(&dst->npages, mcs_rd32(&src->npages));
 }
 
+/*
+ * Entry @idx is about to be used: mark it before anything is written, so
+ * a rebuilt copy includes it (a mark on an entry rolled back is harmless).
+ * Words are shared between small stripes: an atomic OR.
+ */
+void gmm_master_mark_used(struct gmm_region *r, u32 idx)
+{
+	__le64 *w = &gmm_master_used(r)[idx / 64];
+	u64 old, bit = 1ULL << (idx % 64);
+
+	do {
+		old = mcs_rd64(w);
+	} while (!(old & bit) && mcs_cas64(w, old, old | bit) != old);
+}
+
 /* Write the fields of a pending entry (not st, not txn) to both copies. */
 void gmm_master_write(struct gmm_region *r, u32 idx,
 		      const struct gmm_master_entry *e)
@@ -178,24 +193,43 @@ void gmm_master_settle(struct gmm_region *r, u32 idx, bool forward)
 /*
  * Copy the readable master copy into partition @to's master area; the
  * caller holds every stripe lock and then points the master location (or
- * puts the partition back online) at the new copy.
+ * puts the partition back online) at the new copy. Only the entries ever
+ * used are written (gmm_master_mark_used()), into an area that is all FREE
+ * (GMM_PC_MASTER_CLEAN); in two halves, so a recoverer can die with the
+ * copy half written.
  */
 void gmm_master_clone(struct gmm_region *r, u32 to)
 {
-	u32 half, n = r->g.per_stripe * GMM_NR_STRIPES;
+	u32 i, k, half, n = r->g.per_stripe * GMM_NR_STRIPES;
 	struct gmm_master_entry *src = gmm_master_read_copy(r);
+	__le64 *used;
+	u64 bits;
 	struct gmm_master_entry *dst = gmm_master_copy(r, to);
+	__le64 *flags = &r->ctl->part[to].flags;
+	bool clean = mcs_rd64(flags) & GMM_PC_MASTER_CLEAN;
 
+	/* Not clean from the first entry written on, whatever happens next. */
+	mcs_wr64(flags, mcs_rd64(flags) & ~GMM_PC_MASTER_CLEAN);
+	mcs_os_mb();
 	/* Both copies lost (a double failure): never resurrect a stale one. */
 	if (!src) {
 		memset(dst, 0, (size_t)n * sizeof(*dst));
 		mcs_os_mb();
 		return;
 	}
-	/* In two halves, so a recoverer can die with the copy half written. */
+	/* Never used since it was zeroed, by construction; if not, zero it. */
+	if (!clean)
+		memset(dst, 0, (size_t)n * sizeof(*dst));
 	half = n / 2;
-	memcpy(dst, src, (size_t)half * sizeof(*dst));
-	mcs_crash_point(RECOVERY_MASTER_HALF_COPIED);
-	memcpy(dst + half, src + half, (size_t)(n - half) * sizeof(*dst));
+	/* Clean: only the entries ever used, found by their marks. */
+	used = gmm_master_used(r);
+	for (k = 0; k < n / 64; k++) {
+		if (k == half / 64)
+			mcs_crash_point(RECOVERY_MASTER_HALF_COPIED);
+		for (bits = mcs_rd64(&used[k]); bits; bits &= bits - 1) {
+			i = k * 64 + (u32)__builtin_ctzll(bits);
+			dst[i] = src[i];
+		}
+	}
 	mcs_os_mb();
 }

@@ -69,6 +69,12 @@ static void gmm_reformat_partition(struct gmm_region *r, u32 p)
 		mcs_wr32(&pc->section_hint, 0);
 		mcs_wr32(&pc->sharer_hint, 0);
 		mcs_wr32(&pc->page_hint, 0);
+		/* Its master area too: clean for a copy rebuilt there. */
+		memset(gmm_master_copy(r, p), 0,
+		       (size_t)r->g.per_stripe * GMM_NR_STRIPES *
+			       sizeof(struct gmm_master_entry));
+		mcs_os_mb();
+		mcs_wr64(&pc->flags, mcs_rd64(&pc->flags) | GMM_PC_MASTER_CLEAN);
 		loc = mcs_rd64_acquire(&r->ctl->master_loc);
 		if (GMM_ML_PRIMARY(loc) == p || GMM_ML_REPLICA(loc) == p)
 			gmm_master_clone(r, p);

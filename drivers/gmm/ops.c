@@ -331,6 +331,7 @@ int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 	e.part = cpu_to_le16(0xffff);
 	e.section = cpu_to_le32(~0U);
 	e.npages = cpu_to_le32(npages);
+	gmm_master_mark_used(r, free_idx);
 	gmm_master_write(r, free_idx, &e);
 	gmm_master_tag(r, free_idx, op.t.id, GMM_P_ALLOC);
 	op.midx = free_idx;

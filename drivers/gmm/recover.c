@@ -23,7 +23,8 @@
  */
 #include "gmm_internal.h"
 
-static int gmm_claim(struct gmm_region *r, u32 node, u64 *word)
+static int gmm_claim(struct gmm_region *r, u32 node, u64 *word,
+		     bool *restarted)
 {
 	__le64 *nw = &r->ctl->node[node];
 	u64 w, mine;
@@ -39,8 +40,10 @@ static int gmm_claim(struct gmm_region *r, u32 node, u64 *word)
 			return -EBUSY;
 		case GMM_NODE_RECOVERING:
 			if (GMM_NW_REC_NODE(w) == r->node &&
-			    GMM_NW_REC_INC(w) == r->inc)
+			    GMM_NW_REC_INC(w) == r->inc) {
+				*restarted = true;
 				goto claimed;
+			}
 			if (!gmm_id_dead(r, GMM_ID(GMM_NW_REC_NODE(w),
 						   GMM_NW_REC_INC(w), 0)))
 				return -EINPROGRESS;
@@ -51,6 +54,8 @@ static int gmm_claim(struct gmm_region *r, u32 node, u64 *word)
 		mine = GMM_NW(GMM_NODE_RECOVERING, GMM_NW_INC(w), r->node, r->inc) |
 		       (w & GMM_NW_LOST);
 		if (mcs_cas64(nw, w, mine) == w) {
+			/* Not from DOWN: an earlier recoverer died anywhere. */
+			*restarted = GMM_NW_STATE(w) == GMM_NODE_RECOVERING;
 			w = mine;
 			goto claimed;
 		}
@@ -70,7 +75,7 @@ void gmm_recover_sharers(struct gmm_region *r, struct gmm_recovery_report *rep)
 {
 	u32 node = rep->node, inc = rep->incarnation;
 	struct gmm_sharer *sh;
-	u32 p, i, n, removed;
+	u32 p, i, n, sec, cnt, removed;
 	u64 owner;
 
 	for (p = 0; p < r->g.nr_parts; p++) {
@@ -88,13 +93,27 @@ void gmm_recover_sharers(struct gmm_region *r, struct gmm_recovery_report *rep)
 			if (GMM_ID_NODE(owner) != node || GMM_ID_INC(owner) != inc)
 				continue;
 			mcs_wr32(&sh->st, GMM_ST(GMM_E_FREE, 0, 0));
+			/*
+			 * Its section's count, a cache of its live sharers:
+			 * one less. A recoverer that dies between the two
+			 * writes leaves it one too high; its successor is a
+			 * restart, which counts the partition again.
+			 */
+			sec = mcs_rd32(&sh->section);
+			if (sec < r->g.sections) {
+				cnt = mcs_rd32(&gmm_section(r, p, sec)->nr_sharers);
+				if (cnt)
+					mcs_wr32(&gmm_section(r, p, sec)->nr_sharers,
+						 cnt - 1);
+			}
 			if (!removed++)
 				mcs_crash_point(RECOVERY_SHARERS_HALF);
 		}
-		if (removed) {
+		if (removed)
+			rep->parts_touched |= 1ULL << p;
+		if (rep->restarted)
 			gmm_recount_part(r, p);
-			rep->sharers_removed += removed;
-		}
+		rep->sharers_removed += removed;
 		gmm_unlock_part(r, p);
 	}
 	mcs_crash_point(RECOVERY_SHARERS);
@@ -252,6 +271,9 @@ void gmm_recover_free(struct gmm_region *r, struct gmm_recovery_report *rep)
 	u64 gid;
 
 	for (p = 0; p < r->g.nr_parts; p++) {
+		/* Only where it shared: elsewhere nothing lost its last one. */
+		if (!rep->restarted && !(rep->parts_touched & (1ULL << p)))
+			continue;
 		n = mcs_rd32(&r->ctl->part[p].section_hwm);
 		n = n > r->g.sections ? r->g.sections : n;
 		for (i = 0; i < n; i++) {
@@ -435,7 +457,7 @@ int gmm_recovery_claim(struct gmm_region *r, u32 node,
 		return -ENOTCONN;
 	if (node >= r->g.nr_parts || node == r->node)
 		return -EINVAL;
-	ret = gmm_claim(r, node, &w);
+	ret = gmm_claim(r, node, &w, &rep->restarted);
 	if (ret)
 		return ret;
 	rep->node = node;

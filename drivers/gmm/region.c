@@ -100,7 +100,15 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 							      part_pages / 4;
 	if (sections > GMM_MAX_ENTRIES)
 		return -EINVAL;
-	g->home_size = gmm_page_align((u64)nr_parts * sections * 4);
+	if (!master_entries)
+		master_entries = gmm_roundup_pow2(2ULL * nr_parts * sections);
+	if (master_entries < GMM_NR_STRIPES * 4)
+		master_entries = GMM_NR_STRIPES * 4;
+	if (!gmm_is_pow2(master_entries) || master_entries > GMM_MAX_ENTRIES)
+		return -EINVAL;
+	/* The home index, then the used bits of the master table. */
+	g->home_size = gmm_page_align((u64)nr_parts * sections * 4 +
+				      (u64)master_entries / 8);
 	g->parts_off = g->home_off + g->home_size;
 	if (size < g->parts_off + (u64)nr_parts * 4 * GMM_PAGE_SIZE)
 		return -ENOSPC;
@@ -111,12 +119,7 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 	if (!sharers)
 		sharers = sections > GMM_MAX_ENTRIES / 2 ? GMM_MAX_ENTRIES :
 							   2 * sections;
-	if (!master_entries)
-		master_entries = gmm_roundup_pow2(2ULL * nr_parts * sections);
-	if (master_entries < GMM_NR_STRIPES * 4)
-		master_entries = GMM_NR_STRIPES * 4;
-	if (!gmm_is_pow2(master_entries) || master_entries > GMM_MAX_ENTRIES ||
-	    sections > GMM_MAX_ENTRIES || sharers > GMM_MAX_ENTRIES)
+	if (sharers > GMM_MAX_ENTRIES)
 		return -EINVAL;
 	g->per_stripe = master_entries / GMM_NR_STRIPES;
 	g->sections = sections;
@@ -204,10 +207,16 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 		ctl->part[p].word = cpu_to_le64(GMM_PW(GMM_PART_ONLINE, p, 1));
 		ctl->part[p].free_pages = cpu_to_le32(g.data_pages);
 	}
-	/* Primary on partition 0, replica on partition 1. */
-	for (p = 0; p < 2; p++)
+	/*
+	 * Every master area empty; primary on partition 0, replica on 1, the
+	 * others clean for a copy rebuilt there.
+	 */
+	for (p = 0; p < g.nr_parts; p++) {
 		memset(base + g.parts_off + (u64)p * g.part_size + g.master_off,
 		       0, g.section_off - g.master_off);
+		if (p >= 2)
+			ctl->part[p].flags = cpu_to_le64(GMM_PC_MASTER_CLEAN);
+	}
 	ctl->master_loc = cpu_to_le64(GMM_ML(0, 1, 1));
 
 	sb->version = cpu_to_le32(GMM_VERSION);
