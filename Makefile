@@ -34,7 +34,7 @@
 #   libmcs/*.c                        -> $(BUILD)/libmcs.so.2 (symbol map
 #                                        libmcs/libmcs.map), libmcs.so,
 #                                        libmcs.pc
-#   tests/vm/<name>.c                 -> $(BUILD)/tests/vm/<name>  (run in
+#   tests/vm/progs/<name>.c           -> $(BUILD)/tests/vm/<name>  (run in
 #                                        guests: libmcs, no libgmm, no CUnit)
 #   tests/tools/<name>.c              -> $(BUILD)/tests/tools/<name>  (helpers
 #                                        of the tool tests, with libgmm)
@@ -109,8 +109,9 @@ MODEL_OBJS := $(patsubst %.c,$(OBJ)/model/%.o,$(MODEL_SRCS) $(MODEL_CORE_SRCS))
 TOOL_TEST_SRCS := $(wildcard tests/tools/*.c)
 TOOL_TEST_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_TEST_SRCS))
 
-VM_TEST_SRCS := $(wildcard tests/vm/*.c)
-VM_TEST_BINS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
+# The guest tests' helper programs, apart from the tests (tests/vm/*.sh).
+VM_TEST_SRCS := $(wildcard tests/vm/progs/*.c)
+VM_TEST_BINS := $(patsubst tests/vm/progs/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
 
 LIBMCS_TEST_SRCS := $(wildcard tests/libmcs/*.c)
 LIBMCS_TEST_BINS := $(patsubst tests/libmcs/%.c,$(BUILD)/tests/libmcs/%,$(LIBMCS_TEST_SRCS))
@@ -222,7 +223,7 @@ $(TOOL_TEST_BINS): $(BUILD)/tests/tools/%: $(OBJ)/tests/tools/%.o $(LIB)
 
 # The guest initramfs carries libmcs.so.2 beside the programs' libraries;
 # on the host the rpath finds it in $(BUILD).
-$(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/%.o $(LIBMCS)
+$(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/progs/%.o $(LIBMCS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -Wl,--as-needed -lmcs \
 		-Wl,-rpath,'$$ORIGIN/../..' -lpthread

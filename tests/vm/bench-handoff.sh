@@ -3,7 +3,7 @@
 #
 # bench-handoff.sh - how long a kernel sleeper on a global mutex takes to
 # notice, on another guest, that the mutex was released ("make bench" runs
-# it through scripts/run-bench.sh): two guests, tests/vm/handoff.c. The
+# it through scripts/run-bench.sh): two guests, tests/vm/progs/handoff.c. The
 # kernel's waiters poll (glock.md), so this is the figure that polling
 # costs until doorbells exist. Its RESULT line is passed on.
 source "$(dirname "$0")/lib.sh"

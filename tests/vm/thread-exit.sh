@@ -3,7 +3,7 @@
 #
 # thread-exit.sh - a thread that ends holding a global mutex abandons it,
 # while its process lives on. On guest 0, one process runs every case
-# (tests/vm/threadexit.c): a thread locks and returns, calls pthread_exit,
+# (tests/vm/progs/threadexit.c): a thread locks and returns, calls pthread_exit,
 # is cancelled in pause(), or took the lock in the kernel because the
 # mutex was held; the next lock, from another thread of the process, gets
 # EOWNERDEAD; a thread that unlocked first, or a sibling that ends, leaves
