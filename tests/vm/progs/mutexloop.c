@@ -52,9 +52,16 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
-/* After -EOWNERDEAD: put back what an unfinished section changed. */
+/*
+ * After -EOWNERDEAD: put back what an unfinished section changed. The
+ * dead holder may have died inside the section, its mark on `inside`
+ * left behind: that mark is the dead's, and only the dead's (a live
+ * holder now would make a later count go below zero, which the next
+ * section reports).
+ */
 static void repair(void)
 {
+	__atomic_store_n(&tb->inside, 0, __ATOMIC_SEQ_CST);
 	if (!tb->undo_valid)
 		return;
 	tb->c[tb->undo_idx] = tb->undo_a;
