@@ -309,6 +309,26 @@ void gmm_recover_free(struct gmm_region *r, struct gmm_recovery_report *rep)
  */
 #define GMM_REVOKE_WALK_RATIO 32 /* a home visit costs ~32 walked entries */
 
+/*
+ * Revoke live master entry @idx of locked stripe @s in transaction @t,
+ * reporting it between tag and commit; unlocks and ends @t.
+ */
+static void gmm_revoke_entry(struct gmm_region *r, u32 s, u32 idx,
+			     struct gmm_txn *t, struct gmm_recovery_report *rep)
+{
+	u64 gid = mcs_rd64(&gmm_master_read_copy(r)[idx].gid);
+
+	gmm_master_tag(r, idx, t->id, GMM_P_FREE);
+	if (rep->revoked)
+		rep->revoked(rep->arg, gid);
+	gmm_txn_commit(r, t);
+	gmm_master_settle(r, idx, true);
+	rep->sections_revoked++;
+	gmm_unlock_stripe(r, s);
+	gmm_txn_end(r, t);
+	mcs_crash_point(RECOVERY_REVOKE_HALF);
+}
+
 /* By the home index: an entry is trusted only if its master entry agrees. */
 static void gmm_revoke_by_home(struct gmm_region *r, u32 lost, u32 n,
 			       struct gmm_recovery_report *rep)
@@ -318,7 +338,6 @@ static void gmm_revoke_by_home(struct gmm_region *r, u32 lost, u32 n,
 	struct gmm_master_entry *m;
 	u32 sec, idx, s;
 	struct gmm_txn t;
-	u64 gid;
 
 	for (sec = 0; sec < n; sec++) {
 		idx = mcs_rd32(&home[sec]);
@@ -335,19 +354,9 @@ static void gmm_revoke_by_home(struct gmm_region *r, u32 lost, u32 n,
 			gmm_txn_end(r, &t);
 			continue;
 		}
-		gid = mcs_rd64(&m[idx].gid);
-		gmm_master_tag(r, idx, t.id, GMM_P_FREE);
-		if (rep->revoked)
-			rep->revoked(rep->arg, gid);
-		gmm_txn_commit(r, &t);
-		gmm_master_settle(r, idx, true);
-		rep->sections_revoked++;
-		gmm_unlock_stripe(r, s);
-		gmm_txn_end(r, &t);
-		mcs_crash_point(RECOVERY_REVOKE_HALF);
+		gmm_revoke_entry(r, s, idx, &t, rep);
 	}
 }
-
 
 static void gmm_revoke_by_table(struct gmm_region *r, u32 lost,
 				struct gmm_recovery_report *rep)
@@ -355,7 +364,6 @@ static void gmm_revoke_by_table(struct gmm_region *r, u32 lost,
 	struct gmm_master_entry *m;
 	u32 s, i, end;
 	struct gmm_txn t;
-	u64 gid;
 
 	for (s = 0; s < GMM_NR_STRIPES; s++) {
 		i = s * r->g.per_stripe;
@@ -374,16 +382,7 @@ static void gmm_revoke_by_table(struct gmm_region *r, u32 lost,
 				gmm_txn_end(r, &t);
 				break;
 			}
-			gid = mcs_rd64(&m[i].gid);
-			gmm_master_tag(r, i, t.id, GMM_P_FREE);
-			if (rep->revoked)
-				rep->revoked(rep->arg, gid);
-			gmm_txn_commit(r, &t);
-			gmm_master_settle(r, i, true);
-			rep->sections_revoked++;
-			gmm_unlock_stripe(r, s);
-			gmm_txn_end(r, &t);
-			mcs_crash_point(RECOVERY_REVOKE_HALF);
+			gmm_revoke_entry(r, s, i, &t, rep);
 		}
 	}
 }
