@@ -165,9 +165,15 @@ void gmm_txn_end(struct gmm_region *r, struct gmm_txn *t);
 
 static inline void gmm_tag(__le64 *txnw, __le32 *stw, u64 txn, u32 st)
 {
-	/* The state first: a crash before the tag leaves the entry unpending. */
+	/*
+	 * The transaction first: a crash between the two stores leaves its id
+	 * over an unchanged state, which repair settles to that same state.
+	 * The other order left pending bits with no transaction to settle
+	 * them (the checker's "bad state", a copy differing from its twin).
+	 */
+	mcs_wr64(txnw, txn);
+	mcs_os_mb();
 	mcs_wr32(stw, st);
-	mcs_wr64_release(txnw, txn);
 }
 
 #endif /* GMM_INTERNAL_H */
