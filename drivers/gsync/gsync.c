@@ -79,7 +79,7 @@ static void gsync_mark_opened(struct gsync_table *t, u32 idx)
 
 	if (!t->opened || node >= MCS_MAX_NODES)
 		return; /* an observer never locks */
-	w = &t->opened[(u64)node * ((t->nr + 63) / 64) + idx / 64];
+	w = &gsync_opened_of(t, node)[idx / 64];
 	do {
 		old = mcs_rd64_acquire(w);
 	} while (!(old & bit) && mcs_cas64(w, old, old | bit) != old);
@@ -437,7 +437,7 @@ int gsync_process_exit(struct gsync_table *t, u32 node, u32 incarnation,
 int gsync_node_down(struct gsync_table *t, u32 node, u32 incarnation)
 {
 	int n = glock_break(&t->hdr->lock, node, incarnation);
-	u32 words = (t->nr + 63) / 64, k, i;
+	u32 words = gsync_opened_words(t), k, i;
 	__le64 *bits;
 	u64 w;
 
@@ -448,7 +448,7 @@ int gsync_node_down(struct gsync_table *t, u32 node, u32 incarnation)
 				mcs_crash_point(RECOVERY_LOCKS_HALF);
 		return n;
 	}
-	bits = &t->opened[(u64)node * words];
+	bits = gsync_opened_of(t, node);
 	for (k = 0; k < words; k++) {
 		w = mcs_rd64_acquire(&bits[k]);
 		for (; w; w &= w - 1) {

@@ -19,6 +19,7 @@
 #define GSYNC_H
 
 #include "../glock/glock.h"
+#include "../gmm/gmm_format.h"
 #include <linux/mcs.h>
 
 enum gsync_type {
@@ -90,6 +91,17 @@ struct gsync_table {
 	 */
 	__le64 *opened;
 };
+
+/* Node @node's bitmap of opened objects, in the words gmm sized. */
+static inline u32 gsync_opened_words(const struct gsync_table *t)
+{
+	return (u32)GMM_SYNC_OPEN_WORDS(t->nr);
+}
+
+static inline __le64 *gsync_opened_of(const struct gsync_table *t, u32 node)
+{
+	return t->opened + (u64)node * gsync_opened_words(t);
+}
 
 /* What an open object is known by: its slot and GID (checked each use). */
 struct gsync_handle {

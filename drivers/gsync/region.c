@@ -85,21 +85,20 @@ void gsync_check(struct gmm_region *r, struct gmm_check_report *rep)
 		owner = glock_owner(&t.objs[i].lock);
 		n = GLOCK_TAG_NODE(owner);
 		if (owner && n < MCS_MAX_NODES &&
-		    !(mcs_rd64(&t.opened[n * GMM_SYNC_OPEN_WORDS(t.nr) +
-					 i / 64]) &
+		    !(mcs_rd64(&gsync_opened_of(&t, n)[i / 64]) &
 		      (1ULL << (i % 64))))
 			gmm_check_violation(
 				rep,
 				"sync object %u is held by node %u, which has not opened it",
 				i, n);
 	}
-	words = GMM_SYNC_OPEN_WORDS(t.nr);
+	words = gsync_opened_words(&t);
 	for (n = 0; n < MCS_MAX_NODES; n++) {
 		/* Recovery clears a dead node's bits before it is CLEAN. */
 		if (gmm_node_info(r, n, &ni) || ni.state != GMM_NODE_CLEAN)
 			continue;
 		for (i = 0; i < words; i++)
-			if (mcs_rd64(&t.opened[n * words + i])) {
+			if (mcs_rd64(&gsync_opened_of(&t, n)[i])) {
 				gmm_check_violation(
 					rep,
 					"node %u is not alive but has opened sync objects",

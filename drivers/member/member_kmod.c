@@ -16,7 +16,6 @@ EXPORT_SYMBOL_GPL(member_check);
 EXPORT_SYMBOL_GPL(member_crashed);
 EXPORT_SYMBOL_GPL(member_planned_leave);
 EXPORT_SYMBOL_GPL(member_joined);
-EXPORT_SYMBOL_GPL(member_post);
 EXPORT_SYMBOL_GPL(mcs_list_next);
 
 static int __init member_module_init(void)

@@ -216,10 +216,9 @@ int member_recover(struct gmm_region *r, u32 node, struct member_recovery *rec)
 		if (ret)
 			return ret;
 		ret = gmm_recovery_finish(r, &rec->gmm);
+		/* -EAGAIN: its memory was declared lost meanwhile: again. */
 		if (ret != -EAGAIN)
 			break;
-		/* Its memory was declared lost meanwhile: again, with loss. */
-		rec->memory_lost = true;
 	}
 	member_stage_end(rec, MEMBER_STAGE_FINISH, &t0);
 	return ret;
