@@ -88,7 +88,8 @@ struct mcs_ctl_format {
 	__u32 argsz;	   /* sizeof(struct mcs_ctl_format) */
 	__u32 flags;
 	__u32 nr_nodes;	   /* node slots (= partitions), 2..MCS_MAX_NODES */
-	__u32 reserved0;
+	__u32 lease_ms;	   /* the fabric lease of every node (control.md,
+			    * "Fencing"); 0: MCS_LEASE_MS_DEFAULT */
 	__u64 region_size; /* bytes; 0: the whole fabric */
 	__u8 uuid[16];	   /* cluster UUID; all zero: the kernel makes one */
 };
@@ -106,6 +107,7 @@ MCS_ABI_SIZE(mcs_ctl_join, 16);
 
 /* mcs_ctl_node_down.flags */
 #define MCS_DOWN_MEMORY_LOST (1U << 0) /* its partition died with it */
+#define MCS_DOWN_PLANNED (1U << 1) /* it left (MCS_CTL_LEAVE): events say so */
 
 struct mcs_ctl_node_down {
 	__u32 argsz;
@@ -160,6 +162,55 @@ struct mcs_ctl_freeze {
 MCS_ABI_SIZE(mcs_ctl_freeze, 8);
 #define MCS_CTL_FREEZE_SIZE_VER0 8
 
+/*
+ * Fencing (control.md, "Fencing"). MCS_CTL_DAEMON makes the calling file
+ * the node's membership daemon: when that file is closed, or no
+ * MCS_CTL_HEARTBEAT arrives from it within deadline_ms, the kernel freezes
+ * the node by itself. Each heartbeat of a joined, thawed node also renews
+ * its lease word in the fabric; survivors recover a node only once its
+ * lease has expired (MCS_CTL_RECOVER: -EAGAIN until then).
+ */
+#define MCS_LEASE_MS_DEFAULT 3000
+#define MCS_DEADLINE_MS_DEFAULT 1000
+
+struct mcs_ctl_daemon {
+	__u32 argsz;
+	__u32 flags;
+	__u32 deadline_ms; /* in: 0: MCS_DEADLINE_MS_DEFAULT; at most
+			    * lease_ms / 2 */
+	__u32 lease_ms;	   /* out: the region's lease (0: no region yet) */
+	__u64 reserved;
+};
+MCS_ABI_SIZE(mcs_ctl_daemon, 24);
+#define MCS_CTL_DAEMON_SIZE_VER0 24
+
+struct mcs_ctl_heartbeat {
+	__u32 argsz;
+	__u32 flags;
+	__u64 reserved;
+};
+MCS_ABI_SIZE(mcs_ctl_heartbeat, 16);
+#define MCS_CTL_HEARTBEAT_SIZE_VER0 16
+
+/*
+ * MCS_CTL_LEAVE, on the leaving node: post LEAVING, wait for every LEAVING
+ * subscriber's acknowledgement or grace_ms, then freeze this node and
+ * release its lease. The survivors then declare it down with
+ * MCS_DOWN_MEMORY_LOST | MCS_DOWN_PLANNED and recover it.
+ */
+struct mcs_ctl_leave {
+	__u32 argsz;
+	__u32 flags;
+	__u32 grace_ms;	   /* in: 1..600000 */
+	__u32 acks;	   /* out: acknowledgements received in time */
+	__u32 expected;	   /* out: subscribers told */
+	__u32 result;	   /* out: MCS_LEAVE_GRACE_EXPIRED */
+	__u64 reserved;
+};
+MCS_ABI_SIZE(mcs_ctl_leave, 32);
+#define MCS_CTL_LEAVE_SIZE_VER0 32
+#define MCS_LEAVE_GRACE_EXPIRED (1U << 0)
+
 /* mcs_node_status.flags */
 #define MCS_NODE_F_SELF (1U << 0)	     /* this kernel is that node */
 #define MCS_NODE_F_MEMORY_LOST (1U << 1)     /* declared with its memory */
@@ -190,6 +241,10 @@ MCS_ABI_SIZE(mcs_node_status, 64);
 #define MCS_STATE_REGION (1U << 1) /* it holds a formatted region */
 #define MCS_STATE_JOINED (1U << 2)
 #define MCS_STATE_FROZEN (1U << 3)
+#define MCS_STATE_DAEMON (1U << 4) /* a file is the daemon (MCS_CTL_DAEMON) */
+#define MCS_STATE_FENCED (1U << 5) /* frozen by the kernel itself (daemon
+				    * gone, heartbeat late, lease lapsed):
+				    * only a new JOIN brings it back */
 
 struct mcs_ctl_status {
 	__u32 argsz;
@@ -288,6 +343,9 @@ MCS_ABI_SIZE(mcs_ctl_list, 40);
 #define MCS_CTL_STATUS _IOWR(MCS_IOC_TYPE, 0x87, struct mcs_ctl_status)
 #define MCS_CTL_CHECK _IOWR(MCS_IOC_TYPE, 0x88, struct mcs_ctl_check)
 #define MCS_CTL_LIST _IOWR(MCS_IOC_TYPE, 0x89, struct mcs_ctl_list)
+#define MCS_CTL_DAEMON _IOWR(MCS_IOC_TYPE, 0x8a, struct mcs_ctl_daemon)
+#define MCS_CTL_HEARTBEAT _IOW(MCS_IOC_TYPE, 0x8b, struct mcs_ctl_heartbeat)
+#define MCS_CTL_LEAVE _IOWR(MCS_IOC_TYPE, 0x8c, struct mcs_ctl_leave)
 
 /*
  * The user device, /dev/mcs (Documentation/uapi.md; the semantics are
