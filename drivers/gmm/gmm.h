@@ -28,6 +28,7 @@ struct gmm_format_params {
 	u32 sync_objects;      /* global mutexes and events; 0: derived */
 	u32 gns_entries;       /* name table entries (power of two), 0: derived */
 	u8 uuid[16];           /* cluster UUID, recorded in the superblock */
+	u32 lease_ms;          /* the nodes' fabric lease; 0: MCS_LEASE_MS_DEFAULT */
 };
 
 struct gmm_geometry {
@@ -43,6 +44,7 @@ struct gmm_geometry {
 	u64 parts_off;	/* partition p starts at parts_off + p * part_size */
 	u64 part_size;
 	u64 gns_off;	/* the gns name table area, outside the partitions */
+	u32 lease_ms;
 	u8 uuid[16];
 };
 
@@ -50,6 +52,7 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params);
 int gmm_attach(void *base, u64 size, struct gmm_region **out);
 void gmm_detach(struct gmm_region *r);
 void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *g);
+__le64 *gmm_lease_word(struct gmm_region *r, u32 node);
 
 /* Membership (fed by the membership service) */
 int gmm_node_join(struct gmm_region *r, u32 node);

@@ -43,9 +43,10 @@
 /*
  * 2: glock table locks, sync area; 3: and the gns area; 4: 64-byte
  * glocks, sync object owners; 5: per-node bitmaps of opened sync objects,
- * per-partition counts of segment names, the home index.
+ * per-partition counts of segment names, the home index; 6: the fabric
+ * leases of the nodes and their duration.
  */
-#define GMM_VERSION 5
+#define GMM_VERSION 6
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
 #define GMM_PAGE_SIZE MCS_PAGE_SIZE
 #define GMM_MAX_NODES MCS_MAX_NODES
@@ -84,7 +85,7 @@ struct gmm_super {
 	__le64 part_bitmap_off;
 	__le64 part_data_off;
 	__le32 part_data_pages;
-	__le32 reserved0;
+	__le32 lease_ms; /* every node's fabric lease (drivers/member/lease.c) */
 	__u8 uuid[16];
 	__le64 sync_off;     /* event log, then the sync object table */
 	__le64 sync_size;
@@ -151,6 +152,7 @@ struct gmm_control {
 	__le64 master_loc; /* primary | replica << 16 | epoch << 32 */
 	__le64 reserved[7];
 	__le64 node[GMM_MAX_NODES]; /* node words (GMM_NW_*) */
+	__le64 lease[GMM_MAX_NODES]; /* lease words (drivers/member/lease.c) */
 	struct glock stripe_lock[GMM_NR_STRIPES]; /* see Documentation/glock.md */
 	struct glock part_lock[GMM_MAX_NODES];
 	struct gmm_part_ctl part[GMM_MAX_NODES];

@@ -34,6 +34,7 @@ struct gmm_geom {
 	u64 sharer_off;
 	u64 bitmap_off;
 	u64 data_off;
+	u32 lease_ms;
 };
 
 struct gmm_region {

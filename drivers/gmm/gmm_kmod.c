@@ -14,6 +14,7 @@ EXPORT_SYMBOL_GPL(gmm_format);
 EXPORT_SYMBOL_GPL(gmm_attach);
 EXPORT_SYMBOL_GPL(gmm_detach);
 EXPORT_SYMBOL_GPL(gmm_get_geometry);
+EXPORT_SYMBOL_GPL(gmm_lease_word);
 EXPORT_SYMBOL_GPL(gmm_node_join);
 EXPORT_SYMBOL_GPL(gmm_self_node);
 EXPORT_SYMBOL_GPL(gmm_self_incarnation);

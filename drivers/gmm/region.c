@@ -184,6 +184,9 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 
 	if (!base || !params)
 		return -EINVAL;
+	if (params->lease_ms && (params->lease_ms < MCS_LEASE_MS_MIN ||
+				 params->lease_ms > MCS_LEASE_MS_MAX))
+		return -EINVAL;
 	ret = gmm_geom_compute(size, params->nr_parts, params->master_entries,
 			       params->sections_per_part,
 			       params->sharers_per_part, params->sync_objects,
@@ -224,6 +227,8 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	sb->region_size = cpu_to_le64(size);
 	sb->page_size = cpu_to_le32(GMM_PAGE_SIZE);
 	sb->nr_parts = cpu_to_le32(g.nr_parts);
+	sb->lease_ms = cpu_to_le32(params->lease_ms ? params->lease_ms :
+						      MCS_LEASE_MS_DEFAULT);
 	sb->nr_stripes = cpu_to_le32(g.nr_stripes);
 	sb->master_per_stripe = cpu_to_le32(g.per_stripe);
 	sb->sections_per_part = cpu_to_le32(g.sections);
@@ -296,6 +301,9 @@ static int gmm_super_check(const struct gmm_super *sb, u64 size,
 	    g->gns_size != le64_to_cpu(sb->gns_size) ||
 	    g->home_off != le64_to_cpu(sb->home_off) ||
 	    g->home_size != le64_to_cpu(sb->home_size))
+		return -EUCLEAN;
+	g->lease_ms = le32_to_cpu(sb->lease_ms);
+	if (g->lease_ms < MCS_LEASE_MS_MIN || g->lease_ms > MCS_LEASE_MS_MAX)
 		return -EUCLEAN;
 	return 0;
 }
@@ -394,6 +402,7 @@ void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *out)
 	out->part_size = r->g.part_size;
 	out->gns_off = r->g.gns_off;
 	out->gns_entries = r->g.gns_entries;
+	out->lease_ms = r->g.lease_ms;
 	memcpy(out->uuid, r->uuid, sizeof(out->uuid));
 }
 
@@ -431,4 +440,20 @@ int gmm_region_revalidate(struct gmm_region *r)
 	if (ret)
 		return ret;
 	return memcmp(&g, &r->g, sizeof(g)) ? -EUCLEAN : 0;
+}
+
+/**
+ * gmm_lease_word - where node @node's fabric lease is kept
+ * @r: the handle
+ * @node: a node of the region
+ *
+ * The word's meaning is the membership layer's (drivers/member/lease.c).
+ *
+ * Return: the word, or NULL for a node the region does not have.
+ */
+__le64 *gmm_lease_word(struct gmm_region *r, u32 node)
+{
+	if (node >= r->g.nr_parts)
+		return NULL;
+	return &r->ctl->lease[node];
 }

@@ -60,10 +60,8 @@ int member_crashed(struct gmm_region *r, u32 node, u32 incarnation,
  * @grace_ns: how long subscribers have to let go of its resources
  * @report: filled with what happened (may be NULL)
  *
- * Posts LEAVING (arg: @grace_ns) and dispatches this node's events while
- * it waits, until every subscriber counted at posting time has called
- * cev_ack() or @grace_ns has passed. Only then is the node declared
- * down with its memory gone and recovered by member_recover(), which posts
+ * member_leave_announce() tells and waits for the subscribers. Only then
+ * is the node declared down with its memory gone and recovered by member_recover(), which posts
  * NODE_DOWN (MCS_EVF_PLANNED), RESOURCE_LOST and RECOVERY_DONE. The leaving node must have
  * stopped using the fabric by the end of the grace period.
  *
@@ -75,10 +73,8 @@ int member_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
 {
 	struct member_leave_report local = { 0 };
 	struct member_leave_report *rep = report ? report : &local;
-	struct mcs_event ev = { .type = MCS_EV_LEAVING, .node = node };
 	struct member_recovery rec = { 0 };
 	struct gmm_node_info ni;
-	u64 deadline, now;
 	int ret;
 
 	memset(rep, 0, sizeof(*rep));
@@ -87,8 +83,46 @@ int member_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
 		return ret;
 	if (ni.state != GMM_NODE_ALIVE)
 		return -ENOENT;
-	ev.incarnation = ni.incarnation;
-	ev.arg = grace_ns;
+	ret = member_leave_announce(es, node, ni.incarnation, grace_ns, rep);
+	if (ret)
+		return ret;
+	ret = gmm_node_down(r, node, ni.incarnation, true);
+	if (ret)
+		return ret;
+	rec.flags = MCS_EVF_PLANNED;
+	ret = member_recover(r, node, &rec);
+	rep->revoked = rec.gmm.sections_revoked;
+	return ret;
+}
+
+/**
+ * member_leave_announce - the first half of a planned leave: tell, wait
+ * @es: the event service of the node that runs it (the leaving node
+ *      itself in the kernel, MCS_CTL_LEAVE; a survivor in
+ *      member_planned_leave())
+ * @node: the node that leaves
+ * @incarnation: its incarnation
+ * @grace_ns: how long subscribers have to let go of its resources
+ * @rep: filled with the LEAVING event and its acknowledgements
+ *
+ * Posts LEAVING (arg: @grace_ns) and dispatches this node's events while
+ * it waits, until every subscriber counted at posting time has called
+ * cev_ack() or @grace_ns has passed.
+ *
+ * Return: 0 or an error of cev_post().
+ */
+int member_leave_announce(struct mcs_events *es, u32 node, u32 incarnation,
+			  u64 grace_ns, struct member_leave_report *rep)
+{
+	struct mcs_event ev = {
+		.type = MCS_EV_LEAVING,
+		.node = node,
+		.incarnation = incarnation,
+		.arg = grace_ns,
+	};
+	u64 deadline, now;
+	int ret;
+
 	ret = cev_post(es, &ev, &rep->seq);
 	if (ret)
 		return ret;
@@ -116,13 +150,7 @@ int member_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,
 		}
 		rep->grace_expired = true;
 	}
-	ret = gmm_node_down(r, node, ni.incarnation, true);
-	if (ret)
-		return ret;
-	rec.flags = MCS_EVF_PLANNED;
-	ret = member_recover(r, node, &rec);
-	rep->revoked = rec.gmm.sections_revoked;
-	return ret;
+	return 0;
 }
 
 /**

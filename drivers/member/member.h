@@ -11,7 +11,8 @@
  *                  recovers every component's state in its own stage and
  *                  only then posts NODE_DOWN, RESOURCE_LOST (if its memory
  *                  died), RECOVERY_DONE.
- *   planned leave  member_planned_leave(): post LEAVING (with the grace
+ *   planned leave  member_planned_leave(): member_leave_announce() posts
+ *                  LEAVING (with the grace
  *                  period), wait until every subscriber acknowledged or
  *                  the grace period ran out, then declare it down with its
  *                  memory gone and run member_recover() (events flagged
@@ -77,6 +78,22 @@ struct member_leave_report {
 	u32 revoked; /* segments lost with its partition */
 };
 
+/* A node's memory of another's lease word (lease.c). */
+struct member_lease_view {
+	u64 word;
+	u64 since_ns; /* when this node first saw it hold that value */
+	bool seen;
+};
+
+int member_lease_set(struct gmm_region *r, bool held);
+int member_lease_renew(struct gmm_region *r);
+int member_lease_observe(struct gmm_region *r, u32 node,
+			 struct member_lease_view *view, u64 now_ns);
+u64 member_lease_wait_ns(struct gmm_region *r, u32 node, u32 inc,
+			 struct member_lease_view *view, u64 now_ns);
+
+int member_leave_announce(struct mcs_events *es, u32 node, u32 incarnation,
+			  u64 grace_ns, struct member_leave_report *report);
 int member_crashed(struct gmm_region *r, u32 node, u32 incarnation,
 		   bool memory_lost, struct member_recovery *rec);
 int member_planned_leave(struct gmm_region *r, struct mcs_events *es, u32 node,

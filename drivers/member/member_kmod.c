@@ -16,6 +16,11 @@ EXPORT_SYMBOL_GPL(member_check);
 EXPORT_SYMBOL_GPL(member_crashed);
 EXPORT_SYMBOL_GPL(member_planned_leave);
 EXPORT_SYMBOL_GPL(member_joined);
+EXPORT_SYMBOL_GPL(member_leave_announce);
+EXPORT_SYMBOL_GPL(member_lease_set);
+EXPORT_SYMBOL_GPL(member_lease_renew);
+EXPORT_SYMBOL_GPL(member_lease_observe);
+EXPORT_SYMBOL_GPL(member_lease_wait_ns);
 EXPORT_SYMBOL_GPL(mcs_list_next);
 
 static int __init member_module_init(void)

@@ -108,6 +108,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
+#include <linux/timekeeping.h>
 #include <linux/uuid.h>
 
 #include <linux/mcs.h>
@@ -130,9 +131,8 @@ static int mcs_ctl_format(void __user *uarg)
 			      MCS_FORMAT_FORCE);
 	if (ret)
 		return ret;
-	if (a.reserved0)
-		return -EINVAL;
 	fp.nr_parts = a.nr_nodes;
+	fp.lease_ms = a.lease_ms; /* gmm_format() checks it, 0: default */
 	if (mcs_zero(a.uuid, sizeof(a.uuid)))
 		generate_random_uuid(fp.uuid);
 	else
@@ -147,6 +147,12 @@ static int mcs_ctl_format(void __user *uarg)
 		goto out_unlock;
 	ret = -EBUSY;
 	if (mcs_state.joined)
+		goto out_unlock;
+	/* The lease must outlast the daemon's deadline twice (fence_kmod.c). */
+	ret = -EINVAL;
+	if (mcs_state.daemon &&
+	    (u64)(fp.lease_ms ? fp.lease_ms : MCS_LEASE_MS_DEFAULT) *
+			    NSEC_PER_MSEC < 2 * mcs_state.deadline_ns)
 		goto out_unlock;
 	size = a.region_size ? a.region_size : mcs_state.size;
 	ret = -EINVAL;
@@ -189,11 +195,12 @@ static int mcs_ctl_join(void __user *uarg)
 		return -EINVAL;
 
 	mcs_state_lock_all();
-	ret = -ESHUTDOWN;
-	if (mcs_state.frozen)
-		goto out_unlock_all;
 	ret = -ENODEV;
 	if (!mcs_state.base)
+		goto out_unlock_all;
+	/* A fenced node comes back once the others recovered it. */
+	ret = mcs_rejoin_locked();
+	if (ret)
 		goto out_unlock_all;
 	ret = -EALREADY;
 	if (mcs_state.joined)
@@ -210,6 +217,7 @@ static int mcs_ctl_join(void __user *uarg)
 	if (ret)
 		goto out_unlock_all;
 	mcs_state.joined = true;
+	mcs_joined_locked();
 	a.incarnation = gmm_self_incarnation(mcs_state.region);
 	dev_info(mcs_state.dev, "joined as node %u, incarnation %u\n", a.node,
 		 a.incarnation);
@@ -250,7 +258,7 @@ static int mcs_ctl_node_down(void __user *uarg)
 	int ret;
 
 	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_NODE_DOWN_SIZE_VER0,
-			      MCS_DOWN_MEMORY_LOST);
+			      MCS_DOWN_MEMORY_LOST | MCS_DOWN_PLANNED);
 	if (ret)
 		return ret;
 	if (mutex_lock_killable(&mcs_state.state_lock))
@@ -264,10 +272,13 @@ static int mcs_ctl_node_down(void __user *uarg)
 	else
 		ret = gmm_node_down(mcs_state.region, a.node, a.incarnation,
 				    a.flags & MCS_DOWN_MEMORY_LOST);
+	if (!ret && a.node < MCS_MAX_NODES)
+		mcs_state.planned[a.node] = a.flags & MCS_DOWN_PLANNED;
 	if (!ret)
-		dev_info(mcs_state.dev, "node %u incarnation %u is down%s\n",
+		dev_info(mcs_state.dev, "node %u incarnation %u is down%s%s\n",
 			 a.node, a.incarnation,
-			 a.flags & MCS_DOWN_MEMORY_LOST ? ", memory lost" : "");
+			 a.flags & MCS_DOWN_MEMORY_LOST ? ", memory lost" : "",
+			 a.flags & MCS_DOWN_PLANNED ? ", planned" : "");
 	mutex_unlock(&mcs_state.state_lock);
 	return ret;
 }
@@ -307,6 +318,7 @@ static int mcs_ctl_recover(void __user *uarg)
 	};
 	const struct gmm_recovery_report *rep = &rec.gmm;
 	struct mcs_ctl_recover a;
+	struct gmm_node_info ni;
 	int ret;
 
 	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_RECOVER_SIZE_VER0, 0);
@@ -323,6 +335,18 @@ static int mcs_ctl_recover(void __user *uarg)
 	ret = mcs_ctl_enter_joined();
 	if (ret)
 		return ret;
+	/* Fencing: not before the node's fabric lease has lapsed. */
+	ret = gmm_node_info(mcs_state.region, a.node, &ni);
+	if (!ret && ni.state != GMM_NODE_ALIVE && ni.state != GMM_NODE_CLEAN)
+		ret = mcs_recover_lease_wait(a.node, ni.incarnation);
+	if (ret == -EINVAL)
+		ret = 0; /* member_recover() names the bad node */
+	if (ret) {
+		mcs_access_end();
+		return ret;
+	}
+	if (a.node < MCS_MAX_NODES && mcs_state.planned[a.node])
+		rec.flags = MCS_EVF_PLANNED;
 	/* The one recovery sequence: every component, then the events. */
 	ret = member_recover(mcs_state.region, a.node, &rec);
 	mcs_access_end();
@@ -361,11 +385,16 @@ static int mcs_ctl_freeze(void __user *uarg, bool freeze)
 	if (down_write_killable(&mcs_state.access))
 		return -EINTR;
 	mutex_lock(&mcs_state.state_lock);
-	if (mcs_state.frozen != freeze && mcs_state.dev)
+	ret = 0;
+	/* A fenced node, or one whose lease lapsed, may be recovered already. */
+	if (!freeze && (mcs_state.fenced || mcs_lease_lapsed(ktime_get_ns())))
+		ret = -ESTALE;
+	else if (mcs_state.frozen != freeze && mcs_state.dev)
 		dev_info(mcs_state.dev, "%s\n", freeze ? "frozen" : "thawed");
-	mcs_state.frozen = freeze;
+	if (!ret)
+		mcs_frozen_set(freeze);
 	mcs_state_unlock_all();
-	return 0;
+	return ret;
 }
 
 static void mcs_ctl_node_entry(struct gmm_region *r, u32 n, bool frozen,
@@ -434,6 +463,10 @@ static int mcs_ctl_status(void __user *uarg)
 		a.state |= MCS_STATE_FABRIC;
 	if (mcs_state.frozen)
 		a.state |= MCS_STATE_FROZEN;
+	if (mcs_state.fenced)
+		a.state |= MCS_STATE_FENCED;
+	if (mcs_state.daemon)
+		a.state |= MCS_STATE_DAEMON;
 	if (mcs_state.joined) {
 		a.state |= MCS_STATE_JOINED;
 		a.self_node = gmm_self_node(mcs_state.region);
@@ -558,6 +591,15 @@ static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 	case MCS_IOC_CMD(MCS_CTL_LIST):
 		ret = mcs_ctl_list(uarg);
 		break;
+	case MCS_IOC_CMD(MCS_CTL_DAEMON):
+		ret = mcs_ctl_daemon(file, uarg);
+		break;
+	case MCS_IOC_CMD(MCS_CTL_HEARTBEAT):
+		ret = mcs_ctl_heartbeat(file, uarg);
+		break;
+	case MCS_IOC_CMD(MCS_CTL_LEAVE):
+		ret = mcs_ctl_leave(file, uarg);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -572,9 +614,16 @@ static int mcs_ctl_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
+static int mcs_ctl_release(struct inode *inode, struct file *file)
+{
+	mcs_ctl_daemon_closed(file);
+	return 0;
+}
+
 static const struct file_operations mcs_ctl_fops = {
 	.owner = THIS_MODULE,
 	.open = mcs_ctl_open,
+	.release = mcs_ctl_release,
 	.unlocked_ioctl = mcs_ctl_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = no_llseek,

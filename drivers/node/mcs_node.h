@@ -32,6 +32,12 @@ int mcs_fabric_get(void **base, u64 *size);
 int mcs_fabric_phys(phys_addr_t *phys);
 int mcs_node_identity(u32 *node, u32 *incarnation);
 struct gmm_region *mcs_region(void);
+u64 mcs_node_epoch(void);
+struct notifier_block;
+int mcs_freeze_notifier_register(struct notifier_block *nb);
+int mcs_freeze_notifier_unregister(struct notifier_block *nb);
+int mcs_mapping_wait(u64 epoch);
+bool mcs_mapping_frozen(void);
 
 static inline bool mcs_zero(const void *p, size_t len)
 {

@@ -8,8 +8,11 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "mcs_node.h"
+#include "../member/member.h"
 
 /*
  * @access: read side held by everyone touching shared state; the write
@@ -31,6 +34,24 @@ struct mcs_state {
 	struct gmm_region *region;  /* NULL until the fabric holds a region */
 	bool joined;
 	bool frozen;
+	/*
+	 * Fencing (fence_kmod.c), under state_lock. @fencing is set, without
+	 * locks, before a fence waits for @access: from then on nobody new
+	 * enters. @epoch counts the identities this kernel has had since a
+	 * fenced node rejoined: what a file holds of an older one is dead.
+	 */
+	struct file *daemon;
+	u64 deadline_ns;
+	u64 heartbeat_ns;
+	bool lease_held;	/* this incarnation renews a lease */
+	u64 renewed_ns;		/* its last renewal */
+	bool fencing;
+	bool fenced;
+	u64 epoch;
+	struct delayed_work fence_work;
+	wait_queue_head_t thaw_wait;
+	struct member_lease_view lease_view[MCS_MAX_NODES];
+	bool planned[MCS_MAX_NODES]; /* declared down with MCS_DOWN_PLANNED */
 };
 
 extern struct mcs_state mcs_state;
@@ -50,5 +71,18 @@ static inline void mcs_state_unlock_all(void)
 
 int mcs_region_attach_locked(void);
 void mcs_region_detach_locked(void);
+
+/* fence_kmod.c */
+int mcs_fence_init(void);
+void mcs_fence_exit(void);
+bool mcs_lease_lapsed(u64 now);
+void mcs_frozen_set(bool frozen);
+int mcs_ctl_daemon(struct file *file, void __user *uarg);
+int mcs_ctl_heartbeat(struct file *file, void __user *uarg);
+int mcs_ctl_leave(struct file *file, void __user *uarg);
+void mcs_ctl_daemon_closed(struct file *file);
+void mcs_joined_locked(void);
+int mcs_rejoin_locked(void);
+int mcs_recover_lease_wait(u32 node, u32 inc);
 
 #endif /* MCS_NODE_INTERNAL_H */

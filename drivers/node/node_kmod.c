@@ -10,6 +10,7 @@
 #include <linux/device.h>
 #include <linux/errno.h>
 #include <linux/module.h>
+#include <linux/timekeeping.h>
 
 #include "node_internal.h"
 #include "../gmm/gmm.h"
@@ -26,14 +27,20 @@ struct mcs_state mcs_state = {
  * mapping stay valid, and a freeze waits for the caller to finish.
  *
  * Context: process context; may sleep.
- * Return: 0; -ESHUTDOWN if the node is frozen; -ENODEV without a fabric;
+ * Return: 0; -ESHUTDOWN if the node is frozen or fenced, or its fabric
+ * lease has lapsed (fence_kmod.c); -ENODEV without a fabric;
  * -EINTR if a fatal signal arrived while waiting.
  */
 int mcs_access_begin(void)
 {
 	if (down_read_killable(&mcs_state.access))
 		return -EINTR;
-	if (mcs_state.frozen) {
+	if (mcs_state.frozen || READ_ONCE(mcs_state.fencing)) {
+		up_read(&mcs_state.access);
+		return -ESHUTDOWN;
+	}
+	/* A kernel that stalled past its lease must not write on waking. */
+	if (mcs_lease_lapsed(ktime_get_ns())) {
 		up_read(&mcs_state.access);
 		return -ESHUTDOWN;
 	}
@@ -198,6 +205,9 @@ static int __init mcs_node_init(void)
 {
 	int ret;
 
+	ret = mcs_fence_init();
+	if (ret)
+		return ret;
 	ret = mcs_fabric_init();
 	if (ret)
 		return ret;
@@ -214,6 +224,7 @@ out_fabric:
 static void __exit mcs_node_exit(void)
 {
 	mcs_control_exit();
+	mcs_fence_exit();
 	mcs_fabric_exit();
 }
 

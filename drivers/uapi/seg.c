@@ -129,6 +129,7 @@ static void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
 	s->gid = info->gid;
 	s->sharer = info->sharer;
 	s->offset = info->offset;
+	s->epoch = c->epoch;
 	s->size = o->size;
 	s->writable = writable;
 	list_add(&s->node, &c->shares);

@@ -61,6 +61,7 @@ struct mcs_share {
 	u64 size;	/* mappable bytes */
 	bool writable;
 	atomic_t maps;	/* VMAs mapping it: release refused while > 0 */
+	u64 epoch;	/* mcs_node_epoch() of its file */
 };
 
 /*
@@ -104,6 +105,8 @@ struct mcs_client {
 	struct list_head mutexes;
 	struct list_head open_node; /* in mcs_open_files until released */
 	u32 pid;		/* tgid of the opener: the gmm sharer owner */
+	u64 epoch;		/* mcs_node_epoch() at open: older is dead */
+	phys_addr_t lock_phys;	/* the fabric's, once a lock page is mapped */
 	struct work_struct release_work;
 	struct uapi_notifier *notify; /* set once, by NOTIFY_SUBSCRIBE */
 };

@@ -241,9 +241,12 @@ static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
 	void __user *uarg = (void __user *)arg;
 
 	cmd = MCS_IOC_CMD(cmd);
-	switch (cmd) {
-	case MCS_IOC_CMD(MCS_IOC_INFO):
+	if (cmd == MCS_IOC_CMD(MCS_IOC_INFO))
 		return uapi_info(uarg);
+	/* Opened by an identity of this node that was fenced and recovered. */
+	if (c->epoch != mcs_node_epoch())
+		return -ESTALE;
+	switch (cmd) {
 	case MCS_IOC_CMD(MCS_IOC_SEG_CREATE):
 		return uapi_seg_create(c, uarg);
 	case MCS_IOC_CMD(MCS_IOC_SEG_OPEN):
@@ -305,9 +308,109 @@ static void mcs_vm_close(struct vm_area_struct *vma)
 	atomic_dec(&s->maps);
 }
 
+/*
+ * The inodes /dev/mcs was opened through (one, unless someone made more
+ * device nodes), held until unload: a freeze or fence zaps every user
+ * mapping of the fabric through their mappings (mcs_uapi_zap()); faults
+ * then insert the pages again after a THAW, or fail with SIGBUS once the
+ * node was fenced.
+ */
+struct mcs_uapi_inode {
+	struct list_head node;
+	struct inode *inode;
+};
+
+static LIST_HEAD(mcs_uapi_inodes);
+static DEFINE_MUTEX(mcs_uapi_inodes_lock);
+
+static int mcs_uapi_inode_note(struct inode *inode)
+{
+	struct mcs_uapi_inode *i;
+	int ret = 0;
+
+	mutex_lock(&mcs_uapi_inodes_lock);
+	list_for_each_entry(i, &mcs_uapi_inodes, node)
+		if (i->inode == inode)
+			goto out_unlock;
+	ret = -ENOMEM;
+	i = kmalloc(sizeof(*i), GFP_KERNEL);
+	if (!i)
+		goto out_unlock;
+	ihold(inode);
+	i->inode = inode;
+	list_add(&i->node, &mcs_uapi_inodes);
+	ret = 0;
+out_unlock:
+	mutex_unlock(&mcs_uapi_inodes_lock);
+	return ret;
+}
+
+static int mcs_uapi_zap(struct notifier_block *nb, unsigned long action,
+			void *data)
+{
+	struct mcs_uapi_inode *i;
+
+	mutex_lock(&mcs_uapi_inodes_lock);
+	list_for_each_entry(i, &mcs_uapi_inodes, node)
+		unmap_mapping_range(i->inode->i_mapping, 0, 0, 1);
+	mutex_unlock(&mcs_uapi_inodes_lock);
+	return NOTIFY_OK;
+}
+
+static void mcs_uapi_inodes_put(void)
+{
+	struct mcs_uapi_inode *i, *tmp;
+
+	list_for_each_entry_safe(i, tmp, &mcs_uapi_inodes, node) {
+		iput(i->inode);
+		kfree(i);
+	}
+}
+
+static struct notifier_block mcs_uapi_freeze_nb = {
+	.notifier_call = mcs_uapi_zap,
+};
+
+/* Insert the page at @pfn, unless the node freezes meanwhile. */
+static vm_fault_t mcs_fault_insert(struct vm_fault *vmf, u64 epoch,
+				   unsigned long pfn)
+{
+	vm_fault_t ret;
+
+	if (mcs_mapping_wait(epoch))
+		return VM_FAULT_SIGBUS;
+	ret = vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+	smp_mb(); /* the page before the flag: see mcs_mapping_frozen() */
+	if (ret == VM_FAULT_NOPAGE && mcs_mapping_frozen())
+		zap_vma_ptes(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
+	return ret;
+}
+
+static vm_fault_t mcs_share_fault(struct vm_fault *vmf)
+{
+	struct mcs_share *s = vmf->vma->vm_private_data;
+
+	return mcs_fault_insert(vmf, s->epoch,
+				PHYS_PFN(s->phys - s->offset) + vmf->pgoff);
+}
+
 static const struct vm_operations_struct mcs_vm_ops = {
 	.open = mcs_vm_open,
 	.close = mcs_vm_close,
+	.fault = mcs_share_fault,
+};
+
+static vm_fault_t mcs_lock_fault(struct vm_fault *vmf)
+{
+	struct mcs_client *c = vmf->vma->vm_private_data;
+
+	return mcs_fault_insert(vmf, c->epoch,
+				PHYS_PFN(c->lock_phys) + vmf->pgoff);
+}
+
+/* The file outlives its VMAs: c is valid as long as they are. */
+static const struct vm_operations_struct mcs_lock_vm_ops = {
+	.fault = mcs_lock_fault,
 };
 
 /*
@@ -329,6 +432,9 @@ static int mcs_mutex_mmap(struct mcs_client *c, struct vm_area_struct *vma,
 	if (len != PAGE_SIZE)
 		return -EINVAL;
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	c->lock_phys = m->page_phys - m->page_off;
+	vma->vm_private_data = c;
+	vma->vm_ops = &mcs_lock_vm_ops;
 	return remap_pfn_range(vma, vma->vm_start, PHYS_PFN(m->page_phys), len,
 			       vma->vm_page_prot);
 }
@@ -383,6 +489,8 @@ static int mcs_uapi_open(struct inode *inode, struct file *file)
 {
 	struct mcs_client *c;
 
+	if (mcs_uapi_inode_note(inode))
+		return -ENOMEM;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
@@ -390,6 +498,7 @@ static int mcs_uapi_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&c->shares);
 	INIT_LIST_HEAD(&c->mutexes);
 	c->pid = task_tgid_nr(current);
+	c->epoch = mcs_node_epoch();
 	mutex_lock(&mcs_open_files_lock);
 	list_add(&c->open_node, &mcs_open_files);
 	mutex_unlock(&mcs_open_files_lock);
@@ -452,7 +561,9 @@ static void mcs_client_release_work(struct work_struct *work)
 	int ret;
 
 	mcs_client_keep(c);
-	if (!list_empty(&c->shares) || !list_empty(&c->mutexes)) {
+	/* An older identity's shares and locks were recovered by the others. */
+	if (c->epoch == mcs_node_epoch() &&
+	    (!list_empty(&c->shares) || !list_empty(&c->mutexes))) {
 		ret = mcs_enter(&r);
 		if (ret)
 			pr_warn("mcs_uapi: shares and mutexes of pid %u left to recovery: %d\n",
@@ -523,11 +634,16 @@ static int __init mcs_uapi_init(void)
 	mcs_uapi_wq = alloc_workqueue("mcs_uapi", WQ_UNBOUND, 0);
 	if (!mcs_uapi_wq)
 		return -ENOMEM;
-	ret = misc_register(&mcs_uapi_dev);
+	ret = mcs_freeze_notifier_register(&mcs_uapi_freeze_nb);
 	if (ret)
 		goto out_destroy_wq;
+	ret = misc_register(&mcs_uapi_dev);
+	if (ret)
+		goto out_notifier;
 	return 0;
 
+out_notifier:
+	mcs_freeze_notifier_unregister(&mcs_uapi_freeze_nb);
 out_destroy_wq:
 	destroy_workqueue(mcs_uapi_wq);
 	return ret;
@@ -536,6 +652,7 @@ out_destroy_wq:
 static void __exit mcs_uapi_exit(void)
 {
 	misc_deregister(&mcs_uapi_dev);
+	mcs_freeze_notifier_unregister(&mcs_uapi_freeze_nb);
 	/*
 	 * The releases of files closed just before the unload, then the
 	 * event service they subscribed to.
@@ -543,6 +660,7 @@ static void __exit mcs_uapi_exit(void)
 	flush_workqueue(mcs_uapi_wq);
 	mcs_notify_exit();
 	destroy_workqueue(mcs_uapi_wq);
+	mcs_uapi_inodes_put();
 }
 
 module_init(mcs_uapi_init);

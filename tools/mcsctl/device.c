@@ -167,9 +167,11 @@ int dev_status(const char *dev)
 		return 2;
 	if (json_output)
 		return json_status_dev(&a, nodes);
-	printf("fabric  %llu bytes%s%s\n", (unsigned long long)a.fabric_size,
+	printf("fabric  %llu bytes%s%s%s%s\n", (unsigned long long)a.fabric_size,
 	       a.state & MCS_STATE_FABRIC ? "" : " (none found)",
-	       a.state & MCS_STATE_FROZEN ? ", frozen" : "");
+	       a.state & MCS_STATE_FROZEN ? ", frozen" : "",
+	       a.state & MCS_STATE_FENCED ? ", fenced" : "",
+	       a.state & MCS_STATE_DAEMON ? ", daemon attached" : "");
 	if (!(a.state & MCS_STATE_REGION)) {
 		printf("region  none (not formatted)\n");
 		return 0;

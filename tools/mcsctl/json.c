@@ -185,10 +185,12 @@ int json_status_dev(const struct mcs_ctl_status *a,
 	bool has_region = a->state & MCS_STATE_REGION;
 	uint32_t n;
 
-	fabric = json_pack("{s:b, s:o, s:b}",
+	fabric = json_pack("{s:b, s:o, s:b, s:b, s:b}",
 			   "found", (int)!!(a->state & MCS_STATE_FABRIC),
 			   "size", num((json_int_t)a->fabric_size),
-			   "frozen", (int)!!(a->state & MCS_STATE_FROZEN));
+			   "frozen", (int)!!(a->state & MCS_STATE_FROZEN),
+			   "fenced", (int)!!(a->state & MCS_STATE_FENCED),
+			   "daemon", (int)!!(a->state & MCS_STATE_DAEMON));
 	if (has_region)
 		region = json_pack("{s:o, s:o, s:o}",
 				   "size", num((json_int_t)a->region_size),

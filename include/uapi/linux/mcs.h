@@ -171,6 +171,8 @@ MCS_ABI_SIZE(mcs_ctl_freeze, 8);
  * lease has expired (MCS_CTL_RECOVER: -EAGAIN until then).
  */
 #define MCS_LEASE_MS_DEFAULT 3000
+#define MCS_LEASE_MS_MIN 100
+#define MCS_LEASE_MS_MAX 600000
 #define MCS_DEADLINE_MS_DEFAULT 1000
 
 struct mcs_ctl_daemon {

@@ -220,9 +220,11 @@ int main(int argc, char **argv)
 	fmt.region_size = 64 * 1024;
 	expect(ENOSPC, MCS_CTL_FORMAT, &fmt, "format too small a region");
 	fmt.region_size = 0;
-	fmt.reserved0 = 1;
-	expect(EINVAL, MCS_CTL_FORMAT, &fmt, "format reserved0 set");
-	fmt.reserved0 = 0;
+	fmt.lease_ms = MCS_LEASE_MS_MIN - 1;
+	expect(EINVAL, MCS_CTL_FORMAT, &fmt, "format with too short a lease");
+	fmt.lease_ms = MCS_LEASE_MS_MAX + 1;
+	expect(EINVAL, MCS_CTL_FORMAT, &fmt, "format with too long a lease");
+	fmt.lease_ms = 0;
 	expect(0, MCS_CTL_FORMAT, &fmt, "format 4 nodes");
 	expect(EEXIST, MCS_CTL_FORMAT, &fmt, "format again");
 	fmt.flags = MCS_FORMAT_FORCE;

@@ -9,6 +9,9 @@
  *   segtool verify GID               open read-only, map, check the pattern
  *   segtool poke GID WORD VALUE      write one 64-bit word
  *   segtool peek GID WORD            print one 64-bit word
+ *   segtool count GID WORD           map, say "counting", then add 1 to
+ *                                    the word in a loop until killed (or
+ *                                    until the mapping faults: SIGBUS)
  *   segtool stat GID                 size, sharers, owner, mode, state
  *   segtool destroy GID
  *   segtool hold GID...              open, map and touch each, say
@@ -756,6 +759,17 @@ int main(int argc, char **argv)
 		if (ret)
 			return fail("open and map", ret);
 		p[num(argv[3])] = num(argv[4]);
+	} else if (!strcmp(cmd, "count") && argc == 4) {
+		volatile uint64_t *w;
+
+		ret = open_map(num(argv[2]), 0, &p, &size);
+		if (ret)
+			return fail("open and map", ret);
+		w = &p[num(argv[3])];
+		printf("counting\n");
+		fflush(stdout);
+		for (;;)
+			(*w)++;
 	} else if (!strcmp(cmd, "peek") && argc == 4) {
 		ret = open_map(num(argv[2]), MCS_SEG_RDONLY, &p, &size);
 		if (ret)
