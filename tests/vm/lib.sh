@@ -617,7 +617,7 @@ vm_check_logs()
 # Totem's token timeout (ms) and its per-node increment beyond two nodes:
 # chosen for TCG guests on 2 busy cores (testbed.md: measured detection
 # times and why not less).
-VM_TOKEN=${VM_TOKEN:-1000}
+VM_TOKEN=${VM_TOKEN:-4000}
 VM_TOKEN_COEFF=${VM_TOKEN_COEFF:-0}
 VM_CLUSTER_TIMEOUT=${VM_CLUSTER_TIMEOUT:-120}
 VM_CLUSTER=()
