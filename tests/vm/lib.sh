@@ -41,7 +41,8 @@
 #   vm_members NAME       print the node ids its Corosync sees, sorted,
 #                         then "quorate" or "inquorate" ("1 2 4 quorate")
 #   vm_wait_members T WANT NAME...   wait (T seconds, polled in the
-#                         guests) until each NAME's vm_members is WANT
+#                         guests every 0.5 s) until each NAME's vm_members
+#                         is WANT
 #   vm_link NAME off|on   cut or restore its network link (QMP set_link)
 #   vm_reboot NAME        boot it again (killed first if still running)
 #                         with the same identity, network and corosync.conf;
@@ -736,15 +737,24 @@ ids=$(echo "$out" | awk '/^Membership information/ { m = 1; next }
 EOS
 	cat >"$stage/mcs/wait-members" <<'EOS'
 #!/bin/sh
-# wait-members TIMEOUT WANT...: poll "members" (every 0.2 s) until it
-# prints WANT; prints the last answer; status 1 after TIMEOUT seconds.
+# wait-members TIMEOUT WANT...: poll "members" (every 0.5 s) until it
+# prints WANT; prints how long that took (polls, seconds of this guest's
+# uptime) and then the last answer; status 1 after TIMEOUT seconds.
 end=$(($(date +%s) + $1))
 shift
+read -r t0 _ </proc/uptime
+n=0
 while :; do
 	got=$(members)
-	[ "$got" = "$*" ] && { echo "members: $got"; exit 0; }
+	n=$((n + 1))
+	read -r t _ </proc/uptime
+	if [ "$got" = "$*" ]; then
+		echo "wait-members: $n polls, $(echo "$t $t0" | awk '{ printf "%.2f", $1 - $2 }') s"
+		echo "members: $got"
+		exit 0
+	fi
 	[ "$(date +%s)" -lt "$end" ] || { echo "members: $got (timed out)"; exit 1; }
-	sleep 0.2
+	sleep 0.5
 done
 EOS
 	chmod 755 "$stage/mcs/node-up" "$stage/mcs/members" "$stage/mcs/wait-members"
@@ -835,9 +845,10 @@ vm_members()
 }
 
 # vm_wait_members TIMEOUT WANT NAME...: wait until each guest's members
-# prints WANT (e.g. "1 2 4 quorate"), polled in the guests, all at once;
-# fails the test (and returns 1) for each guest that does not get there
-# within TIMEOUT seconds.
+# prints WANT (e.g. "1 2 4 quorate"), polled in the guests (every 0.5 s),
+# all at once; fails the test (and returns 1) for each guest that does not
+# get there within TIMEOUT seconds. The log line gives how long each guest
+# waited by its own clock (VM_WAITED).
 vm_wait_members()
 {
 	local timeout=$1 want=$2 g out rc ok=0
@@ -847,6 +858,7 @@ vm_wait_members()
 	for g in "$@"; do
 		seq[$g]=$(vm_send "$g" "wait-members $timeout $want") || return 1
 	done
+	VM_WAITED=
 	for g in "$@"; do
 		out=$(vm_collect "$g" "${seq[$g]}" $((timeout + 30)))
 		rc=$?
@@ -856,8 +868,9 @@ vm_wait_members()
 			sed 's/^/    /' <<<"$out"
 			ok=1
 		fi
+		VM_WAITED+="$g $(sed -n 's/^wait-members: [0-9]* polls, \([0-9.]*\) s$/\1/p' <<<"$out") s, "
 	done
-	[ "$ok" -eq 0 ] && vm_log "ok: $*: members $want"
+	[ "$ok" -eq 0 ] && vm_log "ok: $*: members $want (${VM_WAITED%, })"
 	return "$ok"
 }
 
