@@ -11,7 +11,10 @@
 #   kernel  Debian kernel headers and sparse (kbuild of the modules)
 #   bench   nothing beyond "build" for now
 #   vm      QEMU, the Debian kernel image (its version must match the
-#           headers of "kernel"), busybox-static and cpio: the guest test bed
+#           headers of "kernel"), busybox-static, cpio and kmod: the guest
+#           test bed; corosync (copied into the guests by vm_cluster, with
+#           its libraries and libknet1's plugins) and socat (talks to each
+#           guest's QEMU monitor socket): the cluster harness
 #
 # Only packages that are not installed are considered. If any are missing,
 # runs "apt-get update" and a non-interactive "apt-get install" (as root);
@@ -33,7 +36,8 @@ for group in "$@"; do
 	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev libjansson-dev jq) ;;
 	kernel)	pkgs+=(linux-headers-amd64 sparse) ;;
 	bench)	;;
-	vm)	pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod) ;;
+	vm)	pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod
+		     corosync libknet1 socat) ;;
 	*)	echo "$0: unknown group '$group'" >&2; usage ;;
 	esac
 done

@@ -20,6 +20,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+# The usual run-time directories, for daemons (Corosync, its libqb IPC).
+mkdir -p /run /dev/shm /var
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /dev/shm
+ln -s /run /var/run
 exec </dev/console >/dev/console 2>&1
 stty -echo
 export PATH=/mcs:/bin:/sbin:/usr/bin:/usr/sbin
