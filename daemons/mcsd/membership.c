@@ -363,7 +363,8 @@ static void step(struct mcsd_sm *sm)
 {
 	uint32_t head;
 
-	if (sm->phase == MCSD_PH_FAILED || sm->phase == MCSD_PH_LEAVING)
+	if (sm->phase == MCSD_PH_FAILED || sm->phase == MCSD_PH_LEAVING ||
+	    sm->observer)
 		return;
 	if (!mcsd_sm_settled(sm))
 		return;
@@ -458,7 +459,8 @@ void mcsd_sm_quorum(struct mcsd_sm *sm, bool quorate, uint32_t ring_node,
 	sm->quorate = quorate;
 	sm->q_ring_node = ring_node;
 	sm->q_ring_seq = ring_seq;
-	if (sm->phase == MCSD_PH_FAILED || sm->phase == MCSD_PH_LEAVING)
+	if (sm->phase == MCSD_PH_FAILED || sm->phase == MCSD_PH_LEAVING ||
+	    sm->observer)
 		return;
 	if (!quorate && (was || !sm->frozen_by_us)) {
 		/* Cut off: stop touching the fabric before anyone recovers us. */

@@ -146,6 +146,7 @@ struct mcsd_sm {
 	uint32_t granted;
 
 	bool retry_armed;
+	bool observer; /* mcsd --probe: settle, never act */
 };
 
 void mcsd_sm_init(struct mcsd_sm *sm, const struct mcsd_ops *ops, void *ctx,
