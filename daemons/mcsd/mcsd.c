@@ -654,10 +654,11 @@ static int check_nodeid(void)
 			d.nodeid, MCSD_MAX_NODES);
 		return -ERANGE;
 	}
-	if (mcsd_mcs_id(d.nodeid) >= d.nodes) {
+	/* An explicit "nodes" that excludes us is wrong whatever the fabric. */
+	if (d.conf.nodes && mcsd_mcs_id(d.nodeid) >= d.conf.nodes) {
 		fprintf(stderr,
-			"mcsd: node %u (Corosync nodeid %u) does not fit %u node slots (mcsd.conf nodes, or the nodelist's size)\n",
-			mcsd_mcs_id(d.nodeid), d.nodeid, d.nodes);
+			"mcsd: node %u (Corosync nodeid %u) does not fit %u node slots (nodes in %s)\n",
+			mcsd_mcs_id(d.nodeid), d.nodeid, d.conf.nodes, d.conf_path);
 		return -ERANGE;
 	}
 	return 0;
@@ -689,6 +690,12 @@ static int open_device(bool register_daemon)
 		fprintf(stderr,
 			"mcsd: node %u (Corosync nodeid %u) does not fit the region's %u node slots; nothing written\n",
 			my, d.nodeid, st.nr_nodes);
+		return MCSD_EXIT_NODEID;
+	}
+	if (!(st.state & MCS_STATE_REGION) && my >= d.nodes) {
+		fprintf(stderr,
+			"mcsd: node %u (Corosync nodeid %u) does not fit the %u node slots this node would format (the nodelist's size; set nodes in %s); nothing written\n",
+			my, d.nodeid, d.nodes, d.conf_path);
 		return MCSD_EXIT_NODEID;
 	}
 	if (!register_daemon)

@@ -143,7 +143,7 @@ stop_corosync
 
 start_corosync 3 || { fail "corosync with nodeid 3"; exit 1; }
 echo "nodes = 2" >"$tmp/two.conf"
-expect 5 'node 2 \(Corosync nodeid 3\) does not fit 2 node slots' \
+expect 5 'node 2 \(Corosync nodeid 3\) does not fit 2 node slots \(nodes in ' \
 	"$mcsd" -f -c "$tmp/two.conf" -D "$tmp/no-device"
 echo "nodes = 4" >"$tmp/four.conf"
 expect 3 'cannot open' "$mcsd" -f -c "$tmp/four.conf" -D "$tmp/no-device"
