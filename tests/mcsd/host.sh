@@ -14,7 +14,11 @@
 #   - an unknown mcsd.conf key: exit 1 naming it;
 #   - Corosync nodeid 3 with nodes = 2: exit 5, before the device;
 #     nodeid 70 (beyond 64 nodes): exit 5;
-#   - mcsd --leave with no daemon running: exit 1.
+#   - mcsd --leave with no daemon running: exit 1;
+#   - the whole daemon on a stand-in for the control device (fakectl.c,
+#     LD_PRELOAD): DAEMON, FORMAT with mcsd.conf's nodes, JOIN node 0,
+#     heartbeats; a second mcsd for the same nodeid refused (exit 4);
+#     mcsd --leave: LEAVE with grace_ms, the daemon exits 0.
 #
 # Usage: tests/mcsd/host.sh [MCSD]   (from the repository root; default
 # build/mcsd)
@@ -136,6 +140,39 @@ read -r cpg_ring q_ring <<<"$ring"
 expect 3 "cannot open $tmp/no-device: No such file or directory" \
 	"$mcsd" -f -c "$conf" -D "$tmp/no-device" -p "$tmp/pid"
 [ -e "$tmp/pid" ] && fail "a pid file without a daemon"
+
+# The daemon's whole path on the stand-in device.
+gcc -shared -fPIC -Wall -Wextra -Werror -Iinclude/uapi -o "$tmp/fakectl.so" \
+	tests/mcsd/fakectl.c -ldl || exit 1
+printf 'grace_ms = 200\nnodes = 3\n' >"$tmp/run.conf"
+export MCSD_FAKE_DEVICE=$tmp/ctl MCSD_FAKE_LOG=$tmp/fake.log
+LD_PRELOAD=$tmp/fakectl.so "$mcsd" -f -c "$tmp/run.conf" -D "$tmp/ctl" \
+	-p "$tmp/pid" >"$tmp/mcsd.log" 2>&1 &
+mcsd_pid=$!
+for _ in $(seq 100); do
+	grep -q 'joined as node 0 incarnation 1' "$tmp/mcsd.log" && break
+	kill -0 "$mcsd_pid" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q 'joined as node 0 incarnation 1' "$tmp/mcsd.log" || fail "mcsd did not join"
+for _ in $(seq 50); do
+	grep -q '^heartbeat$' "$tmp/fake.log" && [ -s "$tmp/pid" ] && break
+	sleep 0.1
+done
+expect 4 'another mcsd \(pid [0-9]+\) is already a member of group mcs' \
+	env LD_PRELOAD="$tmp/fakectl.so" "$mcsd" -f -c "$tmp/run.conf" -D "$tmp/ctl" -p "$tmp/pid2"
+expect 0 "pid $mcsd_pid left the cluster" "$mcsd" --leave -c "$tmp/run.conf" -p "$tmp/pid"
+wait "$mcsd_pid"
+rc=$?
+unset MCSD_FAKE_DEVICE MCSD_FAKE_LOG
+sed 's/^/    mcsd: /' "$tmp/mcsd.log"
+[ "$rc" -eq 0 ] || fail "mcsd exited $rc after --leave"
+want=$'open\ndaemon deadline 1000\nheartbeat\nformat nodes 3 lease 3000\njoin 0'
+[ "$(head -n 5 "$tmp/fake.log")" = "$want" ] || { cat "$tmp/fake.log"; fail "kernel commands of the first mcsd"; }
+grep -q '^leave grace 200 after [1-9][0-9]* heartbeats$' "$tmp/fake.log" || fail "no LEAVE after heartbeats"
+grep -q 'unexpected ioctl' "$tmp/fake.log" && fail "an unexpected ioctl"
+grep -q 'leaving 0' "$tmp/mcsd.log" || fail "no leaving message delivered"
+[ -e "$tmp/pid" ] && fail "pid file left behind"
 
 echo "lease = 100" >"$tmp/bad.conf"
 expect 1 "unknown key 'lease'" "$mcsd" -f -c "$tmp/bad.conf" -D "$tmp/no-device"
