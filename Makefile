@@ -15,9 +15,10 @@
 #   make bench          deps, build, scripts/run-bench.sh
 #   make demo           deps, build, scripts/demo.sh (the guest cluster)
 #   make demo-processes deps, build, scripts/demo-processes.sh
-#   make install        libmcs (library, headers, libmcs.pc, man pages) and
-#                       mcsctl (and mcsctl.8) under $(DESTDIR)$(PREFIX);
-#                       PREFIX defaults to /usr/local
+#   make install        libmcs (library, headers, libmcs.pc, man pages),
+#                       mcsctl (and mcsctl.8), mcsd (mcsd.8, its systemd
+#                       unit and example configurations) under
+#                       $(DESTDIR)$(PREFIX); PREFIX defaults to /usr/local
 #   make clean | format
 #
 # New sources are picked up by wildcard; see the layout below. A directory
@@ -40,6 +41,9 @@
 #                                        of the tool tests, with libgmm)
 #   tests/libmcs/<name>.c             -> $(BUILD)/tests/libmcs/<name>  (libmcs
 #                                        on the host, no kernel needed)
+#   daemons/mcsd/*.c                  -> $(BUILD)/mcsd  (Corosync, libqb);
+#                                        its pure membership.c and conf.c
+#                                        also into $(BUILD)/tests/mcsd
 #
 # Other *.c files in tests/unit/ and bench/ (not test_*.c / bench_*.c) are
 # shared helpers, linked into every unit test / benchmark respectively.
@@ -84,6 +88,7 @@ LIBMCS_SO := $(BUILD)/$(LIBMCS_SONAME)
 LIBMCS := $(if $(LIBMCS_SRCS),$(BUILD)/libmcs.so $(BUILD)/libmcs.pc)
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
@@ -116,6 +121,19 @@ VM_TEST_BINS := $(patsubst tests/vm/progs/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS
 LIBMCS_TEST_SRCS := $(wildcard tests/libmcs/*.c)
 LIBMCS_TEST_BINS := $(patsubst tests/libmcs/%.c,$(BUILD)/tests/libmcs/%,$(LIBMCS_TEST_SRCS))
 
+# The membership daemon: Corosync's client libraries and libqb
+# (scripts/deps.sh daemon). Its decisions (membership.c, conf.c) use
+# neither, so the unit test links them alone.
+MCSD_SRCS := $(wildcard daemons/mcsd/*.c)
+MCSD_PURE_SRCS := $(filter daemons/mcsd/membership.c daemons/mcsd/conf.c,$(MCSD_SRCS))
+MCSD_BIN := $(if $(MCSD_SRCS),$(BUILD)/mcsd)
+MCSD_PKGS := libcpg libquorum libcmap libcfg libcorosync_common libqb
+MCSD_LIBS = $(shell pkg-config --libs $(MCSD_PKGS) 2>/dev/null || \
+	      echo -lcpg -lquorum -lcmap -lcfg -lcorosync_common -lqb)
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/mcs
+
 BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCH_HELPER_SRCS := $(filter-out $(BENCH_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/bench_%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -128,12 +146,12 @@ BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
 	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS) $(TOOL_TEST_BINS) \
-	 $(LIBMCS_TEST_BINS)
+	 $(LIBMCS_TEST_BINS) $(MCSD_BIN)
 
 ALL_SRCS := $(LIB_SRCS) $(LIBMCS_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
 	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS) $(TOOL_TEST_SRCS) \
-	    $(LIBMCS_TEST_SRCS)
+	    $(LIBMCS_TEST_SRCS) $(MCSD_SRCS)
 
 # ---------------------------------------------------------- kernel modules
 
@@ -200,6 +218,15 @@ $(UNIT_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/test_%.o \
 		$(UNIT_HELPER_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) -lcunit $(LIBS)
+
+ifneq ($(MCSD_BIN),)
+$(MCSD_BIN): $(call objs,$(MCSD_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MCSD_LIBS)
+
+# test_mcsd drives the state machine with a fake cluster.
+$(BUILD)/tests/mcsd: $(call objs,$(MCSD_PURE_SRCS))
+endif
 
 ifneq ($(TORTURE_BIN),)
 $(TORTURE_BIN): $(call objs,$(TORTURE_SRCS)) $(LIB)
@@ -278,23 +305,23 @@ kmod-check: kdir-check
 # ------------------------------------------------------ test, bench, demo
 
 test:
-	scripts/deps.sh build kernel vm
+	scripts/deps.sh build kernel vm daemon
 	$(MAKE) all
 	$(MAKE) san
 	scripts/run-tests.sh
 
 bench:
-	scripts/deps.sh build bench
+	scripts/deps.sh build bench daemon
 	$(MAKE) all
 	scripts/run-bench.sh
 
 demo:
-	scripts/deps.sh build kernel vm
+	scripts/deps.sh build kernel vm daemon
 	$(MAKE) all
 	scripts/demo.sh
 
 demo-processes:
-	scripts/deps.sh build
+	scripts/deps.sh build daemon
 	$(MAKE) all
 	scripts/demo-processes.sh
 
@@ -302,10 +329,11 @@ demo-processes:
 
 # Plain copies, no owner given and no ldconfig: a writable DESTDIR needs no
 # root. libmcs.pc is made again here, so it names the PREFIX installed to.
-install: $(LIBMCS) $(BUILD)/mcsctl
+install: $(LIBMCS) $(BUILD)/mcsctl $(BUILD)/mcsd
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(MANDIR)/man3 \
-		$(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(LIBMCS_SO) $(DESTDIR)$(LIBDIR)/$(LIBMCS_SONAME)
 	ln -sf $(LIBMCS_SONAME) $(DESTDIR)$(LIBDIR)/libmcs.so
 	install -m 644 libmcs/libmcs.h $(DESTDIR)$(INCLUDEDIR)/libmcs.h
@@ -317,6 +345,12 @@ install: $(LIBMCS) $(BUILD)/mcsctl
 	install -m 644 libmcs/man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 755 $(BUILD)/mcsctl $(DESTDIR)$(BINDIR)/mcsctl
 	install -m 644 tools/mcsctl/mcsctl.8 $(DESTDIR)$(MANDIR)/man8/mcsctl.8
+	install -m 755 $(BUILD)/mcsd $(DESTDIR)$(SBINDIR)/mcsd
+	install -m 644 daemons/mcsd/mcsd.8 $(DESTDIR)$(MANDIR)/man8/mcsd.8
+	sed -e 's|@sbindir@|$(SBINDIR)|' daemons/mcsd/mcsd.service \
+		>$(DESTDIR)$(UNITDIR)/mcsd.service
+	install -m 644 daemons/mcsd/mcsd.conf.example \
+		daemons/mcsd/corosync.conf.example $(DESTDIR)$(DOCDIR)/examples/
 
 clean:
 	rm -rf build build-san

@@ -10,6 +10,8 @@
 #           tests read mcsctl --json with it)
 #   kernel  Debian kernel headers and sparse (kbuild of the modules)
 #   bench   nothing beyond "build" for now
+#   daemon  Corosync's client libraries and libqb (mcsd) and corosync
+#           itself (the mcsd-host test runs a one-node cluster)
 #   vm      QEMU, the Debian kernel image (its version must match the
 #           headers of "kernel"), busybox-static, cpio and kmod: the guest
 #           test bed; corosync (copied into the guests by vm_cluster, with
@@ -24,7 +26,7 @@ set -euo pipefail
 
 usage()
 {
-	echo "usage: $0 {build|kernel|bench|vm}..." >&2
+	echo "usage: $0 {build|kernel|bench|daemon|vm}..." >&2
 	exit 2
 }
 
@@ -36,6 +38,7 @@ for group in "$@"; do
 	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev libjansson-dev jq) ;;
 	kernel)	pkgs+=(linux-headers-amd64 sparse) ;;
 	bench)	;;
+	daemon)	pkgs+=(libcpg-dev libquorum-dev libcmap-dev libcfg-dev libvotequorum-dev libqb-dev corosync) ;;
 	vm)	pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod
 		     corosync libknet1 socat) ;;
 	*)	echo "$0: unknown group '$group'" >&2; usage ;;

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # install.sh - "make install" into a scratch DESTDIR under build/: the
-# library, its headers, libmcs.pc, the man pages and mcsctl land where
-# PREFIX says; a C program compiled and linked against the installed copy
+# library, its headers, libmcs.pc, the man pages, mcsctl, and mcsd with
+# mcsd.8, its systemd unit (naming the installed mcsd, bound to Corosync)
+# and example configurations land where PREFIX says; a C program compiled and linked against the installed copy
 # through pkg-config (nothing of the source tree on its command line) runs
 # against the installed libmcs.so.2 and gets mcs_open()'s errors for a
 # missing device (-ENOENT) and a NULL argument (-EINVAL).
@@ -29,7 +30,9 @@ if ! make -s install DESTDIR="$dest" PREFIX="$prefix" >"$dest.log" 2>&1; then
 fi
 root=$dest$prefix
 
-for f in bin/mcsctl lib/libmcs.so.2 include/libmcs.h include/linux/mcs.h \
+for f in bin/mcsctl sbin/mcsd share/man/man8/mcsd.8 lib/systemd/system/mcsd.service \
+	 share/doc/mcs/examples/mcsd.conf.example \
+	 share/doc/mcs/examples/corosync.conf.example lib/libmcs.so.2 include/libmcs.h include/linux/mcs.h \
 	 lib/pkgconfig/libmcs.pc share/man/man8/mcsctl.8 \
 	 $(cd libmcs/man && printf 'share/man/man3/%s\n' *.3); do
 	[ -s "$root/$f" ] && echo "ok: $prefix/$f" || fail "$prefix/$f not installed"
@@ -37,6 +40,12 @@ done
 [ "$(readlink "$root/lib/libmcs.so")" = libmcs.so.2 ] || fail "no libmcs.so -> libmcs.so.2"
 cmp -s include/uapi/linux/mcs.h "$root/include/linux/mcs.h" || fail "mcs.h differs"
 cmp -s tools/mcsctl/mcsctl.8 "$root/share/man/man8/mcsctl.8" || fail "mcsctl.8 differs"
+cmp -s daemons/mcsd/mcsd.8 "$root/share/man/man8/mcsd.8" || fail "mcsd.8 differs"
+grep -qx "ExecStart=$prefix/sbin/mcsd -f" "$root/lib/systemd/system/mcsd.service" ||
+	fail "mcsd.service does not start $prefix/sbin/mcsd"
+grep -qx 'BindsTo=corosync.service' "$root/lib/systemd/system/mcsd.service" ||
+	fail "mcsd.service is not bound to corosync.service"
+"$root/sbin/mcsd" --help | grep -q '^usage: mcsd' || fail "installed mcsd --help"
 grep -qx "prefix=$prefix" "$root/lib/pkgconfig/libmcs.pc" || fail "libmcs.pc: prefix is not $prefix"
 # Without PREFIX: /usr/local.
 make -s -n install DESTDIR=/nonexistent | grep -q ' /nonexistent/usr/local/bin/mcsctl$' ||
