@@ -59,7 +59,8 @@
  *                  -ESHUTDOWN. For a node that lost quorum or its daemon.
  * MCS_CTL_THAW     touch it again. Both are idempotent.
  *
- * MCS_CTL_STATUS   this node's state (fabric, region, joined, frozen,
+ * MCS_CTL_STATUS   (attaches a region another node formatted meanwhile)
+ *                  this node's state (fabric, region, joined, frozen,
  *                  identity) and the node table: per node its state and
  *                  incarnation and its partition's usage, into the user
  *                  array `nodes` of `nodes_cap` entries (nr_nodes says how
@@ -449,6 +450,15 @@ static int mcs_ctl_status(void __user *uarg)
 	if (a.nodes_cap > MCS_MAX_NODES)
 		a.nodes_cap = MCS_MAX_NODES;
 
+	/* Another node may have formatted since this one looked. */
+	if (!READ_ONCE(mcs_state.region) && READ_ONCE(mcs_state.base)) {
+		if (down_write_killable(&mcs_state.access))
+			return -EINTR;
+		mutex_lock(&mcs_state.state_lock);
+		if (mcs_state.base)
+			mcs_region_attach_locked();
+		mcs_state_unlock_all();
+	}
 	if (down_read_killable(&mcs_state.access))
 		return -EINTR;
 	a.nr_nodes = 0;

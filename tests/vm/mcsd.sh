@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mcsd.sh - the cluster runs itself: four guests with Corosync and mcsd,
+# and nobody types a membership command. mcsd forms the cluster (the
+# first node formats, the lowest member admits the others one at a time);
+# a segment named on node 0 is read on node 3. Node 2 holds a global
+# mutex and runs an allocation storm, node 1 listens for cluster events,
+# and node 2's kernel panics: the survivors' mcsd declare it down and
+# recover it once its lease lapsed, with no command typed; node 1 hears
+# NODE_DOWN then RECOVERY_DONE, node 0 takes the mutex as owner-dead,
+# the checker is clean on every survivor and the named segment is
+# intact. Node 2 boots again and its mcsd rejoins it in incarnation 2,
+# where it reads the segment.
+source "$(dirname "$0")/lib.sh"
+
+vm_setup vm-mcsd
+vm_cluster 4
+
+# wait_in GUEST SECS CMD PATTERN: poll CMD in GUEST until its output
+# matches PATTERN.
+wait_in()
+{
+	vm_expect "$1" 0 "$4" "for i in \$(seq $(($2 * 10))); do out=\$($3 2>&1); echo \"\$out\" | grep -qE '$4' && break; sleep 0.1; done; echo \"\$out\"" $(($2 + 30))
+}
+
+# wait_json GUEST SECS FILTER: poll "mcsctl --json status" until the jq
+# FILTER is true of it.
+wait_json()
+{
+	local end=$(( $(date +%s) + $2 )) out
+
+	while [ "$(date +%s)" -lt "$end" ]; do
+		out=$(vm_cmd "$1" 'mcsctl --json status' | tr -d '\r')
+		if jq -e "$3" <<<"$out" >/dev/null 2>&1; then
+			vm_log "ok: $1: status: $3"
+			return 0
+		fi
+		sleep 0.5
+	done
+	vm_fail "$1: status never had $3:"
+	sed 's/^/    /' <<<"$out"
+	vm_cmd "$1" 'cat /tmp/mcsd.log' | tail -n 20
+	return 1
+}
+
+start_mcsd()
+{
+	vm_expect "$1" 0 '' 'mcsd -f >/tmp/mcsd.log 2>&1 &'
+}
+
+for g in g0 g1 g2 g3; do
+	start_mcsd "$g"
+done
+t0=$(date +%s%N)
+for n in 0 1 2 3; do
+	wait_json "g$n" 180 ".self == {\"node\": $n, \"incarnation\": 1}"
+done
+vm_log "mcsd formed the cluster in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+vm_json g3 0 '[.nodes[] | select(.state == "alive")] | length == 4' 'mcsctl --json status'
+
+vm_expect g0 0 '' 'segtool name-create ledger 65536 0666'
+vm_expect g3 0 '' 'segtool name-verify ledger'
+vm_expect g0 0 '' 'segtool mutex-create m1'
+vm_expect g2 0 'locked' 'segtool mutex-hold m1 >/tmp/h.log 2>&1 & for i in $(seq 100); do grep -q locked /tmp/h.log && break; sleep 0.1; done; cat /tmp/h.log'
+vm_expect g1 0 'subscribed seq' 'evtool notify-expect block 300 down:2:1 done:2:1 >/tmp/w1.log 2>&1 & for i in $(seq 100); do grep -q subscribed /tmp/w1.log && break; sleep 0.1; done; cat /tmp/w1.log'
+vm_send g2 'segtool storm 0x30000 0' >/dev/null
+vm_wait g2 'storm: 30 rounds' 300 || vm_fail "g2: the storm did not start"
+
+t0=$(date +%s%N)
+vm_panic g2
+wait_json g0 120 '.nodes[2].state == "clean"'
+vm_log "node 2 recovered by mcsd $(( ($(date +%s%N) - t0) / 1000000 )) ms after its panic"
+vm_expect g0 0 'recovered node 2' 'grep -h "recovered" /tmp/mcsd.log; dmesg | grep "recovered node 2"'
+wait_in g1 60 'cat /tmp/w1.log' '^notify ok: 2 records in order|FAIL'
+vm_expect g0 0 '' 'segtool mutex-recover m1'
+for g in g0 g1 g3; do
+	vm_check_clean "$g"
+done
+vm_expect g1 0 '' 'segtool name-verify ledger'
+
+vm_reboot g2
+start_mcsd g2
+wait_json g2 180 '.self == {"node": 2, "incarnation": 2}'
+vm_expect g2 0 '' 'segtool name-verify ledger'
+vm_check_clean g0 g2
+vm_finish
