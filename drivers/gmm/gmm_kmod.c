@@ -40,6 +40,8 @@ EXPORT_SYMBOL_GPL(gmm_event_area);
 EXPORT_SYMBOL_GPL(gmm_sync_area);
 EXPORT_SYMBOL_GPL(gmm_check_violation);
 EXPORT_SYMBOL_GPL(gmm_check_lock);
+EXPORT_SYMBOL_GPL(gmm_corrupt);
+EXPORT_SYMBOL_GPL(gmm_corruptions);
 
 /* The narrow internal interface drivers/gns builds its name table on. */
 EXPORT_SYMBOL_GPL(gmm_id_dead);
