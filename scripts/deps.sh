@@ -9,6 +9,8 @@
 #           user-space build; mcsctl --json prints with jansson), jq (the
 #           tests read mcsctl --json with it)
 #   kernel  Debian kernel headers and sparse (kbuild of the modules)
+#   fuzz    clang and its runtimes (libFuzzer, ASan, UBSan): the fabric
+#           fuzzer, tests/fuzz/ ("make fuzz", the fabric-fuzz test)
 #   bench   nothing beyond "build" for now
 #   vm      QEMU, the Debian kernel image (its version must match the
 #           headers of "kernel"), busybox-static and cpio: the guest test bed
@@ -21,7 +23,7 @@ set -euo pipefail
 
 usage()
 {
-	echo "usage: $0 {build|kernel|bench|vm}..." >&2
+	echo "usage: $0 {build|kernel|fuzz|bench|vm}..." >&2
 	exit 2
 }
 
@@ -32,6 +34,7 @@ for group in "$@"; do
 	case "$group" in
 	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev libjansson-dev jq) ;;
 	kernel)	pkgs+=(linux-headers-amd64 sparse) ;;
+	fuzz)	pkgs+=(clang libclang-rt-dev) ;;
 	bench)	;;
 	vm)	pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod) ;;
 	*)	echo "$0: unknown group '$group'" >&2; usage ;;

@@ -130,7 +130,11 @@ int __must_check gmm_lock_part(struct gmm_region *r, u32 p);
 void gmm_unlock_part(struct gmm_region *r, u32 p);
 int __must_check gmm_lock_stripes(struct gmm_region *r);
 void gmm_unlock_stripes(struct gmm_region *r);
-/* For observers: take a lock or fail with -EOWNERDEAD, never steal. */
+/*
+ * For observers: take a lock or fail with -EOWNERDEAD, never steal; wait
+ * at most GMM_OBSERVE_WAIT_NS (-ETIMEDOUT).
+ */
+#define GMM_OBSERVE_WAIT_NS 1000000000ULL
 int gmm_lock_observe(struct gmm_region *r, struct glock *l);
 
 

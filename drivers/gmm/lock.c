@@ -73,12 +73,18 @@ const struct glock_ctx *gmm_glock_ctx(struct gmm_region *r)
  * @r: the handle
  * @l: the lock
  *
- * Return: 0 with the lock held, or -EOWNERDEAD if a dead incarnation holds
- * it (the structure needs repair that an observer must not do).
+ * An observer waits at most GMM_OBSERVE_WAIT_NS: a table lock is held
+ * for microseconds, and one an observer's own kind left behind (observers
+ * are never dead) or a corrupt owner tag must not stall a tool for ever.
+ *
+ * Return: 0 with the lock held, -EOWNERDEAD if a dead incarnation holds
+ * it (the structure needs repair that an observer must not do),
+ * -ETIMEDOUT, -ENOTRECOVERABLE.
  */
 int gmm_lock_observe(struct gmm_region *r, struct glock *l)
 {
-	return glock_acquire(&r->glk, l, 0, GLOCK_F_NO_TAKEOVER);
+	return glock_acquire(&r->glk, l, GMM_OBSERVE_WAIT_NS,
+			     GLOCK_F_NO_TAKEOVER);
 }
 
 /*
