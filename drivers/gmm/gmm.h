@@ -130,6 +130,7 @@ int gmm_destroy(struct gmm_region *r, u64 gid);
 int gmm_lookup(struct gmm_region *r, u64 gid, struct gmm_seg_info *info);
 int gmm_seg_list(struct gmm_region *r, u32 *cursor, struct gmm_seg_info *info);
 void *gmm_seg_ptr(struct gmm_region *r, const struct gmm_seg_info *info);
+void gmm_seg_zero(struct gmm_region *r, const struct gmm_seg_info *info);
 
 /* Partition usage, for status tools and placement. */
 struct gmm_part_info {

@@ -33,6 +33,7 @@ EXPORT_SYMBOL_GPL(gmm_destroy);
 EXPORT_SYMBOL_GPL(gmm_lookup);
 EXPORT_SYMBOL_GPL(gmm_seg_list);
 EXPORT_SYMBOL_GPL(gmm_seg_ptr);
+EXPORT_SYMBOL_GPL(gmm_seg_zero);
 EXPORT_SYMBOL_GPL(gmm_part_info);
 EXPORT_SYMBOL_GPL(gmm_check);
 EXPORT_SYMBOL_GPL(gmm_glock_ctx);

@@ -698,6 +698,32 @@ out:
 	return ret;
 }
 
+/* Zeroed a chunk at a time, letting others run in between. */
+#define GMM_ZERO_CHUNK (2ULL << 20)
+
+/**
+ * gmm_seg_zero - zero a segment's memory
+ * @r: the region handle
+ * @info: the segment, as gmm_alloc() (or gmm_acquire()) said
+ *
+ * A segment may be as large as a partition (gigabytes): it is zeroed
+ * GMM_ZERO_CHUNK bytes at a time with mcs_os_resched() between, so the
+ * CPU is never held for the whole of it.
+ */
+void gmm_seg_zero(struct gmm_region *r, const struct gmm_seg_info *info)
+{
+	u8 *p = gmm_seg_ptr(r, info);
+	u64 done, n;
+
+	for (done = 0; done < info->size; done += n) {
+		n = info->size - done < GMM_ZERO_CHUNK ? info->size - done :
+							 GMM_ZERO_CHUNK;
+		memset(p + done, 0, (size_t)n);
+		if (done + n < info->size)
+			mcs_os_resched();
+	}
+}
+
 /**
  * gmm_seg_ptr - where a segment lies in this node's mapping of the region
  * @r: the region handle
