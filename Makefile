@@ -5,6 +5,8 @@
 #   make                user-space build into build/: libgmm.a, tools,
 #                       unit tests, torture test, benchmarks
 #   make san            the same with ASan+UBSan into build-san/
+#   make fuzz           the fabric fuzzer (clang, libFuzzer) into build-fuzz/
+#                       and its seed generator (tests/fuzz/run.sh runs it)
 #   make kmod           the kernel modules (one per drivers/*/Kbuild, in
 #                       one kbuild run: drivers/Kbuild), against the newest
 #                       installed Debian headers (override with KDIR=...)
@@ -305,7 +307,7 @@ kmod-check: kdir-check
 # ------------------------------------------------------ test, bench, demo
 
 test:
-	scripts/deps.sh build kernel vm daemon
+	scripts/deps.sh build kernel fuzz vm daemon
 	$(MAKE) all
 	$(MAKE) san
 	scripts/run-tests.sh
@@ -353,7 +355,7 @@ install: $(LIBMCS) $(BUILD)/mcsctl $(BUILD)/mcsd
 		daemons/mcsd/corosync.conf.example $(DESTDIR)$(DOCDIR)/examples/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 	@if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then \
 		$(MAKE) -s -C $(KDIR) M=$(KMOD_DIR) clean; \
 	fi
@@ -364,3 +366,36 @@ FORMAT_SRCS = $(shell find . \( -path ./.git -o -path ./build -o \
 
 format:
 	clang-format -i $(FORMAT_SRCS)
+
+# ------------------------------------------------------------ fabric fuzzer
+
+# tests/fuzz/: the portable core and the harness compiled with clang for
+# libFuzzer, ASan and UBSan into build-fuzz/; the seed generator is an
+# ordinary program of $(BUILD). "make fuzz" builds both;
+# tests/fuzz/run.sh (the fabric-fuzz test) runs them (Documentation/testing.md).
+FUZZ_BUILD := build-fuzz
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(FUZZ_SAN)
+FUZZ_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRCS))
+FUZZ_SEED := $(BUILD)/tests/fuzz-seed
+
+.PHONY: fuzz
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+		-c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz.o $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+$(FUZZ_SEED): $(OBJ)/tests/fuzz/seed.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+fuzz: $(FUZZ_BUILD)/fuzz $(FUZZ_SEED)
+
+-include $(patsubst %.o,%.d,$(FUZZ_OBJS) $(FUZZ_BUILD)/obj/tests/fuzz/fuzz.o \
+	   $(OBJ)/tests/fuzz/seed.o)

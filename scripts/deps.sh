@@ -9,6 +9,8 @@
 #           user-space build; mcsctl --json prints with jansson), jq (the
 #           tests read mcsctl --json with it)
 #   kernel  Debian kernel headers and sparse (kbuild of the modules)
+#   fuzz    clang and its runtimes (libFuzzer, ASan, UBSan): the fabric
+#           fuzzer, tests/fuzz/ ("make fuzz", the fabric-fuzz test)
 #   bench   nothing beyond "build" for now
 #   daemon  Corosync's client libraries and libqb (mcsd) and corosync
 #           itself (the mcsd-host test runs a one-node cluster)
@@ -26,7 +28,7 @@ set -euo pipefail
 
 usage()
 {
-	echo "usage: $0 {build|kernel|bench|daemon|vm}..." >&2
+	echo "usage: $0 {build|kernel|fuzz|bench|daemon|vm}..." >&2
 	exit 2
 }
 
@@ -37,6 +39,7 @@ for group in "$@"; do
 	case "$group" in
 	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev libjansson-dev jq) ;;
 	kernel)	pkgs+=(linux-headers-amd64 sparse) ;;
+	fuzz)	pkgs+=(clang libclang-rt-dev) ;;
 	bench)	;;
 	daemon)	pkgs+=(libcpg-dev libquorum-dev libcmap-dev libcfg-dev libvotequorum-dev libqb-dev corosync) ;;
 	vm)	pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod

@@ -28,7 +28,34 @@ struct mcs_events {
 	const struct glock_ctx *ctx;
 	u64 seen; /* last sequence number delivered here */
 	struct mcs_event_sub *subs;
+	u64 corrupt; /* bad records and sequence numbers met */
 };
+
+/* A value of the log cannot be right: count it, log the first. */
+static int cev_corrupt(struct mcs_events *es, const char *what, u64 v)
+{
+	if (!es->corrupt++)
+		mcs_err("corrupt event log: %s %llu (further ones are only counted)\n",
+			what, (unsigned long long)v);
+	return -EUCLEAN;
+}
+
+/**
+ * cev_corruptions - how many corrupt log values this service has met
+ * @es: the service
+ *
+ * Records of an unknown type are skipped, a sequence number that went
+ * back or cannot advance is not followed (Documentation/events.md).
+ */
+u64 cev_corruptions(struct mcs_events *es)
+{
+	return es->corrupt;
+}
+
+static bool cev_type_ok(u32 type)
+{
+	return type >= MCS_EV_NODE_DOWN && type <= MCS_EV_LEAVING;
+}
 
 /**
  * cev_open - start a node's event service on a region's event log
@@ -151,7 +178,8 @@ static u32 mcs_leave_expected(struct mcs_event_log *log)
  * Every node's service delivers it at its next cev_dispatch(),
  * this one's included.
  *
- * Return: 0, -EINVAL, or an error of the log's lock.
+ * Return: 0, -EINVAL, an error of the log's lock, or -EUCLEAN if the
+ * log's sequence number cannot advance.
  */
 int cev_post(struct mcs_events *es, const struct mcs_event *ev, u64 *seq)
 {
@@ -160,7 +188,7 @@ int cev_post(struct mcs_events *es, const struct mcs_event *ev, u64 *seq)
 	int ret;
 	u64 n;
 
-	if (ev->type < MCS_EV_NODE_DOWN || ev->type > MCS_EV_LEAVING)
+	if (!cev_type_ok(ev->type))
 		return -EINVAL;
 	ret = glock_lock(es->ctx, &log->lock);
 	/* An unpublished record is all a dead poster can leave. */
@@ -169,6 +197,10 @@ int cev_post(struct mcs_events *es, const struct mcs_event *ev, u64 *seq)
 	if (ret)
 		return ret;
 	n = mcs_rd64(&log->seq) + 1;
+	if (!n) {
+		glock_unlock(es->ctx, &log->lock);
+		return cev_corrupt(es, "sequence number", n - 1);
+	}
 	rec = &log->rec[n & (MCS_EVENT_LOG_LEN - 1)];
 	mcs_wr64(&rec->seq, 0);
 	mcs_os_mb();
@@ -193,10 +225,12 @@ static void mcs_event_deliver(struct mcs_events *es, const struct mcs_event *ev)
 {
 	struct mcs_event_sub *sub, *next;
 
+	/* Only known types: MCS_EV_MASK() shifts by the type. */
 	for (sub = es->subs; sub; sub = next) {
 		next = sub->next; /* a callback may unsubscribe itself */
 		if (ev->type == MCS_EV_OVERRUN ||
-		    (sub->mask & MCS_EV_MASK(ev->type)))
+		    (cev_type_ok(ev->type) &&
+		     (sub->mask & MCS_EV_MASK(ev->type))))
 			sub->fn(sub->arg, ev);
 	}
 }
@@ -225,21 +259,37 @@ static bool mcs_event_read(struct mcs_event_log *log, u64 n,
  *
  * Subscribers are called in sequence order, from this thread. Records
  * overwritten before they were read are reported as one MCS_EV_OVERRUN
- * (arg: how many), delivered to every subscriber.
+ * (arg: how many), delivered to every subscriber. A call handles at most
+ * one lap of the log (MCS_EVENT_LOG_LEN records and an overrun), so a
+ * sequence number that runs ahead cannot keep it here: call again while
+ * cev_wait() says events are waiting. A record of an unknown type is
+ * skipped, a sequence number that went back is taken as it is; both
+ * count as corrupt (cev_corruptions()).
  *
  * Return: the number of events delivered.
  */
 int cev_dispatch(struct mcs_events *es)
 {
-	u64 last = mcs_rd64_acquire(&es->log->seq), n, oldest, resume;
+	u64 last = mcs_rd64_acquire(&es->log->seq), n, oldest, to;
+	u32 rounds = 0;
 	struct mcs_event ev;
 	int count = 0;
 
-	for (n = es->seen + 1; n <= last; n++) {
-		count++;
+	if (last < es->seen) {
+		cev_corrupt(es, "sequence number went back to", last);
+		es->seen = last;
+		return 0;
+	}
+	while (es->seen < last && rounds++ <= MCS_EVENT_LOG_LEN) {
+		n = es->seen + 1;
 		if (last - n < MCS_EVENT_LOG_LEN &&
 		    mcs_event_read(es->log, n, &ev)) {
 			es->seen = n;
+			if (!cev_type_ok(ev.type)) {
+				cev_corrupt(es, "type of record", n);
+				continue;
+			}
+			count++;
 			mcs_event_deliver(es, &ev);
 			continue;
 		}
@@ -248,13 +298,13 @@ int cev_dispatch(struct mcs_events *es)
 		oldest = last >= MCS_EVENT_LOG_LEN ?
 				 last - MCS_EVENT_LOG_LEN + 1 :
 				 1;
-		resume = oldest + 1 > n + 1 ? oldest + 1 : n + 1;
+		to = oldest > n ? oldest : n; /* missed n..to */
 		memset(&ev, 0, sizeof(ev));
 		ev.seq = n;
 		ev.type = MCS_EV_OVERRUN;
-		ev.arg = resume - n;
-		es->seen = resume - 1;
-		n = es->seen;
+		ev.arg = to - n + 1;
+		es->seen = to;
+		count++;
 		mcs_event_deliver(es, &ev);
 	}
 	return count;

@@ -76,6 +76,7 @@ int cev_wait(struct mcs_events *es, u64 timeout_ns);
 int cev_ack(struct mcs_events *es, u64 seq);
 u64 cev_seq(struct mcs_events *es);
 u64 cev_seen(struct mcs_events *es);
+u64 cev_corruptions(struct mcs_events *es);
 /* The log of a gmm region (region.c). */
 struct gmm_region;
 struct gmm_check_report;

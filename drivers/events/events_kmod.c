@@ -13,6 +13,7 @@
 
 EXPORT_SYMBOL_GPL(cev_open);
 EXPORT_SYMBOL_GPL(cev_close);
+EXPORT_SYMBOL_GPL(cev_corruptions);
 EXPORT_SYMBOL_GPL(cev_subscribe);
 EXPORT_SYMBOL_GPL(cev_unsubscribe);
 EXPORT_SYMBOL_GPL(cev_post);

@@ -86,6 +86,11 @@ struct gmm_recovery_report {
 	u32 sections_freed;
 	u32 sections_revoked;
 	bool partition_taken_over;
+	/*
+	 * The first error of a stage (-EUCLEAN, -EBUSY): the stage skipped
+	 * what it could not lock, and gmm_recovery_finish() fails with it.
+	 */
+	int error;
 	/* Called for every segment lost with a partition (may be NULL). */
 	void (*revoked)(void *arg, u64 gid);
 	void *arg;
@@ -128,6 +133,7 @@ int gmm_destroy(struct gmm_region *r, u64 gid);
 int gmm_lookup(struct gmm_region *r, u64 gid, struct gmm_seg_info *info);
 int gmm_seg_list(struct gmm_region *r, u32 *cursor, struct gmm_seg_info *info);
 void *gmm_seg_ptr(struct gmm_region *r, const struct gmm_seg_info *info);
+void gmm_seg_zero(struct gmm_region *r, const struct gmm_seg_info *info);
 
 /* Partition usage, for status tools and placement. */
 struct gmm_part_info {
@@ -150,6 +156,14 @@ int gmm_part_info(struct gmm_region *r, u32 part, struct gmm_part_info *info);
 const struct glock_ctx *gmm_glock_ctx(struct gmm_region *r);
 void *gmm_event_area(struct gmm_region *r);
 void *gmm_sync_area(struct gmm_region *r, u32 *nr_objs);
+
+/*
+ * A fabric value out of range: counted, the first one logged; returns
+ * -EUCLEAN (Documentation/gmm.md, "Corrupt regions").
+ */
+int gmm_corrupt(struct gmm_region *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+u64 gmm_corruptions(struct gmm_region *r);
 
 /* Consistency checker */
 struct gmm_check_report {

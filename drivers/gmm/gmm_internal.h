@@ -48,6 +48,8 @@ struct gmm_region {
 	u32 inc;
 	struct glock_ctx glk; /* node and inc as above */
 	__le64 txn_seq; /* process-local counter, atomically incremented */
+	/* Corrupt fabric values met (gmm_corrupt()), process-local. */
+	__le64 corrupt;
 };
 
 int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
@@ -123,11 +125,17 @@ static inline bool gmm_joined(const struct gmm_region *r)
 /* lock.c: the table locks are glocks; owner-dead means repair */
 bool gmm_id_dead(struct gmm_region *r, u64 id);
 void gmm_glock_setup(struct gmm_region *r);
-void gmm_lock_stripe(struct gmm_region *r, u32 s);
+int __must_check gmm_lock_stripe(struct gmm_region *r, u32 s);
 void gmm_unlock_stripe(struct gmm_region *r, u32 s);
-void gmm_lock_part(struct gmm_region *r, u32 p);
+int __must_check gmm_lock_part(struct gmm_region *r, u32 p);
 void gmm_unlock_part(struct gmm_region *r, u32 p);
-/* For observers: take a lock or fail with -EOWNERDEAD, never steal. */
+int __must_check gmm_lock_stripes(struct gmm_region *r);
+void gmm_unlock_stripes(struct gmm_region *r);
+/*
+ * For observers: take a lock or fail with -EOWNERDEAD, never steal; wait
+ * at most GMM_OBSERVE_WAIT_NS (-ETIMEDOUT).
+ */
+#define GMM_OBSERVE_WAIT_NS 1000000000ULL
 int gmm_lock_observe(struct gmm_region *r, struct glock *l);
 
 
@@ -160,7 +168,10 @@ struct gmm_txn {
 	u64 id;
 	u32 slot;
 };
-void gmm_txn_begin(struct gmm_region *r, struct gmm_txn *t, u64 gid);
+/* How long gmm_txn_begin() waits for a slot of this node's to come free. */
+#define GMM_TXN_WAIT_NS 1000000000ULL
+int __must_check gmm_txn_begin(struct gmm_region *r, struct gmm_txn *t,
+			       u64 gid);
 void gmm_txn_commit(struct gmm_region *r, struct gmm_txn *t);
 void gmm_txn_end(struct gmm_region *r, struct gmm_txn *t);
 

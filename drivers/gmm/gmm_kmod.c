@@ -34,6 +34,7 @@ EXPORT_SYMBOL_GPL(gmm_destroy);
 EXPORT_SYMBOL_GPL(gmm_lookup);
 EXPORT_SYMBOL_GPL(gmm_seg_list);
 EXPORT_SYMBOL_GPL(gmm_seg_ptr);
+EXPORT_SYMBOL_GPL(gmm_seg_zero);
 EXPORT_SYMBOL_GPL(gmm_part_info);
 EXPORT_SYMBOL_GPL(gmm_check);
 EXPORT_SYMBOL_GPL(gmm_glock_ctx);
@@ -41,6 +42,8 @@ EXPORT_SYMBOL_GPL(gmm_event_area);
 EXPORT_SYMBOL_GPL(gmm_sync_area);
 EXPORT_SYMBOL_GPL(gmm_check_violation);
 EXPORT_SYMBOL_GPL(gmm_check_lock);
+EXPORT_SYMBOL_GPL(gmm_corrupt);
+EXPORT_SYMBOL_GPL(gmm_corruptions);
 
 /* The narrow internal interface drivers/gns builds its name table on. */
 EXPORT_SYMBOL_GPL(gmm_id_dead);

@@ -15,6 +15,13 @@
  */
 #include "gmm_internal.h"
 
+#ifdef __KERNEL__
+#include <linux/stdarg.h>
+#else
+#include <stdarg.h>
+#include <stdio.h>
+#endif
+
 /**
  * gmm_id_dead - is the node incarnation named by a txn id or owner tag dead?
  * @r: the handle
@@ -66,32 +73,47 @@ const struct glock_ctx *gmm_glock_ctx(struct gmm_region *r)
  * @r: the handle
  * @l: the lock
  *
- * Return: 0 with the lock held, or -EOWNERDEAD if a dead incarnation holds
- * it (the structure needs repair that an observer must not do).
+ * An observer waits at most GMM_OBSERVE_WAIT_NS: a table lock is held
+ * for microseconds, and one an observer's own kind left behind (observers
+ * are never dead) or a corrupt owner tag must not stall a tool for ever.
+ *
+ * Return: 0 with the lock held, -EOWNERDEAD if a dead incarnation holds
+ * it (the structure needs repair that an observer must not do),
+ * -ETIMEDOUT, -ENOTRECOVERABLE.
  */
 int gmm_lock_observe(struct gmm_region *r, struct glock *l)
 {
-	return glock_acquire(&r->glk, l, 0, GLOCK_F_NO_TAKEOVER);
+	return glock_acquire(&r->glk, l, GMM_OBSERVE_WAIT_NS,
+			     GLOCK_F_NO_TAKEOVER);
 }
 
-/* gmm never leaves a table lock unrecoverable: it repairs, then says so. */
-static bool gmm_lock(struct gmm_region *r, struct glock *l)
+/*
+ * gmm never leaves a table lock unrecoverable and never takes one twice:
+ * any error but owner-dead (repaired, then marked consistent) means the
+ * lock word is corrupt, and the operation fails without the lock.
+ */
+static int gmm_lock(struct gmm_region *r, struct glock *l, const char *what,
+		    u32 i, bool *repair)
 {
 	int ret = glock_lock(&r->glk, l);
 
-	if (ret && ret != -EOWNERDEAD)
-		mcs_err("table lock: unexpected error %d\n", ret);
-	return ret == -EOWNERDEAD;
+	*repair = ret == -EOWNERDEAD;
+	if (!ret || *repair)
+		return 0;
+	return gmm_corrupt(r, "%s lock %u: error %d", what, i, ret);
 }
 
-void gmm_lock_stripe(struct gmm_region *r, u32 s)
+int gmm_lock_stripe(struct gmm_region *r, u32 s)
 {
 	struct glock *l = &r->ctl->stripe_lock[s];
+	bool repair;
+	int ret = gmm_lock(r, l, "stripe", s, &repair);
 
-	if (gmm_lock(r, l)) {
+	if (!ret && repair) {
 		gmm_repair_stripe(r, s);
 		glock_consistent(&r->glk, l);
 	}
+	return ret;
 }
 
 void gmm_unlock_stripe(struct gmm_region *r, u32 s)
@@ -99,19 +121,86 @@ void gmm_unlock_stripe(struct gmm_region *r, u32 s)
 	glock_unlock(&r->glk, &r->ctl->stripe_lock[s]);
 }
 
-void gmm_lock_part(struct gmm_region *r, u32 p)
+/* Every stripe lock in order; on an error none is held. */
+int gmm_lock_stripes(struct gmm_region *r)
+{
+	u32 s;
+	int ret;
+
+	for (s = 0; s < GMM_NR_STRIPES; s++) {
+		ret = gmm_lock_stripe(r, s);
+		if (ret) {
+			while (s-- > 0)
+				gmm_unlock_stripe(r, s);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void gmm_unlock_stripes(struct gmm_region *r)
+{
+	u32 s;
+
+	for (s = GMM_NR_STRIPES; s-- > 0;)
+		gmm_unlock_stripe(r, s);
+}
+
+int gmm_lock_part(struct gmm_region *r, u32 p)
 {
 	struct glock *l = &r->ctl->part_lock[p];
+	bool repair;
+	int ret = gmm_lock(r, l, "partition", p, &repair);
 
-	if (gmm_lock(r, l)) {
+	if (!ret && repair) {
 		/* A lost partition's tables are garbage: nothing to repair. */
 		if (gmm_part_state(r, p) != GMM_PART_LOST)
 			gmm_repair_part(r, p);
 		glock_consistent(&r->glk, l);
 	}
+	return ret;
 }
 
 void gmm_unlock_part(struct gmm_region *r, u32 p)
 {
 	glock_unlock(&r->glk, &r->ctl->part_lock[p]);
+}
+
+/**
+ * gmm_corrupt - a value read from the fabric cannot be right
+ * @r: the handle that read it
+ * @fmt: printf-style name of the bad structure and value
+ *
+ * Counts it in the handle (gmm_corruptions()) and logs the first one of
+ * the handle, so a corrupt region cannot flood the log.
+ *
+ * Return: -EUCLEAN, the error every check of a fabric value returns
+ * (Documentation/gmm.md, "Corrupt regions").
+ */
+int gmm_corrupt(struct gmm_region *r, const char *fmt, ...)
+{
+	char msg[128];
+	va_list ap;
+	u64 n;
+
+	do {
+		n = mcs_rd64(&r->corrupt);
+	} while (mcs_cas64(&r->corrupt, n, n + 1) != n);
+	if (!n) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		mcs_err("corrupt region: %s (further ones are only counted)\n",
+			msg);
+	}
+	return -EUCLEAN;
+}
+
+/**
+ * gmm_corruptions - how many corrupt fabric values a handle has met
+ * @r: the handle
+ */
+u64 gmm_corruptions(struct gmm_region *r)
+{
+	return mcs_rd64(&r->corrupt);
 }

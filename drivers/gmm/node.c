@@ -51,15 +51,20 @@ static void gmm_part_word_set(struct gmm_region *r, u32 p, u32 state,
  * left on it (recovery found nowhere else to put it) is stale and is
  * rebuilt from the other copy before the partition is online again.
  */
-static void gmm_reformat_partition(struct gmm_region *r, u32 p)
+static int gmm_reformat_partition(struct gmm_region *r, u32 p)
 {
 	struct gmm_part_ctl *pc = &r->ctl->part[p];
 	u64 loc;
-	u32 s;
+	int ret;
 
-	for (s = 0; s < GMM_NR_STRIPES; s++)
-		gmm_lock_stripe(r, s);
-	gmm_lock_part(r, p); /* never repairs: the partition is lost */
+	ret = gmm_lock_stripes(r);
+	if (ret)
+		return ret;
+	ret = gmm_lock_part(r, p); /* never repairs: the partition is lost */
+	if (ret) {
+		gmm_unlock_stripes(r);
+		return ret;
+	}
 	if (gmm_part_state(r, p) == GMM_PART_LOST) {
 		mcs_wr32(&pc->section_hwm, 0);
 		mcs_wr32(&pc->sharer_hwm, 0);
@@ -81,8 +86,8 @@ static void gmm_reformat_partition(struct gmm_region *r, u32 p)
 		gmm_part_word_set(r, p, GMM_PART_ONLINE, p, true);
 	}
 	gmm_unlock_part(r, p);
-	for (s = GMM_NR_STRIPES; s-- > 0;)
-		gmm_unlock_stripe(r, s);
+	gmm_unlock_stripes(r);
+	return 0;
 }
 
 /**
@@ -130,9 +135,14 @@ int gmm_node_join(struct gmm_region *r, u32 node)
 	 * incarnation: if this one dies halfway, its successor reformats
 	 * again (the partition stays lost until the reset is complete).
 	 */
-	if (gmm_part_state(r, node) == GMM_PART_LOST)
-		gmm_reformat_partition(r, node);
-	else
+	if (gmm_part_state(r, node) == GMM_PART_LOST) {
+		/*
+		 * A corrupt lock word (-EUCLEAN, logged) leaves the partition
+		 * lost: the node is alive, nothing is placed there.
+		 */
+		if (gmm_reformat_partition(r, node))
+			mcs_err("node %u: its lost partition stays lost\n", node);
+	} else
 		gmm_part_word_set(r, node, GMM_PART_ONLINE, node, false);
 	return 0;
 }
@@ -229,13 +239,10 @@ int gmm_part_info(struct gmm_region *r, u32 part, struct gmm_part_info *info)
 	if (part >= r->g.nr_parts || !info)
 		return -EINVAL;
 	pc = &r->ctl->part[part];
-	if (gmm_joined(r)) {
-		gmm_lock_part(r, part);
-	} else {
-		ret = gmm_lock_observe(r, &r->ctl->part_lock[part]);
-		if (ret)
-			return ret;
-	}
+	ret = gmm_joined(r) ? gmm_lock_part(r, part) :
+			      gmm_lock_observe(r, &r->ctl->part_lock[part]);
+	if (ret)
+		return ret;
 	w = mcs_rd64_acquire(&pc->word);
 	loc = mcs_rd64_acquire(&r->ctl->master_loc);
 	memset(info, 0, sizeof(*info));

@@ -23,19 +23,30 @@ struct gmm_op {
 	bool master, part_locked, section, sharer;
 };
 
-static void gmm_op_begin(struct gmm_region *r, struct gmm_op *op, u64 gid)
+static int gmm_op_begin(struct gmm_region *r, struct gmm_op *op, u64 gid)
 {
+	int ret;
+
 	memset(op, 0, sizeof(*op));
-	gmm_txn_begin(r, &op->t, gid);
+	ret = gmm_txn_begin(r, &op->t, gid);
+	if (ret)
+		return ret;
 	op->stripe = gmm_stripe_of(gid);
-	gmm_lock_stripe(r, op->stripe);
+	ret = gmm_lock_stripe(r, op->stripe);
+	if (ret)
+		gmm_txn_end(r, &op->t);
+	return ret;
 }
 
-static void gmm_op_lock_part(struct gmm_region *r, struct gmm_op *op, u32 p)
+static int gmm_op_lock_part(struct gmm_region *r, struct gmm_op *op, u32 p)
 {
-	gmm_lock_part(r, p);
+	int ret = gmm_lock_part(r, p);
+
+	if (ret)
+		return ret;
 	op->part = p;
 	op->part_locked = true;
+	return 0;
 }
 
 static void gmm_op_unlock_part(struct gmm_region *r, struct gmm_op *op)
@@ -266,22 +277,31 @@ static u32 gmm_candidates(struct gmm_region *r, int place, u32 *cand)
 	return n;
 }
 
-static void gmm_fill_info(struct gmm_region *r, u32 p, u32 sec, u32 shr,
-			  struct gmm_seg_info *info)
+/*
+ * Section @sec of partition @p (both in range) as a segment: its pages
+ * must lie in the partition's data pages, whatever the fabric says.
+ */
+static int gmm_fill_info(struct gmm_region *r, u32 p, u32 sec, u32 shr,
+			 struct gmm_seg_info *info)
 {
 	struct gmm_section *s = gmm_section(r, p, sec);
+	u32 first = mcs_rd32(&s->first_page), n = mcs_rd32(&s->npages);
 
+	if (!n || first >= r->g.data_pages || n > r->g.data_pages - first)
+		return gmm_corrupt(r, "partition %u section %u: pages %u+%u",
+				   p, sec, first, n);
 	if (!info)
-		return;
+		return 0;
 	info->gid = mcs_rd64(&s->gid);
-	info->size = (u64)mcs_rd32(&s->npages) << GMM_PAGE_SHIFT;
-	info->offset = gmm_data_offset(r, p, mcs_rd32(&s->first_page));
+	info->size = (u64)n << GMM_PAGE_SHIFT;
+	info->offset = gmm_data_offset(r, p, first);
 	info->part = p;
 	info->section = sec;
 	info->sharer = shr;
 	info->nr_sharers = mcs_rd32(&s->nr_sharers);
 	info->destroyed = GMM_ST_FLAGS(mcs_rd32(&s->st)) & GMM_F_DESTROYED;
 	info->generation = GMM_PW_GEN(mcs_rd64(&r->ctl->part[p].word));
+	return 0;
 }
 
 /**
@@ -297,7 +317,9 @@ static void gmm_fill_info(struct gmm_region *r, u32 p, u32 sec, u32 shr,
  * Return: 0; -EINVAL for a bad gid, size or placement; -EFBIG if no
  * partition could ever hold @size; -EEXIST if @gid exists; -ENFILE if a
  * table (master stripe, sections, sharers) is full; -ENOSPC if no online
- * partition has @size contiguous free bytes; -ENOTCONN if not joined.
+ * partition has @size contiguous free bytes; -ENOTCONN if not joined;
+ * -EBUSY if no transaction slot came free (gmm_txn_begin()); -EUCLEAN for
+ * a corrupt region.
  */
 int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 	      struct gmm_seg_info *info)
@@ -319,7 +341,9 @@ int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 		return -EFBIG;
 	npages = (u32)(size >> GMM_PAGE_SHIFT);
 
-	gmm_op_begin(r, &op, gid);
+	ret = gmm_op_begin(r, &op, gid);
+	if (ret)
+		return ret;
 	ret = gmm_master_find(r, gid, &idx, &free_idx);
 	if (ret != -ENOENT)
 		return gmm_op_finish(r, &op, ret ? ret : -EEXIST);
@@ -342,7 +366,11 @@ int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 	for (k = 0; k < n; k++) {
 		if (gmm_part_state(r, cand[k]) != GMM_PART_ONLINE)
 			continue;
-		gmm_op_lock_part(r, &op, cand[k]);
+		ret = gmm_op_lock_part(r, &op, cand[k]);
+		if (ret) {
+			err = ret;
+			break;
+		}
 		ret = gmm_reserve_segment(r, &op, gid, npages, pid);
 		if (!ret)
 			break;
@@ -355,7 +383,8 @@ int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 		gmm_op_unlock_part(r, &op);
 	}
 	if (ret)
-		return gmm_op_finish(r, &op, any_space ? -ENOSPC : err);
+		return gmm_op_finish(r, &op,
+				     any_space && err != -EUCLEAN ? -ENOSPC : err);
 
 	e.part = cpu_to_le16(op.part);
 	e.section = cpu_to_le32(op.sec);
@@ -365,9 +394,9 @@ int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 	mcs_crash_point(MASTER_FILLED);
 	gmm_txn_commit(r, &op.t);
 	gmm_op_settle(r, &op, true);
-	gmm_fill_info(r, op.part, op.sec, op.shr, info);
 	op.master = op.section = op.sharer = false;
-	return gmm_op_finish(r, &op, 0);
+	return gmm_op_finish(r, &op,
+			     gmm_fill_info(r, op.part, op.sec, op.shr, info));
 }
 
 /*
@@ -392,16 +421,20 @@ static int gmm_op_find_segment(struct gmm_region *r, struct gmm_op *op,
 	p = mcs_rd16(&m->part);
 	sec = mcs_rd32(&m->section);
 	if (p >= r->g.nr_parts || sec >= r->g.sections)
-		return -EUCLEAN;
+		return gmm_corrupt(r, "master entry %u: partition %u section %u",
+				   op->midx, p, sec);
 	if (gmm_part_state(r, p) != GMM_PART_ONLINE)
 		return -ENXIO;
-	gmm_op_lock_part(r, op, p);
+	ret = gmm_op_lock_part(r, op, p);
+	if (ret)
+		return ret;
 	s = gmm_section(r, p, sec);
 	if (GMM_ST_STATE(mcs_rd32(&s->st)) != GMM_E_LIVE ||
 	    mcs_rd64(&s->gid) != gid)
-		return -EUCLEAN;
+		return gmm_corrupt(r, "master entry %u: partition %u section %u is not its segment",
+				   op->midx, p, sec);
 	op->sec = sec;
-	return 0;
+	return gmm_fill_info(r, p, sec, GMM_SHARER_ANY, NULL);
 }
 
 /**
@@ -413,7 +446,8 @@ static int gmm_op_find_segment(struct gmm_region *r, struct gmm_op *op,
  *
  * Return: 0; -ENOENT if there is no such segment or it was destroyed;
  * -ENFILE if the home partition's sharer table is full; -ENXIO if its
- * partition was lost; -EUCLEAN if the tables disagree; -ENOTCONN.
+ * partition was lost; -EUCLEAN if the tables disagree or a value read
+ * from them is out of range; -EBUSY (gmm_txn_begin()); -ENOTCONN.
  */
 int gmm_acquire(struct gmm_region *r, u64 gid, u32 pid,
 		struct gmm_seg_info *info)
@@ -425,7 +459,9 @@ int gmm_acquire(struct gmm_region *r, u64 gid, u32 pid,
 		return -ENOTCONN;
 	if (!gmm_valid_gid(gid))
 		return -EINVAL;
-	gmm_op_begin(r, &op, gid);
+	ret = gmm_op_begin(r, &op, gid);
+	if (ret)
+		return ret;
 	ret = gmm_op_find_segment(r, &op, gid, false);
 	if (!ret)
 		ret = gmm_reserve_sharer(r, &op, gid, op.sec, pid);
@@ -433,9 +469,9 @@ int gmm_acquire(struct gmm_region *r, u64 gid, u32 pid,
 		return gmm_op_finish(r, &op, ret);
 	gmm_txn_commit(r, &op.t);
 	gmm_op_settle(r, &op, true);
-	gmm_fill_info(r, op.part, op.sec, op.shr, info);
 	op.sharer = false;
-	return gmm_op_finish(r, &op, 0);
+	return gmm_op_finish(r, &op,
+			     gmm_fill_info(r, op.part, op.sec, op.shr, info));
 }
 
 static bool gmm_sharer_is(struct gmm_region *r, u32 p, u32 i, u64 gid,
@@ -473,7 +509,7 @@ static void gmm_tag_free(struct gmm_region *r, struct gmm_op *op, u32 pend)
  * in the same transaction (the shm_unlink rule).
  *
  * Return: 0; -ENOENT if the segment or this share does not exist; -ENXIO
- * if its partition was lost; -EUCLEAN; -ENOTCONN.
+ * if its partition was lost; -EUCLEAN; -EBUSY; -ENOTCONN.
  */
 int gmm_release(struct gmm_region *r, u64 gid, u32 pid, u32 sharer)
 {
@@ -488,7 +524,9 @@ int gmm_release(struct gmm_region *r, u64 gid, u32 pid, u32 sharer)
 		return -ENOTCONN;
 	if (!gmm_valid_gid(gid))
 		return -EINVAL;
-	gmm_op_begin(r, &op, gid);
+	ret = gmm_op_begin(r, &op, gid);
+	if (ret)
+		return ret;
 	ret = gmm_op_find_segment(r, &op, gid, true);
 	if (ret)
 		return gmm_op_finish(r, &op, ret);
@@ -526,7 +564,7 @@ int gmm_release(struct gmm_region *r, u64 gid, u32 pid, u32 sharer)
  * until the last sharer releases it, and is freed at once if there is none.
  *
  * Return: 0; -ENOENT if there is no such segment or it was already
- * destroyed; -ENXIO; -EUCLEAN; -ENOTCONN.
+ * destroyed; -ENXIO; -EUCLEAN; -EBUSY; -ENOTCONN.
  */
 int gmm_destroy(struct gmm_region *r, u64 gid)
 {
@@ -537,7 +575,9 @@ int gmm_destroy(struct gmm_region *r, u64 gid)
 		return -ENOTCONN;
 	if (!gmm_valid_gid(gid))
 		return -EINVAL;
-	gmm_op_begin(r, &op, gid);
+	ret = gmm_op_begin(r, &op, gid);
+	if (ret)
+		return ret;
 	ret = gmm_op_find_segment(r, &op, gid, false);
 	if (ret)
 		return gmm_op_finish(r, &op, ret);
@@ -561,7 +601,9 @@ int gmm_destroy(struct gmm_region *r, u64 gid)
  * skipped (gmm_lookup() does not find them either).
  *
  * Return: 0; -ENOENT at the end; -EOWNERDEAD for an observer when a dead
- * node holds a stripe lock; -EIO if no copy of the master table is readable.
+ * node holds a stripe lock; -EIO if no copy of the master table is readable;
+ * -EUCLEAN for a corrupt entry (the cursor is past it: the listing may go
+ * on) or lock.
  */
 int gmm_seg_list(struct gmm_region *r, u32 *cursor, struct gmm_seg_info *info)
 {
@@ -571,13 +613,11 @@ int gmm_seg_list(struct gmm_region *r, u32 *cursor, struct gmm_seg_info *info)
 
 	while (*cursor < n) {
 		s = *cursor / per;
-		if (gmm_joined(r)) {
-			gmm_lock_stripe(r, s);
-		} else {
-			ret = gmm_lock_observe(r, &r->ctl->stripe_lock[s]);
-			if (ret)
-				return ret;
-		}
+		ret = gmm_joined(r) ?
+			      gmm_lock_stripe(r, s) :
+			      gmm_lock_observe(r, &r->ctl->stripe_lock[s]);
+		if (ret)
+			return ret;
 		m = gmm_master_read_copy(r);
 		ret = m ? -ENOENT : -EIO;
 		for (i = *cursor; m && i < (s + 1) * per; i++) {
@@ -588,16 +628,19 @@ int gmm_seg_list(struct gmm_region *r, u32 *cursor, struct gmm_seg_info *info)
 				continue;
 			p = mcs_rd16(&m[i].part);
 			sec = mcs_rd32(&m[i].section);
-			if (p >= r->g.nr_parts || sec >= r->g.sections ||
-			    gmm_part_state(r, p) != GMM_PART_ONLINE)
+			if (p >= r->g.nr_parts || sec >= r->g.sections) {
+				ret = gmm_corrupt(r, "master entry %u: partition %u section %u",
+						  i, p, sec);
+				break;
+			}
+			if (gmm_part_state(r, p) != GMM_PART_ONLINE)
 				continue;
-			gmm_fill_info(r, p, sec, GMM_SHARER_ANY, info);
-			ret = 0;
+			ret = gmm_fill_info(r, p, sec, GMM_SHARER_ANY, info);
 			break;
 		}
 		gmm_unlock_stripe(r, s);
 		if (ret != -ENOENT) {
-			if (!ret)
+			if (ret != -EIO)
 				*cursor = i + 1;
 			return ret;
 		}
@@ -623,13 +666,10 @@ int gmm_lookup(struct gmm_region *r, u64 gid, struct gmm_seg_info *info)
 
 	if (!gmm_valid_gid(gid))
 		return -EINVAL;
-	if (gmm_joined(r)) {
-		gmm_lock_stripe(r, s);
-	} else {
-		ret = gmm_lock_observe(r, &r->ctl->stripe_lock[s]);
-		if (ret)
-			return ret;
-	}
+	ret = gmm_joined(r) ? gmm_lock_stripe(r, s) :
+			      gmm_lock_observe(r, &r->ctl->stripe_lock[s]);
+	if (ret)
+		return ret;
 	ret = gmm_master_find(r, gid, &idx, &free_idx);
 	if (ret)
 		goto out;
@@ -639,21 +679,49 @@ int gmm_lookup(struct gmm_region *r, u64 gid, struct gmm_seg_info *info)
 	ret = -ENOENT;
 	if (GMM_ST_FLAGS(mcs_rd32(&m->st)) & GMM_F_DESTROYED)
 		goto out;
-	ret = -EUCLEAN;
-	if (p >= r->g.nr_parts || sec >= r->g.sections)
+	if (p >= r->g.nr_parts || sec >= r->g.sections) {
+		ret = gmm_corrupt(r, "master entry %u: partition %u section %u",
+				  idx, p, sec);
 		goto out;
+	}
 	ret = -ENXIO;
 	if (gmm_part_state(r, p) != GMM_PART_ONLINE)
 		goto out;
 	/* Read without the partition lock: the section's placement is fixed
 	 * while the stripe lock keeps it from being freed. */
-	ret = 0;
-	gmm_fill_info(r, p, sec, GMM_SHARER_ANY, info);
-	if (info && info->gid != gid)
-		ret = -EUCLEAN;
+	ret = gmm_fill_info(r, p, sec, GMM_SHARER_ANY, info);
+	if (!ret && info && info->gid != gid)
+		ret = gmm_corrupt(r, "master entry %u: section %u of partition %u names %llx",
+				  idx, sec, p, (unsigned long long)info->gid);
 out:
 	gmm_unlock_stripe(r, s);
 	return ret;
+}
+
+/* Zeroed a chunk at a time, letting others run in between. */
+#define GMM_ZERO_CHUNK (2ULL << 20)
+
+/**
+ * gmm_seg_zero - zero a segment's memory
+ * @r: the region handle
+ * @info: the segment, as gmm_alloc() (or gmm_acquire()) said
+ *
+ * A segment may be as large as a partition (gigabytes): it is zeroed
+ * GMM_ZERO_CHUNK bytes at a time with mcs_os_resched() between, so the
+ * CPU is never held for the whole of it.
+ */
+void gmm_seg_zero(struct gmm_region *r, const struct gmm_seg_info *info)
+{
+	u8 *p = gmm_seg_ptr(r, info);
+	u64 done, n;
+
+	for (done = 0; done < info->size; done += n) {
+		n = info->size - done < GMM_ZERO_CHUNK ? info->size - done :
+							 GMM_ZERO_CHUNK;
+		memset(p + done, 0, (size_t)n);
+		if (done + n < info->size)
+			mcs_os_resched();
+	}
 }
 
 /**

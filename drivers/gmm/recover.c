@@ -23,6 +23,13 @@
  */
 #include "gmm_internal.h"
 
+/* A stage could not do all of its work: finish will say so. */
+static void gmm_stage_error(struct gmm_recovery_report *rep, int err)
+{
+	if (err && !rep->error)
+		rep->error = err;
+}
+
 static int gmm_claim(struct gmm_region *r, u32 node, u64 *word,
 		     bool *restarted)
 {
@@ -77,11 +84,16 @@ void gmm_recover_sharers(struct gmm_region *r, struct gmm_recovery_report *rep)
 	struct gmm_sharer *sh;
 	u32 p, i, n, sec, cnt, removed;
 	u64 owner;
+	int ret;
 
 	for (p = 0; p < r->g.nr_parts; p++) {
 		if (gmm_part_state(r, p) == GMM_PART_LOST)
 			continue;
-		gmm_lock_part(r, p);
+		ret = gmm_lock_part(r, p);
+		if (ret) {
+			gmm_stage_error(rep, ret);
+			continue;
+		}
 		n = mcs_rd32(&r->ctl->part[p].sharer_hwm);
 		n = n > r->g.sharers ? r->g.sharers : n;
 		removed = 0;
@@ -134,15 +146,23 @@ void gmm_recover_inflight(struct gmm_region *r,
 	struct gmm_txn_slot *slots = r->ctl->txn[node];
 	u32 s, p, i;
 	u64 txn;
+	int ret;
 
 	for (s = 0; s < GMM_NR_STRIPES; s++) {
-		gmm_lock_stripe(r, s);
-		gmm_unlock_stripe(r, s);
+		ret = gmm_lock_stripe(r, s);
+		gmm_stage_error(rep, ret);
+		if (!ret)
+			gmm_unlock_stripe(r, s);
 	}
 	for (p = 0; p < r->g.nr_parts; p++) {
-		gmm_lock_part(r, p);
-		gmm_unlock_part(r, p);
+		ret = gmm_lock_part(r, p);
+		gmm_stage_error(rep, ret);
+		if (!ret)
+			gmm_unlock_part(r, p);
 	}
+	/* A lock it may hold is not repaired: its slots must stay. */
+	if (rep->error)
+		return;
 	for (i = 0; i < GMM_TXN_SLOTS; i++) {
 		txn = mcs_rd64_acquire(&slots[i].txn);
 		if (!txn || GMM_ID_NODE(txn) != node || GMM_ID_INC(txn) != inc)
@@ -190,15 +210,25 @@ static u32 gmm_master_target(struct gmm_region *r, u32 from, u32 keep)
  */
 void gmm_recover_master(struct gmm_region *r, struct gmm_recovery_report *rep)
 {
-	u32 s, copy, keep, from, to;
+	u32 copy, keep, from, to;
 	u64 loc;
+	int ret;
 
-	for (s = 0; s < GMM_NR_STRIPES; s++)
-		gmm_lock_stripe(r, s);
+	ret = gmm_lock_stripes(r);
+	if (ret) {
+		gmm_stage_error(rep, ret);
+		return;
+	}
 	for (copy = 0; copy < 2; copy++) {
 		loc = mcs_rd64_acquire(&r->ctl->master_loc);
 		from = copy ? GMM_ML_REPLICA(loc) : GMM_ML_PRIMARY(loc);
 		keep = copy ? GMM_ML_PRIMARY(loc) : GMM_ML_REPLICA(loc);
+		if (from >= r->g.nr_parts || keep >= r->g.nr_parts ||
+		    from == keep) {
+			gmm_stage_error(rep, gmm_corrupt(r, "master location %llx",
+							 (unsigned long long)loc));
+			break;
+		}
 		if (gmm_part_state(r, from) != GMM_PART_LOST)
 			continue;
 		to = gmm_master_target(r, from, keep);
@@ -216,29 +246,37 @@ void gmm_recover_master(struct gmm_region *r, struct gmm_recovery_report *rep)
 					GMM_ML_EPOCH(loc) + 1));
 		rep->master_copies_rebuilt++;
 	}
-	for (s = GMM_NR_STRIPES; s-- > 0;)
-		gmm_unlock_stripe(r, s);
+	gmm_unlock_stripes(r);
 	mcs_crash_point(RECOVERY_MASTER);
 }
 
-/* Free a destroyed segment if nobody shares it; its own transaction. */
-static bool gmm_free_if_unshared(struct gmm_region *r, u64 gid, u32 p,
-				 u32 sec)
+/*
+ * Free a destroyed segment if nobody shares it; its own transaction.
+ * Return: 1 if freed, 0 if not, or an error of a lock or a slot.
+ */
+static int gmm_free_if_unshared(struct gmm_region *r, u64 gid, u32 p,
+				u32 sec)
 {
 	u32 st = gmm_stripe_of(gid), idx, free_idx, est;
 	struct gmm_master_entry *m;
 	struct gmm_section *s;
 	struct gmm_txn t;
-	bool freed = false;
+	int ret;
 
-	gmm_txn_begin(r, &t, gid);
-	gmm_lock_stripe(r, st);
+	ret = gmm_txn_begin(r, &t, gid);
+	if (ret)
+		return ret;
+	ret = gmm_lock_stripe(r, st);
+	if (ret)
+		goto out_txn;
 	if (gmm_master_find(r, gid, &idx, &free_idx))
 		goto out;
 	m = gmm_master_read_copy(r) + idx;
 	if (mcs_rd16(&m->part) != p || mcs_rd32(&m->section) != sec)
 		goto out;
-	gmm_lock_part(r, p);
+	ret = gmm_lock_part(r, p);
+	if (ret)
+		goto out;
 	s = gmm_section(r, p, sec);
 	est = mcs_rd32(&s->st);
 	if (GMM_ST_STATE(est) == GMM_E_LIVE && mcs_rd64(&s->gid) == gid &&
@@ -250,13 +288,14 @@ static bool gmm_free_if_unshared(struct gmm_region *r, u64 gid, u32 p,
 		gmm_txn_commit(r, &t);
 		gmm_master_settle(r, idx, true);
 		gmm_settle_section(r, p, sec, true);
-		freed = true;
+		ret = 1;
 	}
 	gmm_unlock_part(r, p);
 out:
 	gmm_unlock_stripe(r, st);
+out_txn:
 	gmm_txn_end(r, &t);
-	return freed;
+	return ret;
 }
 
 /**
@@ -269,6 +308,7 @@ void gmm_recover_free(struct gmm_region *r, struct gmm_recovery_report *rep)
 	struct gmm_section *s;
 	u32 p, i, n, st;
 	u64 gid;
+	int ret;
 
 	for (p = 0; p < r->g.nr_parts; p++) {
 		/* Only where it shared: elsewhere nothing lost its last one. */
@@ -287,8 +327,10 @@ void gmm_recover_free(struct gmm_region *r, struct gmm_recovery_report *rep)
 			    mcs_rd32(&s->nr_sharers))
 				continue;
 			gid = mcs_rd64(&s->gid);
-			if (gmm_free_if_unshared(r, gid, p, i))
+			ret = gmm_free_if_unshared(r, gid, p, i);
+			if (ret > 0)
 				rep->sections_freed++;
+			gmm_stage_error(rep, ret < 0 ? ret : 0);
 		}
 	}
 	mcs_crash_point(RECOVERY_FREE);
@@ -338,14 +380,29 @@ static void gmm_revoke_by_home(struct gmm_region *r, u32 lost, u32 n,
 	struct gmm_master_entry *m;
 	u32 sec, idx, s;
 	struct gmm_txn t;
+	int ret;
 
 	for (sec = 0; sec < n; sec++) {
 		idx = mcs_rd32(&home[sec]);
-		if (!idx-- || idx >= total)
+		if (!idx--)
 			continue;
+		if (idx >= total) {
+			gmm_stage_error(rep, gmm_corrupt(r, "home index of partition %u section %u: %u",
+							 lost, sec, idx + 1));
+			continue;
+		}
 		s = idx / r->g.per_stripe;
-		gmm_txn_begin(r, &t, 0);
-		gmm_lock_stripe(r, s);
+		ret = gmm_txn_begin(r, &t, 0);
+		if (ret) {
+			gmm_stage_error(rep, ret);
+			return;
+		}
+		ret = gmm_lock_stripe(r, s);
+		if (ret) {
+			gmm_stage_error(rep, ret);
+			gmm_txn_end(r, &t);
+			continue;
+		}
 		m = gmm_master_read_copy(r);
 		if (!m || GMM_ST_STATE(mcs_rd32(&m[idx].st)) != GMM_E_LIVE ||
 		    mcs_rd16(&m[idx].part) != lost ||
@@ -364,13 +421,24 @@ static void gmm_revoke_by_table(struct gmm_region *r, u32 lost,
 	struct gmm_master_entry *m;
 	u32 s, i, end;
 	struct gmm_txn t;
+	int ret;
 
 	for (s = 0; s < GMM_NR_STRIPES; s++) {
 		i = s * r->g.per_stripe;
 		end = i + r->g.per_stripe;
-		for (;;) {
-			gmm_txn_begin(r, &t, 0);
-			gmm_lock_stripe(r, s);
+		/* One entry revoked a round, the next round starts after it. */
+		for (; i < end; i++) {
+			ret = gmm_txn_begin(r, &t, 0);
+			if (ret) {
+				gmm_stage_error(rep, ret);
+				return;
+			}
+			ret = gmm_lock_stripe(r, s);
+			if (ret) {
+				gmm_stage_error(rep, ret);
+				gmm_txn_end(r, &t);
+				break;
+			}
 			m = gmm_master_read_copy(r);
 			for (; m && i < end; i++)
 				if (GMM_ST_STATE(mcs_rd32(&m[i].st)) ==
@@ -476,12 +544,16 @@ int gmm_recovery_claim(struct gmm_region *r, u32 node,
  * stages must run again; being idempotent they only add the revocation.
  *
  * Return: 0 when the node word says CLEAN; -EAGAIN when the stages must
- * run again (memory_lost is now set); -EINPROGRESS if the claim was lost.
+ * run again (memory_lost is now set); -EINPROGRESS if the claim was lost;
+ * a stage's error (rep->error: -EUCLEAN for a corrupt region, -EBUSY):
+ * the node stays RECOVERING under this claim, for a later call to redo.
  */
 int gmm_recovery_finish(struct gmm_region *r, struct gmm_recovery_report *rep)
 {
 	u64 w = rep->claim, cur;
 
+	if (rep->error)
+		return rep->error;
 	cur = mcs_cas64(&r->ctl->node[rep->node], w,
 			GMM_NW(GMM_NODE_CLEAN, rep->incarnation, 0, 0) |
 				(w & GMM_NW_LOST));

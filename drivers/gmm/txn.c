@@ -21,26 +21,57 @@ static u32 gmm_next_seq(struct gmm_region *r)
 	return (u32)(v + 1);
 }
 
-void gmm_txn_begin(struct gmm_region *r, struct gmm_txn *t, u64 gid)
+/*
+ * Is slot id @id one this incarnation can have written? Only its own
+ * threads claim its slots; recovery released the last incarnation's.
+ */
+static bool gmm_txn_ours(struct gmm_region *r, u64 id)
+{
+	return GMM_ID_NODE(id) == r->node && GMM_ID_INC(id) == r->inc;
+}
+
+/**
+ * gmm_txn_begin - claim one of this node's transaction slots
+ * @r: a joined handle
+ * @t: gets the transaction id and slot
+ * @gid: recorded for diagnostics
+ *
+ * Waits while every slot is busy with this node's other threads, at most
+ * GMM_TXN_WAIT_NS.
+ *
+ * Return: 0; -EBUSY if no slot came free in time; -EUCLEAN if a slot
+ * names another node or incarnation (nobody would ever release it).
+ */
+int gmm_txn_begin(struct gmm_region *r, struct gmm_txn *t, u64 gid)
 {
 	struct gmm_txn_slot *slots = r->ctl->txn[r->node];
 	unsigned int spins = 0;
+	u64 end = 0, id;
 	u32 i;
 
 	t->id = GMM_ID(r->node, r->inc, gmm_next_seq(r));
 	for (;;) {
 		for (i = 0; i < GMM_TXN_SLOTS; i++) {
-			if (mcs_rd64(&slots[i].txn))
+			id = mcs_rd64(&slots[i].txn);
+			if (id && !gmm_txn_ours(r, id))
+				return gmm_corrupt(r, "node %u transaction slot %u: id %llx",
+						   r->node, i,
+						   (unsigned long long)id);
+			if (id)
 				continue;
 			if (mcs_cas64(&slots[i].txn, 0, t->id) == 0) {
 				t->slot = i;
 				mcs_wr64(&slots[i].gid, gid);
 				mcs_wr64_release(&slots[i].state, GMM_TXN_ACTIVE);
 				mcs_crash_point(TXN_BEGUN);
-				return;
+				return 0;
 			}
 		}
 		/* All slots busy with this node's other threads. */
+		if (!end)
+			end = mcs_os_now_ns() + GMM_TXN_WAIT_NS;
+		else if (mcs_os_now_ns() > end)
+			return -EBUSY;
 		mcs_os_relax(spins++);
 	}
 }

@@ -43,7 +43,7 @@ int gns_find(struct gmm_region *r, const struct gns_name *nm, u32 *idx,
  * The table lock: a glock in the table header. These three are the only
  * places that know it; gns_lock() repairs when glock says -EOWNERDEAD.
  */
-int gns_lock(struct gmm_region *r);
+int __must_check gns_lock(struct gmm_region *r);
 int gns_lock_observe(struct gmm_region *r);
 void gns_unlock(struct gmm_region *r);
 

@@ -125,7 +125,9 @@ static int gns_do_create(struct gmm_region *r, const char *name, u32 type,
 	if (type < GNS_TYPE_SEGMENT || type > GNS_TYPE_EVENT)
 		return -EINVAL;
 
-	gns_lock(r);
+	ret = gns_lock(r);
+	if (ret < 0)
+		return ret;
 	ret = -EEXIST;
 	if (!gns_find(r, &nm, &idx, &free_idx))
 		goto out_unlock;
@@ -212,9 +214,11 @@ int gns_seg_create(struct gmm_region *r, const char *name, u64 size,
 /* Lock for reading: joined handles repair, observers may not. */
 static int gns_lock_read(struct gmm_region *r)
 {
+	int ret;
+
 	if (gmm_joined(r)) {
-		gns_lock(r);
-		return 0;
+		ret = gns_lock(r);
+		return ret < 0 ? ret : 0;
 	}
 	return gns_lock_observe(r);
 }
@@ -287,7 +291,9 @@ int gns_seg_open(struct gmm_region *r, const char *name, u32 pid,
 	ret = gns_name_parse(name, &nm);
 	if (ret)
 		return ret;
-	gns_lock(r);
+	ret = gns_lock(r);
+	if (ret < 0)
+		return ret;
 	ret = gns_find_live(r, &nm, &idx);
 	if (!ret && mcs_rd16(&gns_entry(r, idx)->type) != GNS_TYPE_SEGMENT)
 		ret = -EMEDIUMTYPE;
@@ -369,7 +375,9 @@ int gns_unlink_gid(struct gmm_region *r, const char *name, u64 gid)
 	ret = gns_name_parse(name, &nm);
 	if (ret)
 		return ret;
-	gns_lock(r);
+	ret = gns_lock(r);
+	if (ret < 0)
+		return ret;
 	ret = gns_find_live(r, &nm, &idx);
 	if (!ret && gid && mcs_rd64(&gns_entry(r, idx)->gid) != gid)
 		ret = -ESTALE;
@@ -452,6 +460,8 @@ int gns_recover(struct gmm_region *r, u32 lost_part,
 	if (!gmm_joined(r))
 		return -ENOTCONN;
 	ret = gns_lock(r);
+	if (ret < 0)
+		return ret;
 	if (ret == 1)
 		rep->rolled_forward++;
 	else if (ret == 2)
@@ -461,7 +471,9 @@ int gns_recover(struct gmm_region *r, u32 lost_part,
 	if (lost_part >= MCS_MAX_NODES)
 		return 0;
 
-	gns_lock(r);
+	ret = gns_lock(r);
+	if (ret < 0)
+		return ret;
 	if (!mcs_rd32(&gns_hdr(r)->seg_names[lost_part])) {
 		gns_unlock(r);
 		return 0; /* it homed no named segment */

@@ -232,7 +232,11 @@ static int gns_repair(struct gmm_region *r)
  * its table locks. A repairer that dies before that leaves the lock
  * owner-dead for the next acquirer, and repair is idempotent.
  *
- * Return: what gns_repair() did (0 if the lock was not taken over).
+ * gns never leaves its lock unrecoverable nor takes it twice: any other
+ * error means a corrupt lock word, and the caller goes on without it.
+ *
+ * Return: with the lock held, what gns_repair() did (0 if the lock was
+ * not taken over); else -EUCLEAN, the lock not held.
  */
 int gns_lock(struct gmm_region *r)
 {
@@ -242,7 +246,7 @@ int gns_lock(struct gmm_region *r)
 
 	if (ret != -EOWNERDEAD) {
 		if (ret)
-			mcs_err("gns table lock: unexpected error %d\n", ret);
+			return gmm_corrupt(r, "gns table lock: error %d", ret);
 		return 0;
 	}
 	ret = gns_repair(r);

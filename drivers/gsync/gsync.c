@@ -195,7 +195,7 @@ int gsync_open(struct gsync_table *t, u64 gid, struct gsync_handle *h)
  */
 int gsync_destroy(struct gsync_table *t, u64 gid)
 {
-	return gsync_destroy_owned(t, gid, GSYNC_ANY_UID);
+	return gsync_destroy_owned(t, gid, GSYNC_ANY_UID, 0);
 }
 
 /**
@@ -203,14 +203,17 @@ int gsync_destroy(struct gsync_table *t, u64 gid)
  * @t: the table
  * @gid: its name
  * @uid: the owner it must have, or GSYNC_ANY_UID
+ * @type: GSYNC_MUTEX to destroy only a mutex, GSYNC_EVENT_MANUAL (or
+ *	  _AUTO) only an event of either kind, 0 either
  *
- * The owner is judged under the table lock, so an object destroyed and
- * made again by another user meanwhile is not removed on the old
- * owner's behalf.
+ * The owner and type are judged under the table lock, so an object
+ * destroyed and made again by another user (or as the other kind)
+ * meanwhile is not removed on the old owner's behalf.
  *
- * Return: as gsync_destroy(); -EPERM if another user owns it.
+ * Return: as gsync_destroy(); -EPERM if another user owns it;
+ * -EMEDIUMTYPE if it is not of @type's kind.
  */
-int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid)
+int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid, u32 type)
 {
 	struct gsync_obj *o;
 	u64 owner;
@@ -225,6 +228,11 @@ int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid)
 		goto out_unlock;
 	}
 	o = &t->objs[i];
+	if (type && (type == GSYNC_MUTEX) !=
+			    (mcs_rd32(&o->type) == GSYNC_MUTEX)) {
+		ret = -EMEDIUMTYPE;
+		goto out_unlock;
+	}
 	if (uid != GSYNC_ANY_UID && mcs_rd32(&o->uid) != uid) {
 		ret = -EPERM;
 		goto out_unlock;

@@ -123,7 +123,7 @@ int gsync_owner(struct gsync_table *t, const struct gsync_handle *h,
 		struct gsync_owner *owner);
 int gsync_open(struct gsync_table *t, u64 gid, struct gsync_handle *h);
 int gsync_destroy(struct gsync_table *t, u64 gid);
-int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid);
+int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid, u32 type);
 
 int gsync_mutex_lock(struct gsync_table *t, const struct gsync_handle *h,
 		     u64 timeout_ns);

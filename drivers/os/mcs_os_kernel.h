@@ -113,6 +113,12 @@ static inline void mcs_os_relax(unsigned int spins)
 		cond_resched();
 }
 
+/* Between the chunks of long work (zeroing): let others run. */
+static inline void mcs_os_resched(void)
+{
+	cond_resched();
+}
+
 static inline u64 mcs_os_now_ns(void)
 {
 	return ktime_get_ns();

@@ -48,6 +48,11 @@ void mcs_os_relax(unsigned int spins)
 		sched_yield();
 }
 
+void mcs_os_resched(void)
+{
+	sched_yield();
+}
+
 u64 mcs_os_now_ns(void)
 {
 	struct timespec ts;

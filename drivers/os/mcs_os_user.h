@@ -64,6 +64,7 @@ extern bool mcs_model_split_cas;
 #define cpu_to_le32(x) ((__le32)htole32(x))
 #define cpu_to_le64(x) ((__le64)htole64(x))
 
+#define __must_check __attribute__((warn_unused_result))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -130,6 +131,8 @@ void *mcs_os_zalloc(size_t size);
 void mcs_os_free(void *p);
 /* Called in every spin-wait iteration: yields the CPU. */
 void mcs_os_relax(unsigned int spins);
+/* Called between the chunks of long work (zeroing): lets others run. */
+void mcs_os_resched(void);
 u64 mcs_os_now_ns(void);
 /* Thread and process identity recorded in lock owner words (cached). */
 u32 mcs_os_thread_id(void);

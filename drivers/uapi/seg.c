@@ -108,7 +108,7 @@ static void mcs_desc_write(struct gmm_region *r,
 {
 	struct mcs_seg_desc *d;
 
-	memset(gmm_seg_ptr(r, info), 0, info->size);
+	gmm_seg_zero(r, info);
 	d = mcs_desc_ptr(r, info);
 	d->gid = cpu_to_le64(info->gid);
 	d->size = cpu_to_le64(size);

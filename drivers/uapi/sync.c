@@ -79,13 +79,14 @@ static int mcs_sync_permit(struct gsync_table *t,
 }
 
 /* Destroy a sync object: its owner or CAP_SYS_ADMIN (-EPERM). */
-static int mcs_sync_destroy(struct gsync_table *t, u64 gid)
+/* Destroy the mutex (GSYNC_MUTEX) or event (another type) *@gid. */
+static int mcs_sync_destroy(struct gsync_table *t, u64 gid, u32 type)
 {
 	u32 uid = capable(CAP_SYS_ADMIN) ?
 		  GSYNC_ANY_UID :
 		  from_kuid_munged(&init_user_ns, current_fsuid());
 
-	return gsync_destroy_owned(t, gid, uid);
+	return gsync_destroy_owned(t, gid, uid, type);
 }
 
 /*
@@ -345,7 +346,7 @@ int uapi_mutex_destroy(void __user *uarg)
 	if (ret)
 		return ret;
 	gsync_table_of(r, &t);
-	ret = mcs_sync_destroy(&t, a.gid);
+	ret = mcs_sync_destroy(&t, a.gid, GSYNC_MUTEX);
 	mcs_access_end();
 	return ret;
 }
@@ -567,7 +568,7 @@ int uapi_gevent_cmd(void __user *uarg, unsigned int cmd)
 			     &h);
 	if (!ret) {
 		if (cmd == MCS_IOC_CMD(MCS_IOC_GEVENT_DESTROY))
-			ret = mcs_sync_destroy(&t, a.gid);
+			ret = mcs_sync_destroy(&t, a.gid, GSYNC_EVENT_MANUAL);
 		else if (cmd == MCS_IOC_CMD(MCS_IOC_GEVENT_SET))
 			ret = gsync_event_set(&t, &h);
 		else

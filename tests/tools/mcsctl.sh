@@ -145,6 +145,10 @@ expect_json 0 "(.names | length) == 4 and
 	$mcsctl --json ls "$g"
 expect_json 1 '.violations == 2 and (.messages | length) == 2 and
 	all(.messages[]; test("torn"))' $mcsctl --json check "$g"
+# In the columns, no byte reaches the terminal raw: printable ASCII as
+# it is, a backslash doubled, every other byte (escapes, UTF-8) as \xHH.
+expect 0 "^$h1"' +lock .*  /q"b\\\\s\\x01\\x0a\\x09z\\xff$' $mcsctl ls "$g"
+expect 0 "^$h2"' +lock .*  /caf\\xc3\\xa9$' $mcsctl ls "$g"
 
 # --force does erase, and the result is a fresh, clean region.
 expect 0 "formatted .* 33554432 bytes, 8 nodes" $mcsctl format "$f" --size 32M --nodes 8 --force

@@ -571,17 +571,17 @@ static void test_owners(void)
 				     &alice, &h), 0);
 	ASSERT_EQ(gsync_owner(&tab, &h, &o), 0);
 	CU_ASSERT(o.uid == 1000 && o.gid == 100 && o.mode == 0640);
-	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, 1001), -EPERM);
+	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, 1001, 0), -EPERM);
 	ASSERT_EQ(gsync_open(&tab, h.gid, &d), 0);
-	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, 1000), 0);
+	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, 1000, 0), 0);
 	ASSERT_EQ(gsync_owner(&tab, &h, &o), -ENOENT);
-	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, 1000), -ENOENT);
+	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, 1000, 0), -ENOENT);
 
 	/* The default owner: root, 0600; any owner will do for destroy. */
 	ASSERT_EQ(gsync_create(&tab, ++gid_seq, GSYNC_EVENT_AUTO, false, &h), 0);
 	ASSERT_EQ(gsync_owner(&tab, &h, &o), 0);
 	CU_ASSERT(o.uid == 0 && o.gid == 0 && o.mode == 0600);
-	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, GSYNC_ANY_UID), 0);
+	ASSERT_EQ(gsync_destroy_owned(&tab, h.gid, GSYNC_ANY_UID, 0), 0);
 	teardown();
 }
 

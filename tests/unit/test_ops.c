@@ -25,6 +25,8 @@
  *     each once, to an observer and to a joined node; so it does over a
  *     crowded master table with tombstones and destroyed shared segments.
  *
+ * gmm_seg_zero() zeroes a segment larger than its chunk, and nothing else.
+ *
  * Every test ends with gmm_check() finding no violation.
  */
 #include "unit.h"
@@ -959,6 +961,34 @@ static void test_seg_list(void)
 	unit_finish();
 }
 
+/* gmm_seg_zero() zeroes all of a segment larger than its chunk, only it. */
+static void test_seg_zero(void)
+{
+	struct gmm_seg_info si, next;
+	u64 size = 3 * MiB + 5 * PG, i;
+	u8 *p, *q;
+
+	unit_setup();
+	ASSERT_EQ(gmm_alloc(h[0], 0x300, size, 0, 1, &si), 0);
+	ASSERT_EQ(gmm_alloc(h[0], 0x301, PG, 0, 1, &next), 0);
+	p = gmm_seg_ptr(h[0], &si);
+	q = gmm_seg_ptr(h[0], &next);
+	memset(p, 0xa5, size);
+	memset(q, 0x5a, PG);
+	gmm_seg_zero(h[0], &si);
+	for (i = 0; i < size && !p[i]; i++)
+		;
+	ASSERT_EQ(i, size);
+	for (i = 0; i < PG && q[i] == 0x5a; i++)
+		;
+	ASSERT_EQ(i, PG);
+	ASSERT_EQ(gmm_release(h[0], 0x300, 1, si.sharer), 0);
+	ASSERT_EQ(gmm_destroy(h[0], 0x300), 0);
+	ASSERT_EQ(gmm_release(h[0], 0x301, 1, next.sharer), 0);
+	ASSERT_EQ(gmm_destroy(h[0], 0x301), 0);
+	unit_finish();
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -978,6 +1008,7 @@ int main(void)
 		{ "sizes, overlap and content", test_sizes_and_content },
 		{ "random operations against a model", test_random_model },
 		{ "the segment iterator", test_seg_list },
+		{ "zeroing a segment in chunks", test_seg_zero },
 	};
 
 	return unit_run("ops", tests, ARRAY_SIZE(tests));

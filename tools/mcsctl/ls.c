@@ -41,6 +41,25 @@ static const char *lock_state(uint32_t s)
 }
 
 /*
+ * A name as read from the fabric, which nothing keeps to the rule of gns
+ * names: printable ASCII as it is, a backslash doubled, any other byte
+ * (control bytes, terminal escapes, bytes that are not ASCII) as \xHH.
+ */
+static void print_name(const unsigned char *s, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\')
+			fputs("\\\\", stdout);
+		else if (s[i] >= 0x20 && s[i] < 0x7f)
+			putchar(s[i]);
+		else
+			printf("\\x%02x", s[i]);
+	}
+}
+
+/*
  * The names (GID, type, bytes, home partition, sharers, name), then every
  * segment, then every mutex and event with its lock's state and holder.
  */
@@ -66,7 +85,11 @@ int ls_print(const struct mcs_list_entry *names, uint32_t nn,
 			       e->part, e->nr_sharers);
 		else
 			printf("%10s %5s %7s", "-", "-", "-");
-		printf("  /%s\n", (const char *)e->name);
+		fputs("  /", stdout);
+		print_name((const unsigned char *)e->name,
+			   e->name_len < sizeof(e->name) ? e->name_len :
+							   (uint32_t)sizeof(e->name));
+		putchar('\n');
 	}
 	printf("%u names\n\n", nn);
 	printf("%-18s %10s %5s %7s\n", "segment", "bytes", "part", "sharers");

@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,48 @@ struct mapped {
 	struct gmm_region *r;
 };
 
+/*
+ * The file mapped (map_region()): if it shrinks under the mapping (another
+ * process truncated it), an access past its new end raises SIGBUS, which
+ * ends mcsctl with an error that says so rather than a crash.
+ */
+static const char *mapped_path;
+static uintptr_t mapped_lo, mapped_hi;
+
+static void mapped_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	static const char msg[] = ": the fabric file shrank while mapped\n";
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	(void)uc;
+	if (a < mapped_lo || a >= mapped_hi) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	/* Only async-signal-safe calls here. */
+	if (write(STDERR_FILENO, prog, strlen(prog)) < 0 ||
+	    write(STDERR_FILENO, ": ", 2) < 0 ||
+	    write(STDERR_FILENO, mapped_path, strlen(mapped_path)) < 0 ||
+	    write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(2);
+}
+
+static void mapped_watch(const char *path, void *base, uint64_t size)
+{
+	struct sigaction sa;
+
+	mapped_path = path;
+	mapped_lo = (uintptr_t)base;
+	mapped_hi = (uintptr_t)base + size;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = mapped_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 static int map_region(const char *path, struct mapped *m)
 {
 	struct stat st;
@@ -136,6 +179,7 @@ static int map_region(const char *path, struct mapped *m)
 			m->size ? strerror(errno) : "empty file");
 		return -1;
 	}
+	mapped_watch(path, m->base, m->size);
 	ret = gmm_attach(m->base, m->size, &m->r);
 	if (ret) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, attach_error(ret));
@@ -152,7 +196,7 @@ static void unmap_region(struct mapped *m)
 }
 
 /* Does the open file @fd hold an attachable region? */
-static bool region_in_file(int fd)
+static bool region_in_file(const char *path, int fd)
 {
 	struct gmm_region *r;
 	struct stat st;
@@ -165,6 +209,7 @@ static bool region_in_file(int fd)
 		    MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED)
 		return false;
+	mapped_watch(path, base, (uint64_t)st.st_size);
 	found = gmm_attach(base, (uint64_t)st.st_size, &r) == 0;
 	if (found)
 		gmm_detach(r);
@@ -222,7 +267,7 @@ static int cmd_format(int argc, char **argv)
 		return 2;
 	}
 	/* Never destroy a region by accident, not even by resizing its file. */
-	if (!force && region_in_file(fd)) {
+	if (!force && region_in_file(path, fd)) {
 		close(fd);
 		fprintf(stderr, "%s: %s already holds an mcs region; use --force to erase it\n",
 			prog, path);
@@ -239,6 +284,7 @@ static int cmd_format(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 		return 2;
 	}
+	mapped_watch(path, base, size);
 	fp.nr_parts = (uint32_t)nodes;
 	ur = fopen("/dev/urandom", "r");
 	if (!ur || fread(fp.uuid, sizeof(fp.uuid), 1, ur) != 1) {
