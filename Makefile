@@ -43,6 +43,8 @@
 #                                        of the tool tests, with libgmm)
 #   tests/libmcs/<name>.c             -> $(BUILD)/tests/libmcs/<name>  (libmcs
 #                                        on the host, no kernel needed)
+#   examples/<app>/<name>.c           -> $(BUILD)/examples/<app>/<name>
+#                                        (over libmcs, like the guest programs)
 #   daemons/mcsd/*.c                  -> $(BUILD)/mcsd  (Corosync, libqb);
 #                                        its pure membership.c and conf.c
 #                                        also into $(BUILD)/tests/mcsd
@@ -120,6 +122,11 @@ TOOL_TEST_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_TEST_
 VM_TEST_SRCS := $(wildcard tests/vm/progs/*.c)
 VM_TEST_BINS := $(patsubst tests/vm/progs/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
 
+# Example applications over libmcs, one folder each (make demo runs the
+# ledger in the guests).
+EXAMPLE_SRCS := $(wildcard examples/*/*.c)
+EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
+
 LIBMCS_TEST_SRCS := $(wildcard tests/libmcs/*.c)
 LIBMCS_TEST_BINS := $(patsubst tests/libmcs/%.c,$(BUILD)/tests/libmcs/%,$(LIBMCS_TEST_SRCS))
 
@@ -148,12 +155,12 @@ BENCH_HELPER_OBJS := $(call objs,$(BENCH_HELPER_SRCS))
 
 PROGS := $(addprefix $(BUILD)/,$(TOOLS)) $(UNIT_BINS) $(TORTURE_BIN) \
 	 $(MODEL_BIN) $(BENCH_BINS) $(VM_TEST_BINS) $(TOOL_TEST_BINS) \
-	 $(LIBMCS_TEST_BINS) $(MCSD_BIN)
+	 $(LIBMCS_TEST_BINS) $(MCSD_BIN) $(EXAMPLE_BINS)
 
 ALL_SRCS := $(LIB_SRCS) $(LIBMCS_SRCS) $(wildcard tools/*/*.c) $(UNIT_SRCS) \
 	    $(UNIT_HELPER_SRCS) $(TORTURE_SRCS) $(BENCH_SRCS) \
 	    $(BENCH_HELPER_SRCS) $(VM_TEST_SRCS) $(TOOL_TEST_SRCS) \
-	    $(LIBMCS_TEST_SRCS) $(MCSD_SRCS)
+	    $(LIBMCS_TEST_SRCS) $(MCSD_SRCS) $(EXAMPLE_SRCS)
 
 # ---------------------------------------------------------- kernel modules
 
@@ -256,6 +263,11 @@ $(VM_TEST_BINS): $(BUILD)/tests/vm/%: $(OBJ)/tests/vm/progs/%.o $(LIBMCS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -Wl,--as-needed -lmcs \
 		-Wl,-rpath,'$$ORIGIN/../..' -lpthread
+
+$(EXAMPLE_BINS): $(BUILD)/examples/%: $(OBJ)/examples/%.o $(LIBMCS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -Wl,--as-needed -lmcs \
+		-Wl,-rpath,'$$ORIGIN/../..'
 
 # Host programs over libmcs; the rpath finds it in $(BUILD).
 $(LIBMCS_TEST_BINS): $(BUILD)/tests/libmcs/%: $(OBJ)/tests/libmcs/%.o $(LIBMCS)

@@ -230,7 +230,8 @@ EOS
 		"$stage/mcs/kill-proc"
 	# libmcs goes to /mcs/lib, which the guest's LD_LIBRARY_PATH names.
 	install -D -m 755 "$VM_ROOT/build/libmcs.so.2" "$stage/mcs/lib/libmcs.so.2"
-	for prog in "$VM_ROOT/build/mcsctl" "$VM_ROOT"/build/tests/vm/*; do
+	for prog in "$VM_ROOT/build/mcsctl" "$VM_ROOT"/build/tests/vm/* \
+		"$VM_ROOT"/build/examples/*/*; do
 		vm_add_program "$stage" "$prog"
 	done
 	# glibc loads it for pthread_exit() and cancellation (ldd cannot say).
