@@ -23,9 +23,10 @@
  *                                         initial total and no transfer is
  *                                         half done; exit 1 if not
  *
- * A run waits at most 200 ms for a branch's mutex and then tries another
- * branch, so a branch whose holder died (the mutex stays held until the
- * holder's node is declared down and recovered) holds no one up.
+ * A run waits at most 200 ms for a branch's mutex and then leaves that
+ * branch alone for a second, so a branch whose holder died (the mutex
+ * stays held until the holder's node is declared down and recovered)
+ * holds no one up.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,6 +46,7 @@
 #define MAX_ACCOUNTS 4096
 #define NAME_MAX_LEN 48
 #define LOCK_WAIT_NS (200ULL * 1000 * 1000)
+#define BUSY_BACKOFF_MS 1000
 
 /*
  * The branch, at the start of its segment. The undo record is valid while
@@ -94,9 +96,17 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static size_t branch_size(uint64_t accounts)
+static size_t branch_bytes(uint64_t accounts)
 {
 	return sizeof(struct branch_hdr) + accounts * sizeof(int64_t);
+}
+
+/* Segments come in whole pages. */
+static size_t branch_size(uint64_t accounts)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (branch_bytes(accounts) + page - 1) / page * page;
 }
 
 static int lock_name(char *buf, size_t len, const char *name)
@@ -136,7 +146,7 @@ static int branch_open(struct branch *b, const char *name)
 	/* The header is in the fabric: check it before using its counts. */
 	if (b->h->magic != LEDGER_MAGIC || !b->h->nr_accounts ||
 	    b->h->nr_accounts > MAX_ACCOUNTS ||
-	    branch_size(b->h->nr_accounts) > st.size)
+	    branch_bytes(b->h->nr_accounts) > st.size)
 		return -EINVAL;
 	return mcs_mutex_open_name(ctx, lname, &b->lock);
 }
@@ -288,6 +298,7 @@ static int cmd_run(const char *secs_s, int n, char **names)
 {
 	struct branch b[MAX_BRANCHES];
 	uint64_t done = 0, busy = 0, repaired = 0, start, next, end = 0;
+	uint64_t skip_until[MAX_BRANCHES] = { 0 };
 	unsigned int seed = (unsigned int)getpid() ^ (self_node << 16);
 	unsigned long secs;
 	char *endp;
@@ -307,15 +318,21 @@ static int cmd_run(const char *secs_s, int n, char **names)
 	printf("ledger: node %u transferring in %d branches\n", self_node, n);
 	fflush(stdout);
 	while (!stop && (!end || now_ms() < end)) {
-		struct branch *br = &b[rand_r(&seed) % n];
+		int k = rand_r(&seed) % n, tries;
+		struct branch *br;
 		uint64_t nr, from, to;
 		int64_t amount;
 
+		/* A branch that was busy is left alone for a while. */
+		for (tries = 0; tries < n && skip_until[k] > now_ms(); tries++)
+			k = (k + 1) % n;
+		br = &b[k];
 		ret = branch_lock(br, LOCK_WAIT_NS, &repaired);
 		if (ret < 0)
 			return fail("lock", br->name, ret);
 		if (!ret) {
 			busy++;
+			skip_until[k] = now_ms() + BUSY_BACKOFF_MS;
 			continue;
 		}
 		/* Re-read under the mutex: only now is the header stable. */
