@@ -338,9 +338,10 @@ static void do_recover(struct mcsd_sm *sm)
 				       "its fabric lease has not expired yet" :
 				       "another node is recovering it",
 				       MCSD_RETRY_MS);
+			/* The others need not wait for this one's lease. */
 			sm->waiting |= bit;
 			arm_retry(sm, MCSD_RETRY_MS);
-			return;
+			continue;
 		}
 		if (ret) {
 			sm_log(sm, LOG_ERR, "MCS_CTL_RECOVER %u failed: %s; retrying",

@@ -479,8 +479,12 @@ static void test_recoverer_dies(void)
 	CU_ASSERT_EQUAL(mcsd_sm_recoverer(&nodes[2].sm), 2);
 	CU_ASSERT_EQUAL(nodes[2].node_downs[1], 1);
 	CU_ASSERT_EQUAL(nodes[3].node_downs[1], 0);
-	fab[0].lapsed = true;
 	fab[3].lapsed = true;
+	tick();
+	/* Node 0's lease still holds: node 3's recovery does not wait for it. */
+	CU_ASSERT_EQUAL(fab[3].state, MCS_NODE_CLEAN);
+	CU_ASSERT_NOT_EQUAL(fab[0].state, MCS_NODE_CLEAN);
+	fab[0].lapsed = true;
 	tick();
 	CU_ASSERT_EQUAL(fab[0].state, MCS_NODE_CLEAN);
 	CU_ASSERT_EQUAL(fab[3].state, MCS_NODE_CLEAN);

@@ -649,7 +649,8 @@ vm_kernel_modules()
 
 # vm_corosync_conf N: the corosync.conf of an N-guest cluster: knet, no
 # crypto (a private network of test guests), guest i is node i+1 at
-# 10.0.0.(i+1), votequorum, the log in a file of the guest.
+# 10.0.0.(i+1), votequorum (one vote each, or guest i has the i-th of
+# the words in VM_VOTES), the log in a file of the guest.
 vm_corosync_conf()
 {
 	local n=$1 i
@@ -667,9 +668,10 @@ totem {
 }
 nodelist {
 EOC
+	local votes=(${VM_VOTES:-})
 	for ((i = 0; i < n; i++)); do
-		printf '\tnode {\n\t\tnodeid: %d\n\t\tname: g%d\n\t\tring0_addr: 10.0.0.%d\n\t}\n' \
-			$((i + 1)) "$i" $((i + 1))
+		printf '\tnode {\n\t\tnodeid: %d\n\t\tname: g%d\n\t\tring0_addr: 10.0.0.%d\n\t\tquorum_votes: %d\n\t}\n' \
+			$((i + 1)) "$i" $((i + 1)) "${votes[$i]:-1}"
 	done
 	cat <<'EOC'
 }
@@ -900,8 +902,14 @@ vm_reboot()
 		ids+="${VM_NODEID[$g]} "
 	done
 	ids=$(tr ' ' '\n' <<<"$ids" | grep . | sort -n | tr '\n' ' ')
-	# votequorum: one vote each, quorate with more than half of them.
-	[ $((2 * ${#live[@]})) -gt ${#VM_CLUSTER[@]} ] && q=quorate
+	# votequorum: quorate with more than half of all votes.
+	local votes=(${VM_VOTES:-}) have=0 all=0 i
+	for ((i = 0; i < ${#VM_CLUSTER[@]}; i++)); do
+		all=$((all + ${votes[$i]:-1}))
+		kill -0 "${VM_PID[g$i]}" 2>/dev/null && [ "${VM_LINK[g$i]}" = on ] &&
+			have=$((have + ${votes[$i]:-1}))
+	done
+	[ $((2 * have)) -gt "$all" ] && q=quorate
 	vm_wait_members "$VM_CLUSTER_TIMEOUT" "$ids$q" "${live[@]}"
 }
 

@@ -121,6 +121,8 @@ wait_in g1 'cat /tmp/mcsd.log' 'lost the connection to Corosync'
 wait_json g1 30 '.fabric.fenced == true'
 recovered_by_others 1 g0 g2 g3
 vm_expect g1 0 '' 'corosync'
+# Its IPC answers only once it is back in the membership.
+vm_wait_members 60 "1 2 3 4 quorate" g1
 start_mcsd g1
 wait_json g1 180 '.self == {"node": 1, "incarnation": 2}'
 vm_expect g1 0 'sharers' "segtool stat $G"
