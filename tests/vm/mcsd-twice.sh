@@ -72,6 +72,9 @@ vm_panic g0
 
 wait_json g1 180 '.nodes[3].state == "clean" and .nodes[0].state == "clean"'
 vm_expect g1 0 'recovered node 3 incarnation 1' 'cat /tmp/mcsd.log'
+# Node 0 had declared node 3 down already: node 1 did not do it again.
+vm_expect g1 1 '' 'grep "declared node 3" /tmp/mcsd.log'
+vm_expect g1 0 'declared node 0 incarnation 1 down' 'cat /tmp/mcsd.log'
 vm_expect g1 0 'recovered node 0 incarnation 1' 'cat /tmp/mcsd.log'
 wait_in g2 60 'cat /tmp/w.log' '^notify ok: 4 records in order|FAIL'
 vm_expect g1 0 '' 'segtool mutex-recover m2'
