@@ -40,7 +40,7 @@ for group in "$@"; do
 	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev libjansson-dev jq) ;;
 	kernel)	pkgs+=(linux-headers-amd64 sparse) ;;
 	fuzz)	pkgs+=(clang libclang-rt-dev) ;;
-	bench)	;;
+	bench)	pkgs+=(gnuplot-nox) ;;
 	daemon)	pkgs+=(libcpg-dev libquorum-dev libcmap-dev libcfg-dev libvotequorum-dev libqb-dev corosync) ;;
 	vm)	pkgs+=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod
 		     corosync libknet1 socat) ;;

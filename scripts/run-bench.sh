@@ -4,8 +4,9 @@
 # run-bench.sh - run every benchmark in build/bench/ and collect results.
 #
 # Usage: scripts/run-bench.sh [NAME...]   (default: all, in name order,
-#                                         then tests/vm/bench.sh and
-#                                         bench-handoff.sh in guests)
+#                                         then tests/vm/bench.sh,
+#                                         bench-handoff.sh and
+#                                         bench-failover.sh in guests)
 #
 # A benchmark program prints each result as one line on stdout:
 #
@@ -41,7 +42,7 @@ else
 		[ -f "$p" ] && [ -x "$p" ] && progs+=("$p")
 	done
 	# The benchmarks of the kernel drivers run in guests (skip: 77).
-	progs+=(tests/vm/bench.sh tests/vm/bench-handoff.sh)
+	progs+=(tests/vm/bench.sh tests/vm/bench-handoff.sh tests/vm/bench-failover.sh)
 fi
 
 if [ ${#progs[@]} -eq 0 ]; then

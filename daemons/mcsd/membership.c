@@ -278,7 +278,7 @@ static void do_recover(struct mcsd_sm *sm)
 	struct mcsd_kstatus st;
 	struct mcsd_recovered r;
 	uint32_t n, my, state, inc, flags;
-	uint64_t bit, ms;
+	uint64_t bit, ms, now, lease;
 	int ret;
 
 	ret = sm->ops->status(sm->ctx, &st);
@@ -332,6 +332,8 @@ static void do_recover(struct mcsd_sm *sm)
 		ret = sm->ops->recover(sm->ctx, my, &r);
 		if (ret == -EAGAIN || ret == -EINPROGRESS) {
 			/* Its lease has not lapsed yet, or a live node is on it. */
+			if (ret == -EAGAIN && !sm->lease_wait_ms[n])
+				sm->lease_wait_ms[n] = sm->ops->now_ms(sm->ctx);
 			if (!(sm->waiting & bit))
 				sm_log(sm, LOG_INFO, "node %u: %s; retrying every %u ms",
 				       my, ret == -EAGAIN ?
@@ -349,13 +351,17 @@ static void do_recover(struct mcsd_sm *sm)
 			arm_retry(sm, 1000);
 			return;
 		}
+		now = sm->ops->now_ms(sm->ctx);
+		ms = now - sm->failed_ms[n];
+		/* How long the node's fabric lease held us back, if at all. */
+		lease = sm->lease_wait_ms[n] ? now - sm->lease_wait_ms[n] : 0;
 		sm->waiting &= ~bit;
 		sm->done_local |= bit;
-		ms = sm->ops->now_ms(sm->ctx) - sm->failed_ms[n];
+		sm->lease_wait_ms[n] = 0;
 		sm_log(sm, LOG_NOTICE,
-		       "recovered node %u incarnation %u: recovery %llu us, %llu ms from the membership change",
+		       "recovered node %u incarnation %u: recovery %llu us, %llu ms from the membership change, %llu ms of it waiting for its lease",
 		       my, r.incarnation, (unsigned long long)(r.total_ns / 1000),
-		       (unsigned long long)ms);
+		       (unsigned long long)ms, (unsigned long long)lease);
 		send_msg(sm, MCSD_MSG_RECOVERED, n, r.incarnation, r.total_ns);
 	}
 }
@@ -604,6 +610,7 @@ void mcsd_sm_message(struct mcsd_sm *sm, const struct mcsd_msg *msg)
 		sm->planned &= ~mcsd_bit(node);
 		sm->done_local &= ~mcsd_bit(node);
 		sm->waiting &= ~mcsd_bit(node);
+		sm->lease_wait_ms[node] = 0;
 		sm_log(sm, LOG_NOTICE, "recovered %u inc %u (by node %u)",
 		       mcsd_mcs_id(node), msg->incarnation, mcsd_mcs_id(from));
 		if (node == sm->self && sm->phase == MCSD_PH_STALE)

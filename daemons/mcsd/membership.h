@@ -139,6 +139,7 @@ struct mcsd_sm {
 	uint64_t done_local; /* RECOVER done here, RECOVERED not yet back */
 	uint64_t waiting;    /* RECOVER said -EAGAIN (logged once) */
 	uint64_t failed_ms[MCSD_MAX_NODES + 1];
+	uint64_t lease_wait_ms[MCSD_MAX_NODES + 1]; /* first -EAGAIN */
 
 	/* Admission, replicated: who waits in order, who is granted. */
 	uint32_t queue[MCSD_MAX_NODES];

@@ -22,6 +22,9 @@
  *                                    print its address
  *   segtool hold-va KEY SIZE         reserve it, then again from a second
  *                                    context: that one must fail, EEXIST
+ *   segtool hold-many BASE N         create N one-page segments BASE+i and
+ *                                    hold them, say "holding N", then sleep
+ *                                    until killed (failover benchmark)
  *   segtool storm BASE ROUNDS [KEEPFLAG]
  *                                    create+fill+destroy segments BASE+i;
  *                                    one in 64 is kept (not destroyed)
@@ -255,6 +258,22 @@ static int remap(uint64_t a, uint64_t b)
 		return fail("unreserve and release", ret);
 	printf("remap ok\n");
 	return 0;
+}
+
+static int hold_many(uint64_t base, uint64_t n)
+{
+	uint64_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = mcs_seg_create(ctx, base + i, 4096, MCS_PLACE_NEAREST, 0600);
+		if (ret)
+			return fail("hold-many create", ret);
+	}
+	printf("holding %llu\n", (unsigned long long)n);
+	fflush(stdout);
+	for (;;)
+		pause();
 }
 
 static int storm(uint64_t base, uint64_t rounds, const char *flag)
@@ -828,6 +847,8 @@ int main(int argc, char **argv)
 		ret = name_unlink_held(argv[2]);
 	else if (!strncmp(cmd, "mutex-", 6) && argc == 3)
 		ret = mutex_cmd(cmd, argv[2]);
+	else if (!strcmp(cmd, "hold-many") && argc == 4)
+		ret = hold_many(num(argv[2]), num(argv[3]));
 	else if (!strcmp(cmd, "storm") && argc >= 4)
 		ret = storm(num(argv[2]), num(argv[3]), argc > 4 ? argv[4] : NULL);
 	else {
