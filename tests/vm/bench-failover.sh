@@ -92,7 +92,7 @@ for held in $SIZES; do
 	k=$(printf '%s\n' "${kern[@]}" | median)
 	result "failover_${held}_detection" "$d" ms
 	result "failover_${held}_mcs_share" "$s" ms "detection (token $VM_TOKEN ms + consensus)" "$d" \
-		"$(awk -v a="$d" -v b="$s" 'BEGIN { printf "%.1f", b > 0 ? a / b : a }')"
+		"$(awk -v a="$d" -v b="$s" 'BEGIN { printf "%.1f", (b > 0 ? a / b : a) }')"
 	result "failover_${held}_lease_wait" "$l" ms
 	result "failover_${held}_kernel_stages" "$k" us
 	echo "$held $d $s $k" >>"$data"
@@ -106,7 +106,8 @@ set title "Failover in a 4-guest cluster (medians of $RUNS): a node panics holdi
 set xlabel "allocations held by the dead node"
 set ylabel "ms"
 set logscale xy
-set key top left
+set key bottom right
+set yrange [0.1:100000]
 set grid
 plot "$data" using 1:2 with linespoints title "detection (Corosync token $VM_TOKEN ms + consensus)", \
      "$data" using 1:3 with linespoints title "mcs: membership change to recovery done", \
