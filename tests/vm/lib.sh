@@ -624,6 +624,7 @@ VM_TOKEN_COEFF=${VM_TOKEN_COEFF:-0}
 VM_CLUSTER_TIMEOUT=${VM_CLUSTER_TIMEOUT:-120}
 # mcsd's heartbeat deadline and the fabric lease in the guests'
 # /etc/mcs/mcsd.conf (vm_cluster_initramfs says why these).
+VM_CLUSTER_MEM=${VM_CLUSTER_MEM:-384M}
 VM_MCSD_DEADLINE=${VM_MCSD_DEADLINE:-3000}
 VM_MCSD_LEASE=${VM_MCSD_LEASE:-8000}
 VM_CLUSTER=()
@@ -818,6 +819,11 @@ vm_cluster_start()
 vm_cluster()
 {
 	local n=${1:-4} i g ids=
+
+	# Corosync's IPC rings take tens of MiB of /dev/shm per instance, and
+	# one killed by a test leaves its rings behind until the guest reboots:
+	# a restarted one must still fit beside the initramfs.
+	VM_MEM=$VM_CLUSTER_MEM
 
 	vm_cluster_initramfs "$n" || { echo "vm: cluster initramfs failed"; exit 1; }
 	vm_fabric "${VM_CLUSTER_FABRIC:-16M}"

@@ -11,7 +11,9 @@
 # NODE_DOWN then RECOVERY_DONE, node 0 takes the mutex as owner-dead,
 # the checker is clean on every survivor and the named segment is
 # intact. Node 2 boots again and its mcsd rejoins it in incarnation 2,
-# where it reads the segment.
+# where it reads the segment. Before and between, bad configuration gets a
+# clear error and changes nothing: mcsd without Corosync (exit 2), a
+# second mcsd on a node (exit 4).
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-mcsd
@@ -49,6 +51,14 @@ start_mcsd()
 	vm_expect "$1" 0 '' 'mcsd -f >/tmp/mcsd.log 2>&1 &'
 }
 
+# Bad configuration first: without Corosync mcsd says so and leaves the
+# fabric alone (no region formatted, no daemon registered).
+vm_kill_proc g3 corosync
+vm_expect g3 2 'cannot connect to Corosync' 'mcsd -f'
+vm_json g3 0 '.fabric.daemon == false and .region == null' 'mcsctl --json status'
+vm_expect g3 0 '' 'corosync'
+vm_wait_members 60 "1 2 3 4 quorate" g0 g1 g2 g3 || vm_finish
+
 for g in g0 g1 g2 g3; do
 	start_mcsd "$g"
 done
@@ -58,6 +68,9 @@ for n in 0 1 2 3; do
 done
 vm_log "mcsd formed the cluster in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 vm_json g3 0 '[.nodes[] | select(.state == "alive")] | length == 4' 'mcsctl --json status'
+# A second mcsd on a node is refused and changes nothing there.
+vm_expect g1 4 'another mcsd is this node' 'mcsd -f'
+vm_json g1 0 '.fabric.daemon == true and .self == {"node": 1, "incarnation": 1}' 'mcsctl --json status'
 
 vm_expect g0 0 '' 'segtool name-create ledger 65536 0666'
 vm_expect g3 0 '' 'segtool name-verify ledger'
