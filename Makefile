@@ -86,7 +86,7 @@ LIB_SRCS := $(filter-out %_kmod.c $(KBUILD_GENERATED), \
 LIB := $(BUILD)/libgmm.a
 
 LIBMCS_SRCS := $(wildcard libmcs/*.c)
-LIBMCS_VERSION := 2.0.0
+LIBMCS_VERSION := 2.1.0
 LIBMCS_SONAME := libmcs.so.2
 LIBMCS_SO := $(BUILD)/$(LIBMCS_SONAME)
 LIBMCS := $(if $(LIBMCS_SRCS),$(BUILD)/libmcs.so $(BUILD)/libmcs.pc)

@@ -691,6 +691,7 @@ MCS_EXPORT int mcs_event_timedwait(struct mcs_ctx *ctx, uint64_t gid,
  */
 struct mcs_notifier {
 	int fd;
+	uint64_t features; /* MCS_FEAT_* of the kernel */
 };
 
 MCS_EXPORT int mcs_notify_open(struct mcs_notifier **nfp, const char *device,
@@ -702,10 +703,13 @@ MCS_EXPORT int mcs_notify_open(struct mcs_notifier **nfp, const char *device,
 		.mask = mask,
 	};
 	struct mcs_notifier *nf;
+	uint64_t needs = MCS_FEAT_NOTIFY;
 	int ret;
 
 	if (!nfp)
 		return -EINVAL;
+	if (mask & MCS_EV_MASK(MCS_EV_LEAVING))
+		needs |= MCS_FEAT_NOTIFY_LEAVE;
 	nf = calloc(1, sizeof(*nf));
 	if (!nf)
 		return -ENOMEM;
@@ -715,7 +719,8 @@ MCS_EXPORT int mcs_notify_open(struct mcs_notifier **nfp, const char *device,
 		ret = -errno;
 		goto out_free;
 	}
-	ret = mcs_info_check(nf->fd, MCS_FEAT_NOTIFY, &info);
+	ret = mcs_info_check(nf->fd, needs, &info);
+	nf->features = info.features;
 	if (!ret)
 		ret = ioctl(nf->fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a) ? -errno : 0;
 	if (!ret && a.record_size != sizeof(struct mcs_notify_rec))
@@ -745,6 +750,20 @@ MCS_EXPORT void mcs_notify_close(struct mcs_notifier *nf)
 MCS_EXPORT int mcs_notify_fd(struct mcs_notifier *nf)
 {
 	return nf ? nf->fd : -EINVAL;
+}
+
+MCS_EXPORT int mcs_notify_ack(struct mcs_notifier *nf, uint64_t seq)
+{
+	struct mcs_notify_ack a = {
+		.argsz = sizeof(a),
+		.seq = seq,
+	};
+
+	if (!nf)
+		return -EINVAL;
+	if (!(nf->features & MCS_FEAT_NOTIFY_LEAVE))
+		return -EOPNOTSUPP;
+	return ioctl(nf->fd, MCS_IOC_NOTIFY_ACK, &a) ? -errno : 0;
 }
 
 MCS_EXPORT int mcs_notify_read(struct mcs_notifier *nf, struct mcs_notice *ev,

@@ -28,7 +28,8 @@
  *   - mcs_mutex_*: global mutexes with robust (owner-dead) semantics;
  *   - mcs_event_*: global events, manual-reset or auto-reset (Win32-like);
  *   - mcs_notify_*: cluster events (node down, node up, resource lost,
- *     recovery done) on a file descriptor one can poll.
+ *     recovery done, and a planned leave announced, which subscribers
+ *     acknowledge) on a file descriptor one can poll.
  */
 #ifndef LIBMCS_H
 #define LIBMCS_H
@@ -115,7 +116,8 @@ struct mcs_notice {
 	uint32_t node;	      /* the node it is about */
 	uint32_t incarnation; /* of that node */
 	uint32_t flags;	      /* MCS_EVF_* */
-	uint64_t arg;	      /* RESOURCE_LOST: segments revoked;
+	uint64_t arg;	      /* LEAVING: grace period (ns);
+				 RESOURCE_LOST: segments revoked;
 				 OVERRUN: records missed */
 	uint64_t reserved[4]; /* zero: room for new fields */
 };
@@ -126,6 +128,7 @@ void mcs_notify_close(struct mcs_notifier *nf);
 int mcs_notify_fd(struct mcs_notifier *nf);
 int mcs_notify_read(struct mcs_notifier *nf, struct mcs_notice *ev,
 		    int timeout_ms);
+int mcs_notify_ack(struct mcs_notifier *nf, uint64_t seq);
 
 /* Mappings */
 int mcs_seg_map(struct mcs_ctx *ctx, uint64_t gid, uint64_t offset,

@@ -134,12 +134,8 @@ int cev_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn, void *arg,
 	return 0;
 }
 
-/**
- * cev_unsubscribe - drop a subscription
- * @es: the service
- * @sub: a subscription of @es
- */
-void cev_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub)
+static void mcs_event_unlink(struct mcs_events *es, struct mcs_event_sub *sub,
+			     bool uncount)
 {
 	struct mcs_event_sub **pp;
 
@@ -147,10 +143,38 @@ void cev_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub)
 		if (*pp != sub)
 			continue;
 		*pp = sub->next;
-		mcs_leave_subs_add(es, sub->mask, -1);
+		if (uncount)
+			mcs_leave_subs_add(es, sub->mask, -1);
 		mcs_os_free(sub);
 		return;
 	}
+}
+
+/**
+ * cev_unsubscribe - drop a subscription
+ * @es: the service
+ * @sub: a subscription of @es
+ *
+ * A subscriber to MCS_EV_LEAVING is uncounted in the fabric.
+ */
+void cev_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub)
+{
+	mcs_event_unlink(es, sub, true);
+}
+
+/**
+ * cev_unsubscribe_local - drop a subscription without touching the fabric
+ * @es: the service
+ * @sub: a subscription of @es
+ *
+ * For a node that may not touch the fabric (frozen): a subscriber to
+ * MCS_EV_LEAVING stays counted until the node is recovered, which zeroes
+ * its count (cev_recover()); planned leaves meanwhile wait out their
+ * grace period.
+ */
+void cev_unsubscribe_local(struct mcs_events *es, struct mcs_event_sub *sub)
+{
+	mcs_event_unlink(es, sub, false);
 }
 
 static void mcs_event_wake(struct mcs_event_log *log)

@@ -70,6 +70,7 @@ void cev_close(struct mcs_events *es);
 int cev_subscribe(struct mcs_events *es, u32 mask, mcs_event_fn fn, void *arg,
 		  struct mcs_event_sub **out);
 void cev_unsubscribe(struct mcs_events *es, struct mcs_event_sub *sub);
+void cev_unsubscribe_local(struct mcs_events *es, struct mcs_event_sub *sub);
 int cev_post(struct mcs_events *es, const struct mcs_event *ev, u64 *seq);
 int cev_dispatch(struct mcs_events *es);
 int cev_wait(struct mcs_events *es, u64 timeout_ns);

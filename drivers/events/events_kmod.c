@@ -16,6 +16,7 @@ EXPORT_SYMBOL_GPL(cev_close);
 EXPORT_SYMBOL_GPL(cev_corruptions);
 EXPORT_SYMBOL_GPL(cev_subscribe);
 EXPORT_SYMBOL_GPL(cev_unsubscribe);
+EXPORT_SYMBOL_GPL(cev_unsubscribe_local);
 EXPORT_SYMBOL_GPL(cev_post);
 EXPORT_SYMBOL_GPL(cev_dispatch);
 EXPORT_SYMBOL_GPL(cev_wait);

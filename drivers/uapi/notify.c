@@ -27,7 +27,14 @@ static struct {
 static void mcs_notify_deliver(void *arg, const struct mcs_event *ev)
 {
 	struct uapi_notifier *n = arg;
+	struct uapi_leave *l;
 
+	/* Remembered even if the queue has no room: it may be acknowledged. */
+	if (ev->type == MCS_EV_LEAVING) {
+		l = &n->leaves[n->nr_leaves++ % MCS_NOTIFY_LEAVES];
+		l->seq = ev->seq;
+		l->acked = false;
+	}
 	spin_lock(&n->qlock);
 	mcs_notifyq_push(&n->q, ev);
 	spin_unlock(&n->qlock);
@@ -60,15 +67,13 @@ int uapi_notify_subscribe(struct mcs_client *c, void __user *uarg)
 	ret = MCS_ABI_COPY_IN(a, uarg, MCS_NOTIFY_SIZE_VER0, 0);
 	if (ret)
 		return ret;
-	if (a.record_size || a.seq || a.mask & ~MCS_EV_ALL)
-		return -EINVAL;
-	if (a.mask & MCS_EV_MASK(MCS_EV_LEAVING))
-		return -EOPNOTSUPP;
-	if (!(a.mask & MCS_EV_APP_MASK))
+	if (a.record_size || a.seq || a.mask & ~MCS_EV_ALL ||
+	    !(a.mask & (MCS_EV_APP_MASK | MCS_EV_MASK(MCS_EV_LEAVING))))
 		return -EINVAL;
 	n = kzalloc(sizeof(*n), GFP_KERNEL);
 	if (!n)
 		return -ENOMEM;
+	n->mask = a.mask;
 	spin_lock_init(&n->qlock);
 	init_waitqueue_head(&n->wq);
 	mutex_init(&n->rlock);
@@ -121,11 +126,74 @@ out_unlock:
 	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
-/* End a closed file's subscription (no fabric access: no LEAVING). */
-void uapi_notify_unsubscribe(struct uapi_notifier *n)
+/* The LEAVING record @seq this file was given, or NULL. */
+static struct uapi_leave *mcs_notify_leave(struct uapi_notifier *n, u64 seq)
 {
+	u32 i, nr = min_t(u32, n->nr_leaves, MCS_NOTIFY_LEAVES);
+
+	for (i = 0; i < nr; i++)
+		if (n->leaves[i].seq == seq)
+			return &n->leaves[i];
+	return NULL;
+}
+
+int uapi_notify_ack(struct mcs_client *c, void __user *uarg)
+{
+	struct uapi_notifier *n = smp_load_acquire(&c->notify);
+	struct mcs_notify_ack a;
+	struct gmm_region *r;
+	struct uapi_leave *l;
+	int ret;
+
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_NOTIFY_ACK_SIZE_VER0, 0);
+	if (ret)
+		return ret;
+	if (!n || !a.seq || a.reserved[0] || a.reserved[1])
+		return -EINVAL;
 	mutex_lock(&mcs_notify_svc.lock);
-	cev_unsubscribe(mcs_notify_svc.es, n->sub);
+	l = mcs_notify_leave(n, a.seq);
+	ret = -EINVAL;
+	if (!l)
+		goto out_unlock;
+	ret = -EALREADY;
+	if (l->acked)
+		goto out_unlock;
+	ret = mcs_enter(&r);
+	if (ret)
+		goto out_unlock;
+	/* The record was read from the log of a region since detached. */
+	ret = -ESTALE;
+	if (r == mcs_notify_svc.region)
+		ret = cev_ack(mcs_notify_svc.es, a.seq);
+	mcs_access_end();
+	if (!ret)
+		l->acked = true;
+out_unlock:
+	mutex_unlock(&mcs_notify_svc.lock);
+	return ret;
+}
+
+/*
+ * End a closed file's subscription. A LEAVING subscriber is uncounted in
+ * the fabric if this node may touch it as the identity that counted it;
+ * otherwise (frozen, or fenced and joined anew) the count stays until
+ * the node is recovered, which zeroes it.
+ */
+void uapi_notify_unsubscribe(struct uapi_notifier *n, u64 epoch)
+{
+	bool uncounted = false;
+
+	mutex_lock(&mcs_notify_svc.lock);
+	if ((n->mask & MCS_EV_MASK(MCS_EV_LEAVING)) &&
+	    epoch == mcs_node_epoch() && !mcs_access_begin()) {
+		if (mcs_region() == mcs_notify_svc.region) {
+			cev_unsubscribe(mcs_notify_svc.es, n->sub);
+			uncounted = true;
+		}
+		mcs_access_end();
+	}
+	if (!uncounted)
+		cev_unsubscribe_local(mcs_notify_svc.es, n->sub);
 	mcs_notify_svc.nr_subs--;
 	mutex_unlock(&mcs_notify_svc.lock);
 	kfree(n);

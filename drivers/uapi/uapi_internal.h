@@ -88,11 +88,26 @@ struct mcs_file_mutex {
 #define MCS_NOTIFY_POLL_MS 50
 
 /*
+ * The LEAVING records a file was given, as many as the cluster log holds:
+ * an older one is overwritten there and can no longer be acknowledged.
+ */
+#define MCS_NOTIFY_LEAVES MCS_EVENT_LOG_LEN
+
+struct uapi_leave {
+	u64 seq;
+	bool acked;
+};
+
+/*
  * A file's subscription to cluster events: MCS_NOTIFYQ_LEN records are
  * kept, more become one MCS_EV_OVERRUN (notifyq.c).
  */
 struct uapi_notifier {
 	struct mcs_event_sub *sub;	/* in mcs_notify_svc.es */
+	u32 mask;			/* MCS_EV_MASK() bits subscribed to */
+	/* Under mcs_notify_svc.lock: the newest at (nr_leaves - 1) % LEAVES. */
+	u32 nr_leaves;
+	struct uapi_leave leaves[MCS_NOTIFY_LEAVES];
 	spinlock_t qlock;		/* q */
 	wait_queue_head_t wq;		/* readers and pollers */
 	struct mutex rlock;		/* one reader at a time */
@@ -156,7 +171,8 @@ int uapi_gevent_wait(void __user *uarg);
 
 /* notify.c */
 int uapi_notify_subscribe(struct mcs_client *c, void __user *uarg);
-void uapi_notify_unsubscribe(struct uapi_notifier *n);
+int uapi_notify_ack(struct mcs_client *c, void __user *uarg);
+void uapi_notify_unsubscribe(struct uapi_notifier *n, u64 epoch);
 ssize_t mcs_uapi_read(struct file *file, char __user *buf, size_t len,
 		      loff_t *ppos);
 __poll_t mcs_uapi_poll(struct file *file, poll_table *wait);

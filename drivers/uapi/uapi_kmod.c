@@ -106,9 +106,17 @@
  * Cluster events (struct mcs_notify; records struct mcs_notify_rec):
  *
  * MCS_IOC_NOTIFY_SUBSCRIBE  subscribe this file to the cluster events of
- *                      `mask` (bits of MCS_EV_APP_MASK, at least one, and
- *                      optionally MCS_EV_OVERRUN's, which comes anyway;
- *                      other bits -EINVAL; MCS_EV_LEAVING -EOPNOTSUPP).
+ *                      `mask` (bits of MCS_EV_APP_MASK and MCS_EV_LEAVING,
+ *                      at least one, and optionally MCS_EV_OVERRUN's, which
+ *                      comes anyway; other bits -EINVAL). A subscriber to
+ *                      LEAVING is counted in the fabric (cev_subscribe()):
+ *                      a planned leave waits for its NOTIFY_ACK or the
+ *                      grace period. Closing the file uncounts it, inside
+ *                      mcs_access_begin/end; if the node may not touch
+ *                      the fabric then (frozen, or fenced and joined
+ *                      anew), the count stays until the node is
+ *                      recovered, which zeroes it, and planned leaves
+ *                      meanwhile wait out their grace period.
  *                      Once per file (-EALREADY); -ESTALE while files
  *                      subscribed to a region attached before are open.
  *                      Returns `seq`, the last event before the
@@ -130,6 +138,17 @@
  *                      (not while frozen: the records wait in the log), and
  *                      its subscriber callbacks queue the records and wake
  *                      the readers and pollers.
+ * MCS_IOC_NOTIFY_ACK   acknowledge the LEAVING record `seq` (struct
+ *                      mcs_notify_ack; reserved zero): cev_ack(), the
+ *                      planned leave may go on once every subscriber
+ *                      counted when it was posted acknowledged. The file
+ *                      must have subscribed (-EINVAL) and been given that
+ *                      record (-EINVAL otherwise; also for a record it
+ *                      lost in an OVERRUN, which it still knows and may
+ *                      acknowledge); each record once (-EALREADY);
+ *                      -ENOENT once the cluster log overwrote the record
+ *                      (the leave went ahead: it waits for nothing that
+ *                      old); -ESTALE if the region was attached anew.
  *
  * Global events (struct mcs_gevent; gsync events in the region's sync area):
  *
@@ -210,7 +229,7 @@ int mcs_enter(struct gmm_region **r)
 /* What this /dev/mcs offers: every command group above. */
 #define MCS_UAPI_FEATURES                                                  \
 	(MCS_FEAT_SEG | MCS_FEAT_NAME | MCS_FEAT_MUTEX | MCS_FEAT_MUTEX_MAP | \
-	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT)
+	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT | MCS_FEAT_NOTIFY_LEAVE)
 
 static int uapi_info(void __user *uarg)
 {
@@ -279,6 +298,8 @@ static long mcs_uapi_ioctl(struct file *file, unsigned int cmd,
 		return uapi_mutex_unlock(c, uarg, true);
 	case MCS_IOC_CMD(MCS_IOC_NOTIFY_SUBSCRIBE):
 		return uapi_notify_subscribe(c, uarg);
+	case MCS_IOC_CMD(MCS_IOC_NOTIFY_ACK):
+		return uapi_notify_ack(c, uarg);
 	case MCS_IOC_CMD(MCS_IOC_GEVENT_CREATE):
 		return uapi_gevent_create(uarg);
 	case MCS_IOC_CMD(MCS_IOC_GEVENT_OPEN):
@@ -581,7 +602,7 @@ static void mcs_client_release_work(struct work_struct *work)
 	if (entered)
 		mcs_access_end();
 	if (c->notify)
-		uapi_notify_unsubscribe(c->notify);
+		uapi_notify_unsubscribe(c->notify, c->epoch);
 	kfree(c);
 }
 

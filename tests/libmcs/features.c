@@ -7,8 +7,10 @@
  * a kernel without segments, names, mutexes or global events
  * (-EOPNOTSUPP) and one without this INFO (-ENOTTY), must not map lock
  * words without MCS_FEAT_MUTEX_MAP, and mcs_notify_open() must refuse a
- * kernel without MCS_FEAT_NOTIFY. Every argument libmcs passes must carry
- * argsz = the size its command number says.
+ * kernel without MCS_FEAT_NOTIFY, and a mask with MCS_EV_LEAVING (as
+ * mcs_notify_ack() must) one without MCS_FEAT_NOTIFY_LEAVE. Every
+ * argument libmcs passes must carry argsz = the size its command number
+ * says.
  *
  * Usage: features    (no device needed; /dev/null stands in)
  * Exit 0 if every expectation held, 1 otherwise.
@@ -26,7 +28,7 @@
 
 #define ALL_FEATURES                                                       \
 	(MCS_FEAT_SEG | MCS_FEAT_NAME | MCS_FEAT_MUTEX | MCS_FEAT_MUTEX_MAP | \
-	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT)
+	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT | MCS_FEAT_NOTIFY_LEAVE)
 
 static uint64_t features;     /* what the pretend kernel offers */
 static int no_info;	      /* it has no MCS_IOC_INFO of this ABI */
@@ -67,6 +69,8 @@ int ioctl(int fd, unsigned long cmd, ...)
 			sizeof(struct mcs_notify_rec);
 		return 0;
 	}
+	if (cmd == MCS_IOC_NOTIFY_ACK)
+		return 0;
 	errno = ENOTTY;
 	return -1;
 }
@@ -135,6 +139,28 @@ int main(void)
 	       mcs_notify_open(&nf, "/dev/null", MCS_EV_APP_MASK, NULL), 0);
 	if (!fails)
 		mcs_notify_close(nf);
+	features = ALL_FEATURES & ~MCS_FEAT_NOTIFY_LEAVE;
+	expect("mcs_notify_open LEAVING, no NOTIFY_LEAVE",
+	       mcs_notify_open(&nf, "/dev/null", MCS_EV_MASK(MCS_EV_LEAVING),
+			       NULL),
+	       -EOPNOTSUPP);
+	expect("mcs_notify_open, no NOTIFY_LEAVE",
+	       mcs_notify_open(&nf, "/dev/null", MCS_EV_APP_MASK, NULL), 0);
+	if (!fails) {
+		expect("  mcs_notify_ack, no NOTIFY_LEAVE", mcs_notify_ack(nf, 1),
+		       -EOPNOTSUPP);
+		mcs_notify_close(nf);
+	}
+	features = ALL_FEATURES;
+	expect("mcs_notify_open LEAVING",
+	       mcs_notify_open(&nf, "/dev/null",
+			       MCS_EV_APP_MASK | MCS_EV_MASK(MCS_EV_LEAVING),
+			       NULL),
+	       0);
+	if (!fails) {
+		expect("  mcs_notify_ack", mcs_notify_ack(nf, 1), 0);
+		mcs_notify_close(nf);
+	}
 	no_info = 1;
 	expect("mcs_open, no MCS_IOC_INFO", open_with(ALL_FEATURES, &ctx),
 	       -ENOTTY);

@@ -19,7 +19,9 @@
  *     the revocation by the whole grace period, not longer than needed;
  *   - local delivery: masks filter, unsubscribe stops delivery, NODE_UP is
  *     posted by a joining node, and a reader lapped by more than the log
- *     holds gets one OVERRUN and then the newest events in order.
+ *     holds gets one OVERRUN and then the newest events in order; a
+ *     LEAVING subscriber dropped without touching the fabric
+ *     (cev_unsubscribe_local()) stays counted, cev_unsubscribe() uncounts.
  */
 #include "unit.h"
 #include "member/member.h"
@@ -334,7 +336,9 @@ static void test_local(void)
 	struct mcs_event_sub *sa, *su;
 	struct mcs_event ev = { .type = MCS_EV_NODE_UP, .node = 1 };
 	struct gmm_region *r1;
+	__le32 *subs;
 	void *m1;
+	u32 n0;
 	int i;
 
 	setup();
@@ -380,6 +384,20 @@ static void test_local(void)
 	ASSERT_EQ(all.arg[all.n - 1], 99);
 	ASSERT_EQ(all.seq[all.n - 1], cev_seq(es0));
 	ASSERT_EQ(up.n, 1); /* unsubscribed */
+
+	/* A LEAVING subscriber dropped locally stays counted in the fabric. */
+	subs = &cev_log(obs)->leave_subs[0];
+	n0 = mcs_rd32(subs); /* all's */
+	ASSERT_EQ(cev_subscribe(es0, MCS_EV_MASK(MCS_EV_LEAVING), on_event,
+				&up, &su), 0);
+	ASSERT_EQ(mcs_rd32(subs), n0 + 1);
+	cev_unsubscribe_local(es0, su);
+	ASSERT_EQ(mcs_rd32(subs), n0 + 1);
+	ASSERT_EQ(cev_subscribe(es0, MCS_EV_MASK(MCS_EV_LEAVING), on_event,
+				&up, &su), 0);
+	cev_unsubscribe(es0, su);
+	ASSERT_EQ(mcs_rd32(subs), n0 + 1);
+	mcs_wr32(subs, n0);
 
 	ASSERT_EQ(gmm_node_down(obs, 1, gmm_self_incarnation(r1), false), 0);
 	ASSERT_EQ(member_recover(obs, 1, NULL), 0);

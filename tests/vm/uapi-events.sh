@@ -21,7 +21,9 @@
 # consumed; destroying an event releases its waiter with ENOENT.
 #
 # Bad input on every new command gives the documented error
-# (evtool bad-input), and the checker agrees on the survivors at the end.
+# (evtool bad-input: LEAVING may be subscribed to, and NOTIFY_ACK refuses
+# a file not subscribed, a record not given, bad sizes and fields), and
+# the checker agrees on the survivors at the end.
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-uapi-events

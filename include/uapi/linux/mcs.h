@@ -366,6 +366,8 @@ MCS_ABI_SIZE(mcs_ctl_list, 40);
 #define MCS_FEAT_MUTEX_MAP (1ULL << 3) /* mmap of lock words (struct mcs_lock) */
 #define MCS_FEAT_NOTIFY (1ULL << 4)    /* MCS_IOC_NOTIFY_SUBSCRIBE, read, poll */
 #define MCS_FEAT_GEVENT (1ULL << 5)    /* MCS_IOC_GEVENT_* */
+/* MCS_EV_LEAVING in MCS_IOC_NOTIFY_SUBSCRIBE's mask, MCS_IOC_NOTIFY_ACK */
+#define MCS_FEAT_NOTIFY_LEAVE (1ULL << 6)
 
 /*
  * MCS_IOC_INFO: what this node is and what the kernel offers; works
@@ -588,16 +590,19 @@ MCS_ABI_SIZE(mcs_sync_obj, 128);
 /* mcs_notify_rec.flags of NODE_DOWN, RESOURCE_LOST, RECOVERY_DONE */
 #define MCS_EVF_PLANNED 0x1 /* the end of a planned leave, not a crash */
 
-/* What applications may subscribe to (LEAVING, which planned leave
- * waits to be acknowledged, is not offered yet: -EOPNOTSUPP). */
+/*
+ * The events that need no answer. MCS_EV_LEAVING is asked for on its own
+ * (MCS_FEAT_NOTIFY_LEAVE): a planned leave waits for each of its
+ * subscribers to acknowledge it (MCS_IOC_NOTIFY_ACK), or its grace period.
+ */
 #define MCS_EV_APP_MASK                                                     \
 	(MCS_EV_MASK(MCS_EV_NODE_DOWN) | MCS_EV_MASK(MCS_EV_NODE_UP) |      \
 	 MCS_EV_MASK(MCS_EV_RESOURCE_LOST) | MCS_EV_MASK(MCS_EV_RECOVERY_DONE))
 
 /*
  * MCS_IOC_NOTIFY_SUBSCRIBE: in mask (MCS_EV_MASK() bits of
- * MCS_EV_APP_MASK, at least one; MCS_EV_OVERRUN's may be set, it comes
- * anyway); out seq (the last record of the
+ * MCS_EV_APP_MASK and MCS_EV_LEAVING, at least one; MCS_EV_OVERRUN's may
+ * be set, it comes anyway); out seq (the last record of the
  * cluster log before the subscription: exactly the later ones are
  * delivered) and record_size (sizeof(struct mcs_notify_rec)). Once per
  * file (-EALREADY); the subscription ends when the file is closed.
@@ -629,6 +634,19 @@ struct mcs_notify_rec {
 	__u64 reserved[3];
 };
 MCS_ABI_SIZE(mcs_notify_rec, 64);
+
+/*
+ * MCS_IOC_NOTIFY_ACK: a subscriber to MCS_EV_LEAVING has let go of the
+ * leaving node's resources; seq is the LEAVING record's, as read.
+ */
+struct mcs_notify_ack {
+	__u32 argsz;
+	__u32 flags;
+	__u64 seq;
+	__u64 reserved[2];
+};
+MCS_ABI_SIZE(mcs_notify_ack, 32);
+#define MCS_NOTIFY_ACK_SIZE_VER0 32
 
 /*
  * Global events (the region's sync area, Documentation/events.md),
@@ -678,6 +696,7 @@ MCS_ABI_SIZE(mcs_gevent, 40);
 #define MCS_IOC_MUTEX_UNLOCK _IOW(MCS_IOC_TYPE, 0x34, struct mcs_mutex)
 #define MCS_IOC_MUTEX_CONSISTENT _IOW(MCS_IOC_TYPE, 0x35, struct mcs_mutex)
 #define MCS_IOC_NOTIFY_SUBSCRIBE _IOWR(MCS_IOC_TYPE, 0x40, struct mcs_notify)
+#define MCS_IOC_NOTIFY_ACK _IOW(MCS_IOC_TYPE, 0x41, struct mcs_notify_ack)
 #define MCS_IOC_GEVENT_CREATE _IOWR(MCS_IOC_TYPE, 0x50, struct mcs_gevent)
 #define MCS_IOC_GEVENT_OPEN _IOWR(MCS_IOC_TYPE, 0x51, struct mcs_gevent)
 #define MCS_IOC_GEVENT_DESTROY _IOW(MCS_IOC_TYPE, 0x52, struct mcs_gevent)

@@ -20,6 +20,22 @@
  *                              bad buffer EFAULT without losing it; MODE
  *                              "block": the raw device,
  *                              blocking read().
+ *   evtool leave-app SECS ACK SPEC...
+ *                              an application told first of a planned
+ *                              leave: subscribe (libmcs) to LEAVING, node
+ *                              down and recovery done, say "subscribed
+ *                              seq S", then require the records SPEC...
+ *                              as notify-expect does (TYPE leaving too; a
+ *                              record with MCS_EVF_PLANNED must have
+ *                              ":planned" after its SPEC). At LEAVING the
+ *                              node must still be ALIVE in the fabric;
+ *                              say "leaving seq Q: holding", then, unless
+ *                              ACK is "never", wait for the file ACK to
+ *                              exist, check that an ack of a record not
+ *                              given is EINVAL, acknowledge, say "acked
+ *                              seq Q at T" (T: seconds of CLOCK_BOOTTIME,
+ *                              as /proc/uptime), and check that a second
+ *                              ack is EALREADY
  *   evtool ev-create NAME manual|auto [set]
  *                              create a global event by name, print GID
  *   evtool ev-wait NAME MS     open it by name, say "waiting", wait MS ms
@@ -115,8 +131,9 @@ static int check_rec(const struct mcs_notice *ev, const char *spec,
 	printf("event seq %llu %s node %u inc %u flags %#x arg %llu\n",
 	       (unsigned long long)ev->seq, type_name(ev->type), ev->node,
 	       ev->incarnation, ev->flags, (unsigned long long)ev->arg);
-	snprintf(want, sizeof(want), "%s:%u:%u", type_name(ev->type),
-		 ev->node, ev->incarnation);
+	snprintf(want, sizeof(want), "%s:%u:%u%s", type_name(ev->type),
+		 ev->node, ev->incarnation,
+		 ev->flags & MCS_EVF_PLANNED ? ":planned" : "");
 	if (strcmp(want, spec)) {
 		printf("FAIL: got %s, expected %s\n", want, spec);
 		return 1;
@@ -271,6 +288,88 @@ static int notify_block(int secs, char **spec, int nspec)
 	return 0;
 }
 
+static double boottime_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Hold the LEAVING record @ev until @ack exists, then acknowledge it. */
+static int leave_ack(struct mcs_notifier *nf, const struct mcs_notice *ev,
+		     const char *ack, uint64_t end)
+{
+	int state = node_state(ev->node), ret;
+
+	if (state != MCS_NODE_ALIVE) {
+		printf("FAIL: node %u in state %d at LEAVING\n", ev->node,
+		       state);
+		return 1;
+	}
+	printf("leaving seq %llu: holding\n", (unsigned long long)ev->seq);
+	if (!strcmp(ack, "never"))
+		return 0;
+	while (access(ack, F_OK)) {
+		if (now_ms() >= end) {
+			printf("FAIL: no %s in time\n", ack);
+			return 1;
+		}
+		usleep(20000);
+	}
+	ret = mcs_notify_ack(nf, ev->seq + 1);
+	if (ret != -EINVAL) {
+		printf("FAIL: ack of a record not given: %d, expected EINVAL\n",
+		       ret);
+		return 1;
+	}
+	ret = mcs_notify_ack(nf, ev->seq);
+	if (ret)
+		return fail("ack", ret);
+	printf("acked seq %llu at %.2f\n", (unsigned long long)ev->seq,
+	       boottime_s());
+	ret = mcs_notify_ack(nf, ev->seq);
+	if (ret != -EALREADY) {
+		printf("FAIL: second ack: %d, expected EALREADY\n", ret);
+		return 1;
+	}
+	printf("ok: second ack: EALREADY\n");
+	return 0;
+}
+
+static int leave_app(int secs, const char *ack, char **spec, int nspec)
+{
+	const uint32_t mask = MCS_EV_MASK(MCS_EV_LEAVING) |
+			      MCS_EV_MASK(MCS_EV_NODE_DOWN) |
+			      MCS_EV_MASK(MCS_EV_RECOVERY_DONE);
+	uint64_t end = now_ms() + (uint64_t)secs * 1000, seq, t;
+	struct mcs_notifier *nf;
+	struct mcs_notice ev;
+	int ret, i;
+
+	ret = mcs_notify_open(&nf, NULL, mask, &seq);
+	if (ret)
+		return fail("notify_open", ret);
+	printf("subscribed seq %llu\n", (unsigned long long)seq);
+	for (i = 0; i < nspec; i++) {
+		t = now_ms();
+		ret = t >= end ? -ETIMEDOUT :
+				 mcs_notify_read(nf, &ev, (int)(end - t));
+		if (ret) {
+			printf("FAIL: no record %s within %d s: %s\n", spec[i],
+			       secs, strerror(-ret));
+			return 1;
+		}
+		if (check_rec(&ev, spec[i], &seq))
+			return 1;
+		if (ev.type == MCS_EV_LEAVING && leave_ack(nf, &ev, ack, end))
+			return 1;
+	}
+	mcs_notify_close(nf);
+	printf("leave-app ok: %d records in order\n", nspec);
+	return 0;
+}
+
 static struct mcs_ctx *ctx;
 
 static int ev_wait(const char *name, uint64_t ms)
@@ -348,6 +447,72 @@ static struct mcs_gevent gevent_arg(uint64_t gid)
 	return a;
 }
 
+/* Acknowledgements of planned leave, with no leave going on. */
+static void bad_ack(void)
+{
+	struct mcs_notify_ack k = { .argsz = sizeof(k), .seq = 1 };
+	struct {
+		struct mcs_notify_ack k;
+		__u64 tail;
+	} big;
+	struct mcs_notifier *nf;
+	struct mcs_notify a;
+	int fd = open("/dev/mcs", O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0) {
+		printf("FAIL: open /dev/mcs: %s\n", strerror(errno));
+		fails++;
+		return;
+	}
+	expect("ack: not subscribed", xioctl(fd, MCS_IOC_NOTIFY_ACK, &k),
+	       -EINVAL);
+	a = notify_arg(MCS_EV_MASK(MCS_EV_LEAVING));
+	expect("subscribe: LEAVING alone",
+	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a), 0);
+	k.seq = a.seq + 1;
+	expect("ack: a record not given", xioctl(fd, MCS_IOC_NOTIFY_ACK, &k),
+	       -EINVAL);
+	k.seq = a.seq;
+	expect("ack: the subscription's seq (not LEAVING)",
+	       xioctl(fd, MCS_IOC_NOTIFY_ACK, &k), -EINVAL);
+	k.seq = 0;
+	expect("ack: seq 0", xioctl(fd, MCS_IOC_NOTIFY_ACK, &k), -EINVAL);
+	k.seq = 1;
+	k.reserved[1] = 1;
+	expect("ack: reserved set", xioctl(fd, MCS_IOC_NOTIFY_ACK, &k),
+	       -EINVAL);
+	k.reserved[1] = 0;
+	k.flags = 1;
+	expect("ack: unknown flags", xioctl(fd, MCS_IOC_NOTIFY_ACK, &k),
+	       -EINVAL);
+	k.flags = 0;
+	k.argsz = MCS_NOTIFY_ACK_SIZE_VER0 - 8;
+	expect("ack: argsz below SIZE_VER0",
+	       xioctl(fd, MCS_IOC_NOTIFY_ACK, &k), -EINVAL);
+	memset(&big, 0, sizeof(big));
+	big.k.argsz = sizeof(big);
+	big.k.seq = 1;
+	big.tail = 1;
+	expect("ack: larger, non-zero tail",
+	       xioctl(fd, MCS_IOC_NOTIFY_ACK, &big), -E2BIG);
+	expect("ack: bad pointer", xioctl(fd, MCS_IOC_NOTIFY_ACK, (void *)16),
+	       -EFAULT);
+	expect("ack: wrong direction",
+	       xioctl(fd, _IOWR(MCS_IOC_TYPE, 0x41, struct mcs_notify_ack),
+		      &k),
+	       -ENOTTY);
+	close(fd);
+
+	expect("mcs_notify_ack: NULL", mcs_notify_ack(NULL, 1), -EINVAL);
+	ret = mcs_notify_open(&nf, NULL, MCS_EV_MASK(MCS_EV_LEAVING), NULL);
+	expect("mcs_notify_open: LEAVING", ret, 0);
+	if (!ret) {
+		expect("mcs_notify_ack: a record not given",
+		       mcs_notify_ack(nf, 1), -EINVAL);
+		mcs_notify_close(nf);
+	}
+}
+
 static void bad_notify(void)
 {
 	struct mcs_notifier *nf;
@@ -413,9 +578,6 @@ static void bad_notify(void)
 	a = notify_arg(APP_MASK | 1);
 	expect("subscribe: type 0",
 	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a), -EINVAL);
-	a = notify_arg(MCS_EV_MASK(MCS_EV_LEAVING));
-	expect("subscribe: LEAVING",
-	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, &a), -EOPNOTSUPP);
 	expect("subscribe: bad pointer",
 	       xioctl(fd, MCS_IOC_NOTIFY_SUBSCRIBE, (void *)16), -EFAULT);
 	expect("subscribe: wrong direction",
@@ -454,6 +616,7 @@ static void bad_notify(void)
 	}
 	close(fd2);
 	close(fd);
+	bad_ack();
 
 	expect("mcs_notify_open: mask 0", mcs_notify_open(&nf, NULL, 0, NULL),
 	       -EINVAL);
@@ -672,6 +835,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "leave-app") && argc >= 5)
+		return leave_app(atoi(argv[2]), argv[3], argv + 4, argc - 4);
 	if (!strcmp(cmd, "notify-expect") && argc >= 4) {
 		if (!strcmp(argv[2], "poll"))
 			return notify_poll(atoi(argv[3]), argv + 4, argc - 4);

@@ -170,7 +170,7 @@ static struct mcs_mutex mx_name(const char *name)
 /* Every feature this kernel's /dev/mcs has, as the header knows them. */
 #define ALL_FEATURES                                                       \
 	(MCS_FEAT_SEG | MCS_FEAT_NAME | MCS_FEAT_MUTEX | MCS_FEAT_MUTEX_MAP | \
-	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT)
+	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT | MCS_FEAT_NOTIFY_LEAVE)
 
 /*
  * Sizes: an old (VER0) INFO works and gets back only its 24 bytes; a
