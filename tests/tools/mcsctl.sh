@@ -59,7 +59,7 @@ expect_json()
 f=$dir/fabric
 expect 0 "formatted .* 16777216 bytes, 4 nodes" $mcsctl format "$f" --size 16M --nodes 4
 expect_json 0 '.region.size == 16777216 and .region.nodes == 4 and
-	.region.name_entries == 256 and .region.partition_data_pages > 0 and
+	.region.lease_ms == 3000 and .region.name_entries == 256 and .region.partition_data_pages > 0 and
 	(.region.uuid | test("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")) and
 	[.nodes[].node] == [0, 1, 2, 3] and
 	[.nodes[].master] == ["primary", "replica", null, null] and
@@ -82,6 +82,10 @@ sum=$(cksum <"$f")
 # Bad input: clear errors, the region untouched.
 expect 2 "already holds an mcs region" $mcsctl format "$f" --size 32M --nodes 4
 expect 2 "bad size" $mcsctl format "$f" --size 12Q --nodes 4
+expect 2 "bad lease '0'" $mcsctl format "$f" --size 16M --nodes 4 --lease 0
+expect 2 "bad lease '50' \(100 to 600000 ms\)" $mcsctl format "$f" --size 16M --nodes 4 --lease 50 --force
+expect 0 "formatted" $mcsctl format "$dir/leased" --size 16M --nodes 4 --lease 8000
+expect_json 0 '.region.lease_ms == 8000' $mcsctl --json status "$dir/leased"
 expect 2 "bad node count" $mcsctl format "$f" --size 16M --nodes 65
 expect 2 "usage" $mcsctl format "$f" --nodes 4
 expect 2 "unknown command" $mcsctl frobnicate "$f"

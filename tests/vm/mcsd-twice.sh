@@ -13,6 +13,9 @@
 # first; node 2 hears down and recovery-done for each; the mutex is owner-dead for its next acquirer; the checker is
 # clean; the segment, homed on the dead node 0, still reads.
 #
+# Before that, mcsd on a node beyond the region's slots is refused and
+# changes nothing.
+#
 # Quorum: node 2 has two votes of five, so nodes 1 and 2 stay quorate
 # after losing two of four nodes.
 source "$(dirname "$0")/lib.sh"
@@ -49,6 +52,18 @@ wait_in()
 {
 	vm_expect "$1" 0 "$4" "for i in \$(seq $(($2 * 10))); do out=\$($3 2>&1); echo \"\$out\" | grep -qE '$4' && break; sleep 0.1; done; echo \"\$out\"" $(($2 + 30))
 }
+
+# Bad configuration first: a region formatted for three nodes. Node 3's
+# mcsd is refused (exit 5) and writes nothing; then the region is made
+# again for four, with the lease the daemons are configured for.
+vm_expect g0 0 '' 'mcsctl format --nodes 3'
+before=$(vm_cmd g0 'mcsctl --json status' | tr -d '\r' | jq -c '{region, nodes}')
+vm_expect g3 5 "does not fit the region's 3 node slots; nothing written" 'mcsd -f'
+after=$(vm_cmd g0 'mcsctl --json status' | tr -d '\r' | jq -c '{region, nodes}')
+[ -n "$before" ] && [ "$before" = "$after" ] ||
+	vm_fail "node 3's refused mcsd changed the region: $before, then $after"
+vm_json g3 0 '.fabric.daemon == false' 'mcsctl --json status'
+vm_expect g0 0 '' "mcsctl format --force --nodes 4 --lease $VM_MCSD_LEASE"
 
 for g in g0 g1 g2 g3; do
 	vm_expect "$g" 0 '' 'mcsd -f >/tmp/mcsd.log 2>&1 &'

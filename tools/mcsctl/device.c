@@ -61,13 +61,15 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
-int dev_format(const char *dev, uint64_t size, uint64_t nodes, int force)
+int dev_format(const char *dev, uint64_t size, uint64_t nodes,
+	       uint32_t lease_ms, int force)
 {
 	struct mcs_ctl_format a = {
 		.argsz = sizeof(a),
 		.flags = force ? MCS_FORMAT_FORCE : 0,
 		.nr_nodes = (uint32_t)nodes,
 		.region_size = size,
+		.lease_ms = lease_ms,
 	};
 
 	if (ctl_call(dev, MCS_CTL_FORMAT, &a, "format"))

@@ -143,9 +143,10 @@ int json_status_file(struct gmm_region *r)
 	uint32_t n;
 
 	gmm_get_geometry(r, &g);
-	region = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	region = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			   "size", num((json_int_t)g.region_size),
 			   "nodes", num(g.nr_parts),
+			   "lease_ms", num(g.lease_ms),
 			   "partition_size", num((json_int_t)g.part_size),
 			   "partition_data_pages", num(g.part_data_pages),
 			   "master_entries", num(g.master_entries),

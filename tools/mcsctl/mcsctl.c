@@ -8,7 +8,7 @@
  * Without one, it works on this node's live fabric through the membership
  * control device of mcs_node.ko (device.c).
  *
- *   mcsctl format [FILE] --size SIZE --nodes N [--force]
+ *   mcsctl format [FILE] --size SIZE --nodes N [--lease MS] [--force]
  *   mcsctl [--json] status [FILE]
  *   mcsctl [--json] check [FILE]   gmm tables and the gns name table
  *   mcsctl [--json] ls [FILE]      the names, every segment, and every
@@ -50,7 +50,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [--device DEV] [--json] COMMAND\n"
 		"  on a region in FILE, or without FILE on the live fabric:\n"
-		"       format [FILE] --size SIZE[K|M|G] --nodes N [--force]\n"
+		"       format [FILE] --size SIZE[K|M|G] --nodes N [--lease MS] [--force]\n"
 		"              (on the fabric, --size is optional: all of it)\n"
 		"       status [--json] [FILE]\n"
 		"       check [--json] [FILE]\n"
@@ -222,17 +222,18 @@ static int cmd_format(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "nodes", required_argument, NULL, 'n' },
+		{ "lease", required_argument, NULL, 'l' },
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gmm_format_params fp = { 0 };
-	uint64_t size = 0, nodes = 0;
+	uint64_t size = 0, nodes = 0, lease = 0;
 	int opt, fd, ret, force = 0;
 	const char *path;
 	void *base;
 	FILE *ur;
 
-	while ((opt = getopt_long(argc, argv, "s:n:f", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:l:f", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (parse_size(optarg, &size)) {
@@ -246,6 +247,15 @@ static int cmd_format(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'l':
+			/* Judged before anything is touched. */
+			if (parse_size(optarg, &lease) || lease < MCS_LEASE_MS_MIN ||
+			    lease > MCS_LEASE_MS_MAX) {
+				fprintf(stderr, "%s: bad lease '%s' (%u to %u ms)\n",
+					prog, optarg, MCS_LEASE_MS_MIN, MCS_LEASE_MS_MAX);
+				return 2;
+			}
+			break;
 		case 'f':
 			force = 1;
 			break;
@@ -255,7 +265,7 @@ static int cmd_format(int argc, char **argv)
 		}
 	}
 	if (optind == argc && nodes)
-		return dev_format(device, size, nodes, force);
+		return dev_format(device, size, nodes, (uint32_t)lease, force);
 	if (optind != argc - 1 || !size || !nodes) {
 		usage(stderr);
 		return 2;
@@ -286,6 +296,7 @@ static int cmd_format(int argc, char **argv)
 	}
 	mapped_watch(path, base, size);
 	fp.nr_parts = (uint32_t)nodes;
+	fp.lease_ms = (uint32_t)lease;
 	ur = fopen("/dev/urandom", "r");
 	if (!ur || fread(fp.uuid, sizeof(fp.uuid), 1, ur) != 1) {
 		fprintf(stderr, "%s: cannot make a cluster UUID\n", prog);

@@ -27,7 +27,8 @@ const char *node_state(uint32_t s);
  * device.c: the commands on the live fabric, through /dev/mcs-control.
  * Each returns an exit status, or -1 for bad usage.
  */
-int dev_format(const char *dev, uint64_t size, uint64_t nodes, int force);
+int dev_format(const char *dev, uint64_t size, uint64_t nodes,
+	       uint32_t lease_ms, int force);
 int dev_join(const char *dev, int argc, char **argv);
 int dev_down(const char *dev, int argc, char **argv);
 int dev_recover(const char *dev, int argc, char **argv);
