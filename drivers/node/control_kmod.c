@@ -59,7 +59,9 @@
  *                  -ESHUTDOWN. For a node that lost quorum or its daemon.
  * MCS_CTL_THAW     touch it again. Both are idempotent.
  *
- * MCS_CTL_STATUS   (attaches a region another node formatted meanwhile)
+ * MCS_CTL_STATUS   (an unjoined node looks again at what the fabric holds:
+ *                  a region another node formatted, or formatted again,
+ *                  meanwhile)
  *                  this node's state (fabric, region, joined, frozen,
  *                  identity) and the node table: per node its state and
  *                  incarnation and its partition's usage, into the user
@@ -206,7 +208,7 @@ static int mcs_ctl_join(void __user *uarg)
 	ret = -EALREADY;
 	if (mcs_state.joined)
 		goto out_unlock_all;
-	ret = mcs_region_attach_locked();
+	ret = mcs_region_refresh_locked();
 	if (ret == -EMEDIUMTYPE)
 		ret = -ENOMEDIUM; /* not formatted yet */
 	if (ret)
@@ -450,13 +452,13 @@ static int mcs_ctl_status(void __user *uarg)
 	if (a.nodes_cap > MCS_MAX_NODES)
 		a.nodes_cap = MCS_MAX_NODES;
 
-	/* Another node may have formatted since this one looked. */
-	if (!READ_ONCE(mcs_state.region) && READ_ONCE(mcs_state.base)) {
+	/* Another node may have formatted (again) since this one looked. */
+	if (!READ_ONCE(mcs_state.joined) && READ_ONCE(mcs_state.base)) {
 		if (down_write_killable(&mcs_state.access))
 			return -EINTR;
 		mutex_lock(&mcs_state.state_lock);
-		if (mcs_state.base)
-			mcs_region_attach_locked();
+		if (mcs_state.base && !mcs_state.joined)
+			mcs_region_refresh_locked();
 		mcs_state_unlock_all();
 	}
 	if (down_read_killable(&mcs_state.access))

@@ -70,6 +70,7 @@ static inline void mcs_state_unlock_all(void)
 }
 
 int mcs_region_attach_locked(void);
+int mcs_region_refresh_locked(void);
 void mcs_region_detach_locked(void);
 
 /* fence_kmod.c */

@@ -139,6 +139,18 @@ int mcs_region_attach_locked(void)
 	return gmm_attach(mcs_state.base, mcs_state.size, &mcs_state.region);
 }
 
+/*
+ * An unjoined node's attachment only remembers what the fabric held when it
+ * last looked; another node may have formatted it again since (FORMAT
+ * --force), with another geometry. Look again before trusting it.
+ */
+int mcs_region_refresh_locked(void)
+{
+	if (mcs_state.region && !mcs_state.joined)
+		mcs_region_detach_locked();
+	return mcs_region_attach_locked();
+}
+
 void mcs_region_detach_locked(void)
 {
 	if (!mcs_state.region)
