@@ -44,6 +44,10 @@
 #                         guests every 0.5 s) until each NAME's vm_members
 #                         is WANT
 #   vm_link NAME off|on   cut or restore its network link (QMP set_link)
+#   vm_wait_status NAME SECS FILTER   poll mcsctl --json status until the
+#                         jq FILTER is true of it
+#   vm_wait_output NAME SECS CMD PATTERN   poll CMD until its output matches
+#   vm_mcsd_up NAME...    start mcsd in each, wait until each joined
 #   vm_reboot NAME        boot it again (killed first if still running)
 #                         with the same identity, network and corosync.conf;
 #                         returns once it and every live, linked guest see
@@ -917,6 +921,51 @@ vm_reboot()
 	done
 	[ $((2 * have)) -gt "$all" ] && q=quorate
 	vm_wait_members "$VM_CLUSTER_TIMEOUT" "$ids$q" "${live[@]}"
+}
+
+# vm_wait_status NAME SECS FILTER: poll "mcsctl --json status" in the guest
+# (every 0.5 s) until the jq FILTER is true of it; after SECS seconds the
+# test fails (returns 1), showing the last status and mcsd's log.
+vm_wait_status()
+{
+	local end=$(( $(date +%s) + $2 )) out
+
+	while [ "$(date +%s)" -lt "$end" ]; do
+		out=$(vm_cmd "$1" 'mcsctl --json status' | tr -d '\r')
+		if jq -e "$3" <<<"$out" >/dev/null 2>&1; then
+			vm_log "ok: $1: status: $3"
+			return 0
+		fi
+		sleep 0.5
+	done
+	vm_fail "$1: status never had $3:"
+	sed 's/^/    /' <<<"$out"
+	vm_cmd "$1" 'cat /tmp/mcsd.log' | tail -n 20
+	return 1
+}
+
+# vm_wait_output NAME SECS CMD PATTERN: run CMD in the guest every 0.1 s
+# until its output has a line matching PATTERN (ERE); an expectation that
+# fails after SECS seconds.
+vm_wait_output()
+{
+	vm_expect "$1" 0 "$4" "for i in \$(seq $(($2 * 10))); do out=\$($3 2>&1); echo \"\$out\" | grep -qE '$4' && break; sleep 0.1; done; echo \"\$out\"" $(($2 + 30))
+}
+
+# vm_mcsd_up NAME...: start mcsd in each cluster guest (its log in the
+# guest's /tmp/mcsd.log) and wait until each has joined as its node in
+# incarnation 1; the test ends if one does not.
+vm_mcsd_up()
+{
+	local g
+
+	for g in "$@"; do
+		vm_expect "$g" 0 '' 'mcsd -f >>/tmp/mcsd.log 2>&1 &'
+	done
+	for g in "$@"; do
+		vm_wait_status "$g" 180 ".self == {\"node\": $((VM_NODEID[$g] - 1)), \"incarnation\": 1}" ||
+			vm_finish
+	done
 }
 
 # Each running cluster guest's Corosync log, to NAME.corosync.txt next to

@@ -26,26 +26,6 @@ vm_cluster 4
 
 GID=0x4c450003
 
-# wait_json GUEST SECS FILTER: poll "mcsctl --json status" until the jq
-# FILTER is true of it.
-wait_json()
-{
-	local end=$(( $(date +%s) + $2 )) out
-
-	while [ "$(date +%s)" -lt "$end" ]; do
-		out=$(vm_cmd "$1" 'mcsctl --json status' | tr -d '\r')
-		if jq -e "$3" <<<"$out" >/dev/null 2>&1; then
-			vm_log "ok: $1: status: $3"
-			return 0
-		fi
-		sleep 0.5
-	done
-	vm_fail "$1: status never had $3:"
-	sed 's/^/    /' <<<"$out"
-	vm_cmd "$1" 'cat /tmp/mcsd.log' | tail -n 20
-	return 1
-}
-
 # wait_log GUEST FILE PATTERN: in the guest, wait up to 60 s for a line
 # matching PATTERN, or FAIL, in FILE; then it must have PATTERN.
 wait_log()
@@ -69,7 +49,7 @@ for g in g0 g1 g2; do
 done
 vm_expect g3 0 '' "{ grep -v '^grace_ms' /etc/mcs/mcsd.conf; echo 'grace_ms = 60000'; } >/tmp/leave.conf; mcsd -f -c /tmp/leave.conf >/tmp/mcsd.log 2>&1 &"
 for n in 0 1 2 3; do
-	wait_json "g$n" 180 ".self == {\"node\": $n, \"incarnation\": 1}"
+	vm_wait_status "g$n" 180 ".self == {\"node\": $n, \"incarnation\": 1}"
 done
 
 # Node 3's own segment, mapped by a process of node 3.
@@ -98,7 +78,7 @@ vm_expect g3 0 '^not expired' 'grep -q "grace period expired" /tmp/mcsd.log || e
 # Both by node 3's clock (/proc/uptime is CLOCK_BOOTTIME).
 vm_expect g3 0 '^ended [0-9.]+ s after the last ack' \
 	'ack=$(sed -n "s/^acked seq [0-9]* at //p" /tmp/app3.log); end=$(sed -n "s/^leave rc 0 from [0-9.]* to //p" /tmp/leave.log); awk -v a="$ack" -v e="$end" "BEGIN { d = e - a; printf \"ended %.2f s after the last ack\n\", d; exit !(a > 0 && d >= 0 && d < 30) }"'
-wait_json g0 120 '.nodes[3].state == "clean"'
+vm_wait_status g0 120 '.nodes[3].state == "clean"'
 wait_log g1 /tmp/app1.log '^leave-app ok: 3 records in order'
 vm_expect g0 1 'stat: No such file or directory' "segtool stat $GID"
 vm_check_clean g0 g1 g2
@@ -115,7 +95,7 @@ else
 fi
 vm_expect g2 0 'left: 0 of 1 subscribers acknowledged, the grace period expired' 'grep "left:" /tmp/mcsd.log'
 vm_expect g1 0 'leaving node 2 inc 1 flags 0 arg 5000000000' 'cat /tmp/app2.log'
-wait_json g0 120 '.nodes[2].state == "clean"'
+vm_wait_status g0 120 '.nodes[2].state == "clean"'
 wait_log g1 /tmp/app2.log '^leave-app ok: 3 records in order'
 vm_check_clean g0 g1
 vm_finish

@@ -20,24 +20,6 @@ source "$(dirname "$0")/lib.sh"
 vm_setup vm-mcsd-master
 vm_cluster 4
 
-wait_json()
-{
-	local end=$(( $(date +%s) + $2 )) out
-
-	while [ "$(date +%s)" -lt "$end" ]; do
-		out=$(vm_cmd "$1" 'mcsctl --json status' | tr -d '\r')
-		if jq -e "$3" <<<"$out" >/dev/null 2>&1; then
-			vm_log "ok: $1: status: $3"
-			return 0
-		fi
-		sleep 0.5
-	done
-	vm_fail "$1: status never had $3:"
-	sed 's/^/    /' <<<"$out"
-	vm_cmd "$1" 'cat /tmp/mcsd.log' | tail -n 20
-	return 1
-}
-
 # holder GUEST ROLE: the partition that holds the ROLE (primary, replica)
 # copy of the master table, as GUEST sees it.
 holder()
@@ -67,12 +49,7 @@ service()
 	vm_expect "$1" 0 '' "segtool name-verify after-$2"
 }
 
-for g in g0 g1 g2 g3; do
-	vm_expect "$g" 0 '' 'mcsd -f >/tmp/mcsd.log 2>&1 &'
-done
-for n in 0 1 2 3; do
-	wait_json "g$n" 180 ".self == {\"node\": $n, \"incarnation\": 1}" || vm_finish
-done
+vm_mcsd_up g0 g1 g2 g3
 vm_expect g2 0 '' 'segtool create 0xa00 65536 0666'
 vm_expect g3 0 '' 'segtool name-create kept 65536 0666'
 copies_ok g3
@@ -82,7 +59,7 @@ p=$(holder g3 primary)
 vm_log "node $p holds the primary copy of the master table and panics"
 vm_panic "g$p"
 live=$(printf '%s\n' 0 1 2 3 | grep -vx "$p" | head -n 1)
-wait_json "g$live" 120 ".nodes[$p].state == \"clean\"" || vm_finish
+vm_wait_status "g$live" 120 ".nodes[$p].state == \"clean\"" || vm_finish
 vm_expect "g$live" 0 "recovered node $p incarnation 1" 'cat /tmp/mcsd.log'
 copies_ok "g$live"
 vm_json "g$live" 0 ".nodes[$p].master == \"primary\" and .nodes[$p].manager != $p" 'mcsctl --json status'
@@ -96,7 +73,7 @@ r=$(holder g3 replica)
 live=$(printf '%s\n' 0 1 2 3 | grep -vx "$p" | grep -vx "$r" | head -n 1)
 vm_log "node $r holds the replica and leaves (planned: its memory goes with it)"
 vm_expect "g$r" 0 '' 'mcsd --leave'
-wait_json "g$live" 120 ".nodes[$r].state == \"clean\" and .nodes[$r].memory_lost == true" || vm_finish
+vm_wait_status "g$live" 120 ".nodes[$r].state == \"clean\" and .nodes[$r].memory_lost == true" || vm_finish
 copies_ok "g$live"
 vm_json "g$live" 0 ".nodes[$r].master == null" 'mcsctl --json status'
 for n in 0 1 2 3; do

@@ -28,31 +28,6 @@ VM_VOTES="1 1 2 1"
 vm_setup vm-mcsd-twice
 vm_cluster 4
 
-wait_json()
-{
-	local end=$(( $(date +%s) + $2 )) out
-
-	while [ "$(date +%s)" -lt "$end" ]; do
-		out=$(vm_cmd "$1" 'mcsctl --json status' | tr -d '\r')
-		if jq -e "$3" <<<"$out" >/dev/null 2>&1; then
-			vm_log "ok: $1: status: $3"
-			return 0
-		fi
-		sleep 0.5
-	done
-	vm_fail "$1: status never had $3:"
-	sed 's/^/    /' <<<"$out"
-	vm_cmd "$1" 'cat /tmp/mcsd.log' | tail -n 20
-	return 1
-}
-
-# wait_in GUEST SECS CMD PATTERN: poll CMD in GUEST until its output
-# matches PATTERN.
-wait_in()
-{
-	vm_expect "$1" 0 "$4" "for i in \$(seq $(($2 * 10))); do out=\$($3 2>&1); echo \"\$out\" | grep -qE '$4' && break; sleep 0.1; done; echo \"\$out\"" $(($2 + 30))
-}
-
 # Bad configuration first: a region formatted for three nodes. Node 3's
 # mcsd is refused (exit 5) and writes nothing; then the region is made
 # again for four, with the lease the daemons are configured for.
@@ -65,12 +40,7 @@ after=$(vm_cmd g0 'mcsctl --json status' | tr -d '\r' | jq -c '{region, nodes}')
 vm_json g3 0 '.fabric.daemon == false' 'mcsctl --json status'
 vm_expect g0 0 '' "mcsctl format --force --nodes 4 --lease $VM_MCSD_LEASE"
 
-for g in g0 g1 g2 g3; do
-	vm_expect "$g" 0 '' 'mcsd -f >/tmp/mcsd.log 2>&1 &'
-done
-for n in 0 1 2 3; do
-	wait_json "g$n" 180 ".self == {\"node\": $n, \"incarnation\": 1}" || vm_finish
-done
+vm_mcsd_up g0 g1 g2 g3
 
 vm_expect g0 0 '' 'segtool create 0x900 65536 0666'
 vm_expect g0 0 '' 'segtool mutex-create m2'
@@ -79,19 +49,19 @@ vm_expect g3 0 'locked' 'segtool mutex-hold m2 >/tmp/h.log 2>&1 & for i in $(seq
 vm_expect g2 0 'subscribed seq' 'evtool notify-expect block 300 down:3:1 done:3:1 down:0:1 done:0:1 >/tmp/w.log 2>&1 & for i in $(seq 100); do grep -q subscribed /tmp/w.log && break; sleep 0.1; done; cat /tmp/w.log'
 
 vm_panic g3
-wait_in g0 60 'cat /tmp/mcsd.log' 'declared node 3 incarnation 1 down'
-wait_in g0 30 'cat /tmp/mcsd.log' 'node 3: its fabric lease has not expired yet'
+vm_wait_output g0 60 'cat /tmp/mcsd.log' 'declared node 3 incarnation 1 down'
+vm_wait_output g0 30 'cat /tmp/mcsd.log' 'node 3: its fabric lease has not expired yet'
 vm_json g0 0 '.nodes[3].state != "clean"' 'mcsctl --json status'
 vm_log "node 0 is inside node 3's recovery; now it dies too"
 vm_panic g0
 
-wait_json g1 180 '.nodes[3].state == "clean" and .nodes[0].state == "clean"'
+vm_wait_status g1 180 '.nodes[3].state == "clean" and .nodes[0].state == "clean"'
 vm_expect g1 0 'recovered node 3 incarnation 1' 'cat /tmp/mcsd.log'
 # Node 0 had declared node 3 down already: node 1 did not do it again.
 vm_expect g1 1 '' 'grep "declared node 3" /tmp/mcsd.log'
 vm_expect g1 0 'declared node 0 incarnation 1 down' 'cat /tmp/mcsd.log'
 vm_expect g1 0 'recovered node 0 incarnation 1' 'cat /tmp/mcsd.log'
-wait_in g2 60 'cat /tmp/w.log' '^notify ok: 4 records in order|FAIL'
+vm_wait_output g2 60 'cat /tmp/w.log' '^notify ok: 4 records in order|FAIL'
 vm_expect g1 0 '' 'segtool mutex-recover m2'
 vm_expect g2 0 'verified' 'segtool verify 0x900'
 vm_check_clean g1 g2

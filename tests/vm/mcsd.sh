@@ -19,33 +19,6 @@ source "$(dirname "$0")/lib.sh"
 vm_setup vm-mcsd
 vm_cluster 4
 
-# wait_in GUEST SECS CMD PATTERN: poll CMD in GUEST until its output
-# matches PATTERN.
-wait_in()
-{
-	vm_expect "$1" 0 "$4" "for i in \$(seq $(($2 * 10))); do out=\$($3 2>&1); echo \"\$out\" | grep -qE '$4' && break; sleep 0.1; done; echo \"\$out\"" $(($2 + 30))
-}
-
-# wait_json GUEST SECS FILTER: poll "mcsctl --json status" until the jq
-# FILTER is true of it.
-wait_json()
-{
-	local end=$(( $(date +%s) + $2 )) out
-
-	while [ "$(date +%s)" -lt "$end" ]; do
-		out=$(vm_cmd "$1" 'mcsctl --json status' | tr -d '\r')
-		if jq -e "$3" <<<"$out" >/dev/null 2>&1; then
-			vm_log "ok: $1: status: $3"
-			return 0
-		fi
-		sleep 0.5
-	done
-	vm_fail "$1: status never had $3:"
-	sed 's/^/    /' <<<"$out"
-	vm_cmd "$1" 'cat /tmp/mcsd.log' | tail -n 20
-	return 1
-}
-
 start_mcsd()
 {
 	vm_expect "$1" 0 '' 'mcsd -f >/tmp/mcsd.log 2>&1 &'
@@ -64,7 +37,7 @@ for g in g0 g1 g2 g3; do
 done
 t0=$(date +%s%N)
 for n in 0 1 2 3; do
-	wait_json "g$n" 180 ".self == {\"node\": $n, \"incarnation\": 1}"
+	vm_wait_status "g$n" 180 ".self == {\"node\": $n, \"incarnation\": 1}"
 done
 vm_log "mcsd formed the cluster in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 vm_json g3 0 '[.nodes[] | select(.state == "alive")] | length == 4' 'mcsctl --json status'
@@ -82,10 +55,10 @@ vm_expect g2 0 'storm: 30 rounds' 'segtool storm 0x30000 0 >/tmp/storm.log 2>&1 
 
 t0=$(date +%s%N)
 vm_panic g2
-wait_json g0 120 '.nodes[2].state == "clean"'
+vm_wait_status g0 120 '.nodes[2].state == "clean"'
 vm_log "node 2 recovered by mcsd $(( ($(date +%s%N) - t0) / 1000000 )) ms after its panic"
 vm_expect g0 0 'recovered node 2' 'grep -h "recovered" /tmp/mcsd.log; dmesg | grep "recovered node 2"'
-wait_in g1 60 'cat /tmp/w1.log' '^notify ok: 2 records in order|FAIL'
+vm_wait_output g1 60 'cat /tmp/w1.log' '^notify ok: 2 records in order|FAIL'
 vm_expect g0 0 '' 'segtool mutex-recover m1'
 for g in g0 g1 g3; do
 	vm_check_clean "$g"
@@ -94,7 +67,7 @@ vm_expect g1 0 '' 'segtool name-verify ledger'
 
 vm_reboot g2
 start_mcsd g2
-wait_json g2 180 '.self == {"node": 2, "incarnation": 2}'
+vm_wait_status g2 180 '.self == {"node": 2, "incarnation": 2}'
 vm_expect g2 0 '' 'segtool name-verify ledger'
 vm_check_clean g0 g2
 vm_finish
