@@ -106,7 +106,7 @@ set title "Failover in a 4-guest cluster (medians of $RUNS): a node panics holdi
 set xlabel "allocations held by the dead node"
 set ylabel "ms"
 set logscale xy
-set key bottom right
+set key below
 set yrange [0.1:100000]
 set grid
 plot "$data" using 1:2 with linespoints title "detection (Corosync token $VM_TOKEN ms + consensus)", \
