@@ -40,7 +40,8 @@
 #   tests/vm/progs/<name>.c           -> $(BUILD)/tests/vm/<name>  (run in
 #                                        guests: libmcs, no libgmm, no CUnit)
 #   tests/tools/<name>.c              -> $(BUILD)/tests/tools/<name>  (helpers
-#                                        of the tool tests, with libgmm)
+#                                        of the tool tests and host-side
+#                                        helpers of guest tests, with libgmm)
 #   tests/libmcs/<name>.c             -> $(BUILD)/tests/libmcs/<name>  (libmcs
 #                                        on the host, no kernel needed)
 #   examples/<app>/<name>.c           -> $(BUILD)/examples/<app>/<name>
