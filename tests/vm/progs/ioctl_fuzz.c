@@ -74,8 +74,14 @@ static const uint64_t gids[] = {
 	0, ~0ULL, 0xf000, 0xf001, 0xf002, 0xf003, 0x4000000000000001ULL,
 	0x4000000000000002ULL, 1ULL << 62, 0x7fffffffffffffffULL,
 };
+/*
+ * At most 64 KiB each: with the pools of GIDs and names above, what the
+ * workers leave behind fits the test's fabric, so the workload after the
+ * fuzzing can still allocate. (Without per-user limits, 1 MiB segments
+ * filled a partition for good: ENOSPC for everyone after.)
+ */
 static const uint64_t sizes[] = {
-	0, 1, 4096, 8192, 65536, 1 << 20, 4095, 1ULL << 40, ~0ULL,
+	0, 1, 4096, 8192, 65536, 4095, 1ULL << 40, ~0ULL,
 };
 static const uint64_t places[] = {
 	(uint64_t)-1, (uint64_t)-2, 0, 1, 2, 63, 64, 0x7fffffff,
