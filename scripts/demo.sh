@@ -68,11 +68,12 @@ wait_for()
 	WAITED=$(tr -d '\r' <<<"$out")
 }
 
-# transfers GUEST: the count in the guest's last ledger progress line.
+# transfers GUEST: the count in the guest's last ledger progress line (not
+# a repair line, which may say "between transfers").
 transfers()
 {
-	vm_cmd "$1" 'grep transfers /tmp/ledger.log | tail -n 1' | tr -d '\r' |
-		sed -n 's/.*: \([0-9]*\) transfers.*/\1/p'
+	vm_cmd "$1" "grep -E '^ledger: node [0-9]+: [0-9]+ transfers' /tmp/ledger.log | tail -n 1" |
+		tr -d '\r' | sed -n 's/.*: \([0-9]*\) transfers.*/\1/p'
 }
 
 ms_since()
