@@ -11,6 +11,8 @@
  *        fabric_poke FILE master-part GID VALUE
  *                     the partition GID's entry names, in the copy of the
  *                     master table that readers read
+ *        fabric_poke FILE name-crc NAME VALUE
+ *                     the CRC of NAME's entry in the name table
  *
  * Prints the word's old value ("was N"), to write back afterwards.
  */
@@ -25,6 +27,7 @@
 #include <unistd.h>
 
 #include "gmm/gmm_internal.h"
+#include "gns/gns_internal.h"
 
 static void die(const char *what, int err)
 {
@@ -45,11 +48,12 @@ int main(int argc, char **argv)
 	int fd, ret;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: fabric_poke FILE section-first|master-part GID VALUE\n");
+		fprintf(stderr, "usage: fabric_poke FILE section-first|master-part GID VALUE\n"
+			"       fabric_poke FILE name-crc NAME VALUE\n");
 		return 2;
 	}
 	gid = strtoull(argv[3], &end, 0);
-	if (*end)
+	if (*end && strcmp(argv[2], "name-crc"))
 		die("GID", -EINVAL);
 	value = strtoull(argv[4], &end, 0);
 	if (*end)
@@ -65,6 +69,20 @@ int main(int argc, char **argv)
 	ret = gmm_attach(base, (u64)st.st_size, &r);
 	if (ret)
 		die("attach", ret);
+	if (!strcmp(argv[2], "name-crc")) {
+		struct gns_entry *e;
+		struct gns_name nm;
+
+		ret = gns_name_parse(argv[3], &nm);
+		if (!ret)
+			ret = gns_find(r, &nm, &idx, &free_idx);
+		if (ret)
+			die("find the name", ret);
+		e = gns_entry(r, idx);
+		printf("was %u\n", mcs_rd32(&e->crc));
+		mcs_wr32(&e->crc, (u32)value);
+		goto out;
+	}
 	ret = gmm_master_find(r, gid, &idx, &free_idx);
 	if (ret)
 		die("find the GID", ret);
@@ -84,6 +102,7 @@ int main(int argc, char **argv)
 	} else {
 		die(argv[2], -EINVAL);
 	}
+out:
 	gmm_detach(r);
 	munmap(base, (size_t)st.st_size);
 	return 0;
