@@ -50,6 +50,7 @@ struct gmm_geometry {
 
 int gmm_format(void *base, u64 size, const struct gmm_format_params *params);
 int gmm_attach(void *base, u64 size, struct gmm_region **out);
+int gmm_region_revalidate(struct gmm_region *r);
 void gmm_detach(struct gmm_region *r);
 void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *g);
 __le64 *gmm_lease_word(struct gmm_region *r, u32 node);

@@ -55,7 +55,6 @@ struct gmm_region {
 int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 		     u32 sections, u32 sharers, u32 sync_objs, u32 gns_entries,
 		     struct gmm_geom *g);
-int gmm_region_revalidate(struct gmm_region *r);
 void gmm_reset_partition(u8 *base, const struct gmm_geom *g, u32 p);
 
 /* Fabric addressing; every index must have been bounds-checked. */

@@ -12,6 +12,7 @@
 
 EXPORT_SYMBOL_GPL(gmm_format);
 EXPORT_SYMBOL_GPL(gmm_attach);
+EXPORT_SYMBOL_GPL(gmm_region_revalidate);
 EXPORT_SYMBOL_GPL(gmm_detach);
 EXPORT_SYMBOL_GPL(gmm_get_geometry);
 EXPORT_SYMBOL_GPL(gmm_lease_word);

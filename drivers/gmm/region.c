@@ -431,15 +431,27 @@ void *gmm_sync_area(struct gmm_region *r, u32 *nr_objs)
 	return r->base + r->g.sync_off + GMM_SYNC_TABLE_OFF;
 }
 
-/* The superblock as written by format; gmm_check() compares against it. */
+/**
+ * gmm_region_revalidate - is the fabric still the region @r attached?
+ * @r: the handle
+ *
+ * Another node may have formatted the fabric again since (FORMAT
+ * --force): then its superblock no longer matches the handle's geometry
+ * or cluster UUID.
+ *
+ * Return: 0 if it matches; -EUCLEAN if not; an error of the superblock's
+ * validation (e.g. -EMEDIUMTYPE: no region any more).
+ */
 int gmm_region_revalidate(struct gmm_region *r)
 {
+	const struct gmm_super *sb = (const struct gmm_super *)r->base;
 	struct gmm_geom g;
 	int ret = gmm_validate(r->base, r->size, &g);
 
 	if (ret)
 		return ret;
-	return memcmp(&g, &r->g, sizeof(g)) ? -EUCLEAN : 0;
+	return memcmp(&g, &r->g, sizeof(g)) ||
+	       memcmp(sb->uuid, r->uuid, sizeof(r->uuid)) ? -EUCLEAN : 0;
 }
 
 /**

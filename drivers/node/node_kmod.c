@@ -142,11 +142,13 @@ int mcs_region_attach_locked(void)
 /*
  * An unjoined node's attachment only remembers what the fabric held when it
  * last looked; another node may have formatted it again since (FORMAT
- * --force), with another geometry. Look again before trusting it.
+ * --force), with another geometry. Attach anew only then: the handle stays
+ * the same while the region does.
  */
 int mcs_region_refresh_locked(void)
 {
-	if (mcs_state.region && !mcs_state.joined)
+	if (mcs_state.region && !mcs_state.joined &&
+	    gmm_region_revalidate(mcs_state.region))
 		mcs_region_detach_locked();
 	return mcs_region_attach_locked();
 }
