@@ -626,9 +626,10 @@ vm_check_logs()
 VM_TOKEN=${VM_TOKEN:-4000}
 VM_TOKEN_COEFF=${VM_TOKEN_COEFF:-0}
 VM_CLUSTER_TIMEOUT=${VM_CLUSTER_TIMEOUT:-120}
+# The cluster guests' memory (vm_cluster says why more than VM_MEM).
+VM_CLUSTER_MEM=${VM_CLUSTER_MEM:-384M}
 # mcsd's heartbeat deadline and the fabric lease in the guests'
 # /etc/mcs/mcsd.conf (vm_cluster_initramfs says why these).
-VM_CLUSTER_MEM=${VM_CLUSTER_MEM:-384M}
 VM_MCSD_DEADLINE=${VM_MCSD_DEADLINE:-3000}
 VM_MCSD_LEASE=${VM_MCSD_LEASE:-8000}
 VM_CLUSTER=()
@@ -916,8 +917,9 @@ vm_reboot()
 	local votes=(${VM_VOTES:-}) have=0 all=0 i
 	for ((i = 0; i < ${#VM_CLUSTER[@]}; i++)); do
 		all=$((all + ${votes[$i]:-1}))
-		kill -0 "${VM_PID[g$i]}" 2>/dev/null && [ "${VM_LINK[g$i]}" = on ] &&
-			have=$((have + ${votes[$i]:-1}))
+	done
+	for g in "${live[@]}"; do
+		have=$((have + ${votes[${g#g}]:-1}))
 	done
 	[ $((2 * have)) -gt "$all" ] && q=quorate
 	vm_wait_members "$VM_CLUSTER_TIMEOUT" "$ids$q" "${live[@]}"
