@@ -150,6 +150,28 @@ struct gmm_part_info {
 int gmm_part_info(struct gmm_region *r, u32 part, struct gmm_part_info *info);
 
 /*
+ * Per-owner usage and limits (usage.c, the usage table of gmm_format.h):
+ * counts the caller keeps, gmm only stores and compares them.
+ */
+#define GMM_USAGE_ALL (~0U)		/* gmm_usage_set_limit(): everyone's */
+#define GMM_USAGE_UNLIMITED (~0ULL)	/* a limit that never refuses */
+struct gmm_usage {
+	u32 owner;
+	u64 used[GMM_USAGE_KINDS];
+	u64 limit[GMM_USAGE_KINDS];	/* in force */
+	u64 own_limit[GMM_USAGE_KINDS];	/* set for this owner; 0: none */
+};
+int gmm_usage_lock(struct gmm_region *r, u32 owner, u32 *idx);
+void gmm_usage_unlock(struct gmm_region *r, u32 idx);
+void gmm_usage_set(struct gmm_region *r, u32 idx, const u64 *used);
+int gmm_usage_charge(struct gmm_region *r, u32 idx, const s64 *delta,
+		     bool enforce);
+void gmm_usage_get(struct gmm_region *r, u32 owner, struct gmm_usage *u);
+int gmm_usage_list(struct gmm_region *r, u32 *cursor, struct gmm_usage *u);
+void gmm_usage_builtin_limits(struct gmm_region *r, u64 *builtin);
+int gmm_usage_set_limit(struct gmm_region *r, u32 owner, const u64 *limit);
+
+/*
  * Locks, events and sync objects. The glock context names this handle's
  * node and incarnation (an observer's until gmm_node_join()) and asks the
  * node words whether a lock owner is dead.

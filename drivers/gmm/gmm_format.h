@@ -16,6 +16,9 @@
  *   gns_off           the name table of gns (drivers/gns/gns_format.h):
  *                     outside every partition, so no node's death (not
  *                     even with loss of its partition) takes names with it
+ *   usage_off         the usage table: per owner (a uid), what it holds and
+ *                     may hold (struct gmm_usage_entry), outside every
+ *                     partition
  *   home_off          per partition, per section: 1 + the master index of
  *                     the segment homed there (0: none), outside every
  *                     partition, so that revoking a lost partition's
@@ -44,9 +47,10 @@
  * 2: glock table locks, sync area; 3: and the gns area; 4: 64-byte
  * glocks, sync object owners; 5: per-node bitmaps of opened sync objects,
  * per-partition counts of segment names, the home index; 6: the fabric
- * leases of the nodes and their duration.
+ * leases of the nodes and their duration; 7: the usage table (per-owner
+ * counts and limits).
  */
-#define GMM_VERSION 6
+#define GMM_VERSION 7
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
 #define GMM_PAGE_SIZE MCS_PAGE_SIZE
 #define GMM_MAX_NODES MCS_MAX_NODES
@@ -97,7 +101,9 @@ struct gmm_super {
 	__le32 gns_entry_size;
 	__le64 home_off;
 	__le64 home_size;
-	__le64 reserved[8];
+	__le64 usage_off;   /* per-owner usage and limits (quota.c) */
+	__le64 usage_size;
+	__le64 reserved[6];
 	__le32 crc; /* CRC-32 of the bytes from version up to this field */
 	__le32 pad;
 };
@@ -118,6 +124,39 @@ struct gmm_super {
 #define GMM_SYNC_TABLE_SIZE(nr)                                        \
 	(GMM_SYNC_HDR_SIZE + (u64)(nr) * GMM_SYNC_OBJ_SIZE +            \
 	 (u64)MCS_MAX_NODES * GMM_SYNC_OPEN_WORDS(nr) * 8)
+
+/*
+ * The usage table: what each owner (a uid; gmm knows no more of it) holds
+ * of segments, pages, names and sync objects, and the limits on them.
+ * Counts change under the entry's lock, raised before an object is made
+ * and lowered after one is gone, so a crash leaves them too high, never
+ * too low (drivers/gmm/quota.c).
+ */
+enum gmm_usage_kind {
+	GMM_USAGE_SEGMENTS,
+	GMM_USAGE_PAGES,
+	GMM_USAGE_NAMES,
+	GMM_USAGE_SYNCS,
+	GMM_USAGE_KINDS
+};
+
+#define GMM_USAGE_ENTRIES 1024 /* owners with a count or a limit */
+
+struct gmm_usage_header {
+	/* The limits of owners without their own; 0: the built-in default. */
+	__le64 limit[GMM_USAGE_KINDS];
+	__le64 reserved[12];
+};
+
+struct gmm_usage_entry {
+	struct glock lock;
+	__le32 owner;	/* 1 + uid; 0: a free entry. Claimed by CAS, kept. */
+	__le32 reserved0;
+	__le64 used[GMM_USAGE_KINDS];
+	/* This owner's limits; 0: the header's. */
+	__le64 limit[GMM_USAGE_KINDS];
+	__le64 reserved[7];
+};
 
 /* Per partition; changed under the partition lock unless noted. */
 struct gmm_part_ctl {

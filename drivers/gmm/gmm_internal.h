@@ -25,6 +25,8 @@ struct gmm_geom {
 	u64 gns_off;
 	u64 gns_size;
 	u32 gns_entries;
+	u64 usage_off;
+	u64 usage_size;
 	u64 home_off;
 	u64 home_size;
 	u64 parts_off;

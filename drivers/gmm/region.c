@@ -88,7 +88,11 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 	g->gns_off = g->sync_off + g->sync_size;
 	g->gns_size = gmm_page_align(GMM_GNS_HDR_SIZE +
 				     (u64)gns_entries * GMM_GNS_ENTRY_SIZE);
-	g->home_off = g->gns_off + g->gns_size;
+	g->usage_off = g->gns_off + g->gns_size;
+	g->usage_size = gmm_page_align(sizeof(struct gmm_usage_header) +
+				       (u64)GMM_USAGE_ENTRIES *
+				       sizeof(struct gmm_usage_entry));
+	g->home_off = g->usage_off + g->usage_size;
 	/* The home index is sized by the sections, which the parts size. */
 	if (size < g->home_off + (u64)nr_parts * 4 * GMM_PAGE_SIZE)
 		return -ENOSPC;
@@ -204,6 +208,8 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 		    GMM_SYNC_HDR_NR_OFF) = cpu_to_le32(g.sync_objs);
 	/* An all-zero name table is empty, unlocked, with no GID issued. */
 	memset((u8 *)base + g.gns_off, 0, g.gns_size);
+	/* Nothing counted, no limit set, every entry lock free. */
+	memset((u8 *)base + g.usage_off, 0, g.usage_size);
 	memset((u8 *)base + g.home_off, 0, g.home_size);
 	for (p = 0; p < g.nr_parts; p++) {
 		gmm_reset_partition(base, &g, p);
@@ -249,6 +255,8 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	sb->gns_entry_size = cpu_to_le32(GMM_GNS_ENTRY_SIZE);
 	sb->home_off = cpu_to_le64(g.home_off);
 	sb->home_size = cpu_to_le64(g.home_size);
+	sb->usage_off = cpu_to_le64(g.usage_off);
+	sb->usage_size = cpu_to_le64(g.usage_size);
 	memcpy(sb->uuid, params->uuid, sizeof(sb->uuid));
 	sb->sync_off = cpu_to_le64(g.sync_off);
 	sb->sync_size = cpu_to_le64(g.sync_size);
@@ -300,7 +308,9 @@ static int gmm_super_check(const struct gmm_super *sb, u64 size,
 	    g->gns_off != le64_to_cpu(sb->gns_off) ||
 	    g->gns_size != le64_to_cpu(sb->gns_size) ||
 	    g->home_off != le64_to_cpu(sb->home_off) ||
-	    g->home_size != le64_to_cpu(sb->home_size))
+	    g->home_size != le64_to_cpu(sb->home_size) ||
+	    g->usage_off != le64_to_cpu(sb->usage_off) ||
+	    g->usage_size != le64_to_cpu(sb->usage_size))
 		return -EUCLEAN;
 	g->lease_ms = le32_to_cpu(sb->lease_ms);
 	if (g->lease_ms < MCS_LEASE_MS_MIN || g->lease_ms > MCS_LEASE_MS_MAX)

@@ -569,6 +569,47 @@ static int mcs_ctl_list(void __user *uarg)
 	return MCS_ABI_COPY_OUT(uarg, a);
 }
 
+/* Usage and limits (uapi.md, "Limits"); a joined node's region. */
+static int mcs_ctl_limit(void __user *uarg)
+{
+	struct mcs_ctl_limit a;
+	struct gmm_usage u;
+	struct gmm_region *r;
+	int ret;
+
+	BUILD_BUG_ON(MCS_LIMIT_KINDS != GMM_USAGE_KINDS);
+	BUILD_BUG_ON(MCS_LIMIT_ALL != GMM_USAGE_ALL);
+	ret = MCS_ABI_COPY_IN(a, uarg, MCS_CTL_LIMIT_SIZE_VER0,
+			      MCS_LIMIT_SET | MCS_LIMIT_NEXT);
+	if (ret)
+		return ret;
+	if ((a.flags & MCS_LIMIT_SET && a.flags & MCS_LIMIT_NEXT) ||
+	    (!(a.flags & MCS_LIMIT_SET) && !mcs_zero(a.set, sizeof(a.set))) ||
+	    (!(a.flags & MCS_LIMIT_NEXT) && a.cursor) ||
+	    (a.flags & MCS_LIMIT_NEXT && a.uid) ||
+	    !mcs_zero(a.limit, sizeof(a) - offsetof(struct mcs_ctl_limit, limit)))
+		return -EINVAL;
+	ret = mcs_ctl_enter_joined();
+	if (ret)
+		return ret;
+	r = mcs_state.region;
+	if (a.flags & MCS_LIMIT_SET)
+		ret = gmm_usage_set_limit(r, a.uid, a.set);
+	if (!ret && a.flags & MCS_LIMIT_NEXT)
+		ret = gmm_usage_list(r, &a.cursor, &u);
+	else if (!ret)
+		gmm_usage_get(r, a.uid, &u);
+	gmm_usage_builtin_limits(r, a.builtin);
+	mcs_access_end();
+	if (ret)
+		return ret;
+	a.uid = u.owner;
+	memcpy(a.limit, u.limit, sizeof(a.limit));
+	memcpy(a.used, u.used, sizeof(a.used));
+	memcpy(a.own, u.own_limit, sizeof(a.own));
+	return MCS_ABI_COPY_OUT(uarg, a);
+}
+
 static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -611,6 +652,9 @@ static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case MCS_IOC_CMD(MCS_CTL_LEAVE):
 		ret = mcs_ctl_leave(file, uarg);
+		break;
+	case MCS_IOC_CMD(MCS_CTL_LIMIT):
+		ret = mcs_ctl_limit(uarg);
 		break;
 	default:
 		ret = -ENOTTY;

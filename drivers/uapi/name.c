@@ -50,6 +50,8 @@ static void mcs_name_out(struct mcs_name *a, const struct gmm_seg_info *info,
 
 int uapi_name_seg_create(struct mcs_client *c, void __user *uarg)
 {
+	s64 cost[GMM_USAGE_KINDS];
+	u32 uid = mcs_usage_me(), uidx;
 	char name[MCS_NAME_MAX + 2];
 	struct mcs_seg_owner o;
 	struct gmm_seg_info info;
@@ -73,8 +75,18 @@ int uapi_name_seg_create(struct mcs_client *c, void __user *uarg)
 	if (ret)
 		goto out_unlock;
 	/* One more page for the descriptor, out of reach of mmap. */
-	ret = gns_seg_create(r, name, a.size + PAGE_SIZE, a.place, c->pid,
-			     &info, NULL);
+	mcs_usage_of_seg(cost, a.size + PAGE_SIZE, true);
+	ret = mcs_usage_lock(r, uid, &uidx);
+	if (ret)
+		goto out_end;
+	ret = mcs_usage_charge(r, uid, uidx, cost);
+	if (!ret) {
+		ret = gns_seg_create(r, name, a.size + PAGE_SIZE, a.place,
+				     c->pid, &info, NULL);
+		if (ret)
+			mcs_usage_credit(r, uidx, cost);
+	}
+	gmm_usage_unlock(r, uidx);
 	if (ret)
 		goto out_end;
 	mcs_share_made(c, s, r, &info, a.size, a.mode, &o);
@@ -144,7 +156,10 @@ out_unlock:
 
 int uapi_name_unlink(void __user *uarg)
 {
+	s64 cost[GMM_USAGE_KINDS];
 	char name[MCS_NAME_MAX + 2];
+	bool owned;
+	u32 uidx;
 	struct mcs_seg_owner o;
 	struct gmm_seg_info info;
 	struct gns_info ni;
@@ -158,24 +173,46 @@ int uapi_name_unlink(void __user *uarg)
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;
-	/* Judge what the name names, unlink only if it still names that. */
+	/*
+	 * Judge what the name names, unlink only if it still names that;
+	 * credit the owner of what it named (none: its object went first).
+	 */
 	for (tries = 0; tries < MCS_UNLINK_TRIES; tries++) {
 		ret = gns_lookup(r, name, &ni);
 		if (ret)
 			break;
 		ret = -EPERM;
+		owned = false;
+		memset(cost, 0, sizeof(cost));
 		if (ni.type == GNS_TYPE_SEGMENT &&
 		    !gmm_lookup(r, ni.gid, &info)) {
 			mcs_owner_read(r, &info, &o);
+			owned = true;
+			mcs_usage_of_seg(cost, info.size, true);
 			if (mcs_is_owner(&o))
 				ret = 0;
-		} else if (capable(CAP_SYS_ADMIN) ||
-			   (ni.type != GNS_TYPE_SEGMENT &&
-			    mcs_sync_is_owner(r, ni.gid))) {
+		} else if (ni.type != GNS_TYPE_SEGMENT &&
+			   !mcs_sync_owner_uid(r, ni.gid, &o.uid)) {
+			owned = true;
+			cost[GMM_USAGE_NAMES] = 1;
+			if (capable(CAP_SYS_ADMIN) || o.uid == mcs_usage_me())
+				ret = 0;
+		} else if (capable(CAP_SYS_ADMIN)) {
 			ret = 0;
 		}
-		if (!ret)
-			ret = gns_unlink_gid(r, name, ni.gid);
+		if (ret)
+			break;
+		if (owned) {
+			ret = mcs_usage_lock(r, o.uid, &uidx);
+			if (ret)
+				break;
+		}
+		ret = gns_unlink_gid(r, name, ni.gid);
+		if (owned) {
+			if (!ret)
+				mcs_usage_credit(r, uidx, cost);
+			gmm_usage_unlock(r, uidx);
+		}
 		if (ret != -ESTALE)
 			break;
 	}

@@ -173,6 +173,8 @@ int mcs_share_judged(struct mcs_client *c, struct mcs_share *s,
 
 int uapi_seg_create(struct mcs_client *c, void __user *uarg)
 {
+	s64 cost[GMM_USAGE_KINDS];
+	u32 uid = mcs_usage_me(), uidx;
 	struct mcs_seg_owner o;
 	struct gmm_seg_info info;
 	struct gmm_region *r;
@@ -195,7 +197,18 @@ int uapi_seg_create(struct mcs_client *c, void __user *uarg)
 	if (ret)
 		goto out_unlock;
 	/* One more page for the descriptor, out of reach of mmap. */
-	ret = gmm_alloc(r, a.gid, a.size + PAGE_SIZE, a.place, c->pid, &info);
+	mcs_usage_of_seg(cost, a.size + PAGE_SIZE, false);
+	ret = mcs_usage_lock(r, uid, &uidx);
+	if (ret)
+		goto out_end;
+	ret = mcs_usage_charge(r, uid, uidx, cost);
+	if (!ret) {
+		ret = gmm_alloc(r, a.gid, a.size + PAGE_SIZE, a.place, c->pid,
+				&info);
+		if (ret)
+			mcs_usage_credit(r, uidx, cost);
+	}
+	gmm_usage_unlock(r, uidx);
 	if (ret)
 		goto out_end;
 	mcs_share_made(c, s, r, &info, a.size, a.mode, &o);
@@ -292,7 +305,9 @@ out_unlock:
 
 int uapi_seg_destroy(void __user *uarg)
 {
+	s64 cost[GMM_USAGE_KINDS];
 	struct mcs_seg_owner o;
+	u32 uidx;
 	struct gmm_seg_info info;
 	struct gmm_region *r;
 	struct mcs_seg a;
@@ -311,7 +326,15 @@ int uapi_seg_destroy(void __user *uarg)
 	ret = -EPERM;
 	if (!mcs_is_owner(&o))
 		goto out_end;
+	ret = mcs_usage_lock(r, o.uid, &uidx);
+	if (ret)
+		goto out_end;
 	ret = gmm_destroy(r, a.gid);
+	if (!ret) {
+		mcs_usage_of_seg(cost, info.size, false);
+		mcs_usage_credit(r, uidx, cost);
+	}
+	gmm_usage_unlock(r, uidx);
 out_end:
 	mcs_access_end();
 	return ret;

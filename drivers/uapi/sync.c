@@ -78,15 +78,31 @@ static int mcs_sync_permit(struct gsync_table *t,
 	       mcs_permit(&o, MCS_SYNC_WRITE) ? -EACCES : 0;
 }
 
-/* Destroy a sync object: its owner or CAP_SYS_ADMIN (-EPERM). */
-/* Destroy the mutex (GSYNC_MUTEX) or event (another type) *@gid. */
-static int mcs_sync_destroy(struct gsync_table *t, u64 gid, u32 type)
+/*
+ * Destroy the mutex (GSYNC_MUTEX) or event (another type) @gid: its owner
+ * or CAP_SYS_ADMIN (-EPERM); the owner is credited. Inside mcs_enter().
+ */
+static int mcs_sync_destroy(struct gmm_region *r, struct gsync_table *t,
+			    u64 gid, u32 type)
 {
-	u32 uid = capable(CAP_SYS_ADMIN) ?
-		  GSYNC_ANY_UID :
-		  from_kuid_munged(&init_user_ns, current_fsuid());
+	u32 uid = capable(CAP_SYS_ADMIN) ? GSYNC_ANY_UID : mcs_usage_me();
+	s64 cost[GMM_USAGE_KINDS];
+	u32 owner, uidx;
+	int ret;
 
-	return gsync_destroy_owned(t, gid, uid, type);
+	ret = mcs_sync_owner_uid(r, gid, &owner);
+	if (ret)
+		return ret;
+	ret = mcs_usage_lock(r, owner, &uidx);
+	if (ret)
+		return ret;
+	ret = gsync_destroy_owned(t, gid, uid, type);
+	if (!ret) {
+		mcs_usage_of_sync(cost, false);
+		mcs_usage_credit(r, uidx, cost);
+	}
+	gmm_usage_unlock(r, uidx);
+	return ret;
 }
 
 /*
@@ -99,20 +115,34 @@ static int mcs_sync_make(struct gmm_region *r, struct gsync_table *t,
 			 bool signaled, u32 mode, u64 *gid,
 			 struct gsync_handle *h)
 {
+	s64 cost[GMM_USAGE_KINDS];
 	struct gsync_owner owner;
 	struct gns_info ni;
+	u32 uidx;
 	int ret;
 
 	mcs_sync_owner_new(&owner, mode);
+	mcs_usage_of_sync(cost, name[0]);
+	ret = mcs_usage_lock(r, owner.uid, &uidx);
+	if (ret)
+		return ret;
+	ret = mcs_usage_charge(r, owner.uid, uidx, cost);
+	if (ret)
+		goto out_unlock;
 	if (name[0]) {
 		ret = gns_create(r, name, gns_type, &ni);
 		if (ret)
-			return ret;
+			goto out_credit;
 		*gid = ni.gid;
 	}
 	ret = gsync_create_owned(t, *gid, type, signaled, &owner, h);
 	if (ret && name[0] && gns_unlink(r, name))
 		pr_warn("mcs_uapi: name of %#llx left behind\n", *gid);
+out_credit:
+	if (ret)
+		mcs_usage_credit(r, uidx, cost);
+out_unlock:
+	gmm_usage_unlock(r, uidx);
 	return ret;
 }
 
@@ -346,7 +376,7 @@ int uapi_mutex_destroy(void __user *uarg)
 	if (ret)
 		return ret;
 	gsync_table_of(r, &t);
-	ret = mcs_sync_destroy(&t, a.gid, GSYNC_MUTEX);
+	ret = mcs_sync_destroy(r, &t, a.gid, GSYNC_MUTEX);
 	mcs_access_end();
 	return ret;
 }
@@ -446,16 +476,21 @@ out_unlock:
 	return ret;
 }
 
-/* Does the caller own the mutex or event @gid? Inside mcs_enter(). */
-bool mcs_sync_is_owner(struct gmm_region *r, u64 gid)
+/* The owner of the mutex or event @gid, or -ENOENT. Inside mcs_enter(). */
+int mcs_sync_owner_uid(struct gmm_region *r, u64 gid, u32 *uid)
 {
 	struct gsync_owner so;
 	struct gsync_handle h;
 	struct gsync_table t;
+	int ret;
 
 	gsync_table_of(r, &t);
-	return !gsync_open(&t, gid, &h) && !gsync_owner(&t, &h, &so) &&
-	       uid_eq(current_fsuid(), make_kuid(&init_user_ns, so.uid));
+	ret = gsync_open(&t, gid, &h);
+	if (!ret)
+		ret = gsync_owner(&t, &h, &so);
+	if (!ret)
+		*uid = so.uid;
+	return ret;
 }
 
 /* Copy in a global event argument; as mcs_mutex_copy_in() for mutexes. */
@@ -568,7 +603,7 @@ int uapi_gevent_cmd(void __user *uarg, unsigned int cmd)
 			     &h);
 	if (!ret) {
 		if (cmd == MCS_IOC_CMD(MCS_IOC_GEVENT_DESTROY))
-			ret = mcs_sync_destroy(&t, a.gid, GSYNC_EVENT_MANUAL);
+			ret = mcs_sync_destroy(r, &t, a.gid, GSYNC_EVENT_MANUAL);
 		else if (cmd == MCS_IOC_CMD(MCS_IOC_GEVENT_SET))
 			ret = gsync_event_set(&t, &h);
 		else

@@ -163,11 +163,20 @@ int uapi_mutex_destroy(void __user *uarg);
 int uapi_mutex_lock(struct mcs_client *c, void __user *uarg);
 int uapi_mutex_unlock(struct mcs_client *c, void __user *uarg,
 		     bool consistent);
-bool mcs_sync_is_owner(struct gmm_region *r, u64 gid);
+int mcs_sync_owner_uid(struct gmm_region *r, u64 gid, u32 *uid);
 int uapi_gevent_create(void __user *uarg);
 int uapi_gevent_open(void __user *uarg);
 int uapi_gevent_cmd(void __user *uarg, unsigned int cmd);
 int uapi_gevent_wait(void __user *uarg);
+
+/* usage.c: per-uid limits */
+u32 mcs_usage_me(void);
+int mcs_usage_lock(struct gmm_region *r, u32 uid, u32 *idx);
+int mcs_usage_charge(struct gmm_region *r, u32 uid, u32 idx,
+		     const s64 *delta);
+void mcs_usage_credit(struct gmm_region *r, u32 idx, const s64 *delta);
+void mcs_usage_of_seg(s64 *delta, u64 bytes, bool named);
+void mcs_usage_of_sync(s64 *delta, bool named);
 
 /* notify.c */
 int uapi_notify_subscribe(struct mcs_client *c, void __user *uarg);

@@ -13,6 +13,8 @@
  *   mcsctl [--json] check [FILE]   gmm tables and the gns name table
  *   mcsctl [--json] ls [FILE]      the names, every segment, and every
  *                                  mutex and event with its lock's holder
+ *   mcsctl [--json] limit [--uid UID|all] [--segments N] [--pages N]
+ *                         [--names N] [--syncs N]   per-uid limits (limit.c)
  *   mcsctl [--device DEV] join NODE | down NODE INCARNATION [--memory-lost]
  *          | recover NODE | freeze | thaw
  *
@@ -55,6 +57,9 @@ static void usage(FILE *f)
 		"       status [--json] [FILE]\n"
 		"       check [--json] [FILE]\n"
 		"       ls [--json] [FILE]  (names, segments, mutexes and events)\n"
+		"  per-uid limits, on the live fabric (N: a count, none, default):\n"
+		"       limit [--json] [--uid UID|all] [--segments N] [--pages N]\n"
+		"             [--names N] [--syncs N]\n"
 		"  membership, on the live fabric (DEV: /dev/mcs-control):\n"
 		"       join NODE\n"
 		"       down NODE INCARNATION [--memory-lost]\n"
@@ -563,9 +568,17 @@ int main(int argc, char **argv)
 	argc--;
 	argv++;
 	cmd = argv[0];
-	if (!strcmp(cmd, "status") || !strcmp(cmd, "check") || !strcmp(cmd, "ls")) {
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "check") || !strcmp(cmd, "ls") ||
+	    !strcmp(cmd, "limit")) {
 		if (take_json(&argc, argv))
 			json_output = true;
+		if (!strcmp(cmd, "limit")) {
+			int ret = dev_limit(device, argc, argv);
+
+			if (ret < 0)
+				usage(stderr);
+			return ret < 0 ? 2 : ret;
+		}
 		if (!strcmp(cmd, "status"))
 			return cmd_status(argc, argv);
 		if (!strcmp(cmd, "check"))
@@ -573,7 +586,7 @@ int main(int argc, char **argv)
 		return cmd_ls(argc, argv);
 	}
 	if (json_output) {
-		fprintf(stderr, "%s: --json is for status, check and ls, not '%s'\n",
+		fprintf(stderr, "%s: --json is for status, check, ls and limit, not '%s'\n",
 			prog, cmd);
 		return 2;
 	}

@@ -36,6 +36,7 @@ int dev_freeze(const char *dev, int argc, char **argv, int freeze);
 int dev_status(const char *dev);
 int dev_check(const char *dev);
 int dev_ls(const char *dev);
+int dev_limit(const char *dev, int argc, char **argv);
 
 /*
  * ls.c: print what mcsctl ls lists, from the kernel or from a file, as

@@ -336,6 +336,38 @@ MCS_ABI_SIZE(mcs_ctl_list, 40);
 /* Entries one MCS_CTL_LIST call fills at most. */
 #define MCS_LIST_MAX 64
 
+/*
+ * MCS_CTL_LIMIT: one uid's usage and limits in the cluster, or (uid
+ * MCS_LIMIT_ALL) the limits of every uid without its own; with
+ * MCS_LIMIT_SET, set them first; with MCS_LIMIT_NEXT, the next uid that
+ * has a count or a limit after cursor (-ENOENT at the end). Limits are
+ * indexed by MCS_LIMIT_SEGMENTS..MCS_LIMIT_SYNCS; a set limit of 0 goes
+ * back to the default, MCS_LIMIT_NONE never refuses (uapi.md, "Limits").
+ */
+#define MCS_LIMIT_SEGMENTS 0
+#define MCS_LIMIT_PAGES 1   /* MCS_PAGE_SIZE pages, descriptor pages too */
+#define MCS_LIMIT_NAMES 2
+#define MCS_LIMIT_SYNCS 3   /* global mutexes and events */
+#define MCS_LIMIT_KINDS 4
+#define MCS_LIMIT_ALL 0xffffffffU
+#define MCS_LIMIT_NONE (~0ULL)
+#define MCS_LIMIT_SET (1U << 0)
+#define MCS_LIMIT_NEXT (1U << 1)
+
+struct mcs_ctl_limit {
+	__u32 argsz;
+	__u32 flags;	/* MCS_LIMIT_SET or MCS_LIMIT_NEXT */
+	__u32 uid;	/* in: a uid or MCS_LIMIT_ALL; out with NEXT */
+	__u32 cursor;	/* in/out with NEXT: 0 to start */
+	__u64 set[MCS_LIMIT_KINDS];	/* in with SET: the limits to set */
+	__u64 limit[MCS_LIMIT_KINDS];	/* out: in force */
+	__u64 used[MCS_LIMIT_KINDS];	/* out: held (MCS_LIMIT_ALL: 0) */
+	__u64 own[MCS_LIMIT_KINDS];	/* out: set for it; 0: none */
+	__u64 builtin[MCS_LIMIT_KINDS];	/* out: the built-in defaults */
+};
+MCS_ABI_SIZE(mcs_ctl_limit, 176);
+#define MCS_CTL_LIMIT_SIZE_VER0 176
+
 #define MCS_CTL_FORMAT _IOW(MCS_IOC_TYPE, 0x81, struct mcs_ctl_format)
 #define MCS_CTL_JOIN _IOWR(MCS_IOC_TYPE, 0x82, struct mcs_ctl_join)
 #define MCS_CTL_NODE_DOWN _IOW(MCS_IOC_TYPE, 0x83, struct mcs_ctl_node_down)
@@ -348,6 +380,7 @@ MCS_ABI_SIZE(mcs_ctl_list, 40);
 #define MCS_CTL_DAEMON _IOWR(MCS_IOC_TYPE, 0x8a, struct mcs_ctl_daemon)
 #define MCS_CTL_HEARTBEAT _IOW(MCS_IOC_TYPE, 0x8b, struct mcs_ctl_heartbeat)
 #define MCS_CTL_LEAVE _IOWR(MCS_IOC_TYPE, 0x8c, struct mcs_ctl_leave)
+#define MCS_CTL_LIMIT _IOWR(MCS_IOC_TYPE, 0x8d, struct mcs_ctl_limit)
 
 /*
  * The user device, /dev/mcs (Documentation/uapi.md; the semantics are
