@@ -115,8 +115,8 @@ static json_t *jrow(const struct mcs_ctl_limit *a, bool all)
 		json_object_set_new(o, "used", jkinds(a->used, false));
 	}
 	json_object_set_new(o, "limit", jkinds(a->limit, true));
-	/* "set": what was set here; 0 (not set) shows as 0. */
-	json_object_set_new(o, "set", jkinds(a->own, false));
+	/* "set": what was set here; 0: nothing (the default applies). */
+	json_object_set_new(o, "set", jkinds(a->own, true));
 	return o;
 }
 
