@@ -263,13 +263,15 @@ static void mcs_mutex_record(struct mcs_client *c,
 			goto found;
 	m = *spare;
 	*spare = NULL;
-	list_add(&m->node, &c->mutexes);
-found:
 	m->gid = d->gid;
+	m->owner_pid = d->owner_pid;
+	list_add(&m->node, &c->mutexes);
+	mcs_proc_mutex_add(m);
+found:
+	/* gid and owner_pid are its key in the index: set once. */
 	m->idx = d->idx;
 	m->owner_node = d->owner_node;
 	m->owner_inc = d->owner_inc;
-	m->owner_pid = d->owner_pid;
 	m->lock_offset = d->lock_offset;
 	m->page_off = d->page_off;
 	m->page_phys = d->page_phys;

@@ -10,6 +10,7 @@
 
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -70,6 +71,7 @@ struct mcs_share {
  */
 struct mcs_file_mutex {
 	struct list_head node;
+	struct hlist_node by_proc; /* in the index of uapi_kmod.c */
 	u64 gid;
 	u32 idx;	/* its slot in the sync table */
 	u32 owner_node;	/* the owner tag it was last opened or taken with */
@@ -118,7 +120,6 @@ struct mcs_client {
 	struct mutex lock;	/* shares, mutexes, notify */
 	struct list_head shares;
 	struct list_head mutexes;
-	struct list_head open_node; /* in mcs_open_files until released */
 	u32 pid;		/* tgid of the opener: the gmm sharer owner */
 	u64 epoch;		/* mcs_node_epoch() at open: older is dead */
 	phys_addr_t lock_phys;	/* the fabric's, once a lock page is mapped */
@@ -130,6 +131,7 @@ extern struct workqueue_struct *mcs_uapi_wq;
 
 /* uapi_kmod.c */
 int mcs_enter(struct gmm_region **r);
+void mcs_proc_mutex_add(struct mcs_file_mutex *m);
 
 /* seg.c */
 void mcs_owner_read(struct gmm_region *r,

@@ -200,13 +200,28 @@
 struct workqueue_struct *mcs_uapi_wq;
 
 /*
- * Every open file not yet released. A lock taken in user space carries
- * its process's tag, not its file's, so a file released while its
- * process lives on leaves alone the mutexes another open file of that
- * process has (mcs_client_keep()). Taken before any client's lock.
+ * Every open file's mutexes, by process and GID. A lock taken in user
+ * space carries its process's tag, not its file's, so a file released
+ * while its process lives on leaves alone the mutexes another open file
+ * of that process has (mcs_client_unlist()). Found by key, a release
+ * costs its own mutexes, not every file's.
  */
-static LIST_HEAD(mcs_open_files);
-static DEFINE_MUTEX(mcs_open_files_lock);
+#define MCS_PROC_MUTEX_BITS 12
+static DEFINE_HASHTABLE(mcs_proc_mutexes, MCS_PROC_MUTEX_BITS);
+static DEFINE_SPINLOCK(mcs_proc_mutexes_lock);
+
+static u64 mcs_proc_mutex_key(const struct mcs_file_mutex *m)
+{
+	return m->gid ^ ((u64)m->owner_pid << 40) ^ m->owner_pid;
+}
+
+/* A file recorded mutex @m (new in its list); under the file's lock. */
+void mcs_proc_mutex_add(struct mcs_file_mutex *m)
+{
+	spin_lock(&mcs_proc_mutexes_lock);
+	hash_add(mcs_proc_mutexes, &m->by_proc, mcs_proc_mutex_key(m));
+	spin_unlock(&mcs_proc_mutexes_lock);
+}
 
 /* Enter shared state as a joined node. */
 int mcs_enter(struct gmm_region **r)
@@ -520,38 +535,32 @@ static int mcs_uapi_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&c->mutexes);
 	c->pid = task_tgid_nr(current);
 	c->epoch = mcs_node_epoch();
-	mutex_lock(&mcs_open_files_lock);
-	list_add(&c->open_node, &mcs_open_files);
-	mutex_unlock(&mcs_open_files_lock);
 	file->private_data = c;
 	return nonseekable_open(inode, file);
 }
 
 /*
- * Mark the mutexes of released file @c that another open file of the same
- * process has too: that file may hold them (in user space nothing says
- * which file took a lock), and abandons them when it goes in turn. Before
- * mcs_enter(): it takes other files' locks.
+ * Take released file @c's mutexes out of the index, marking those that
+ * another open file of the same process has too: that file may hold them
+ * (in user space nothing says which file took a lock), and abandons them
+ * when it goes in turn. At release, in close order: of an exiting
+ * process's files, the last one closed abandons.
  */
-static void mcs_client_keep(struct mcs_client *c)
+static void mcs_client_unlist(struct mcs_client *c)
 {
 	struct mcs_file_mutex *m, *o;
-	struct mcs_client *other;
 
-	mutex_lock(&mcs_open_files_lock);
+	spin_lock(&mcs_proc_mutexes_lock);
 	list_for_each_entry(m, &c->mutexes, node) {
-		list_for_each_entry(other, &mcs_open_files, open_node) {
-			mutex_lock(&other->lock);
-			list_for_each_entry(o, &other->mutexes, node)
-				if (o->gid == m->gid &&
-				    o->owner_pid == m->owner_pid)
-					m->keep = true;
-			mutex_unlock(&other->lock);
-			if (m->keep)
+		hash_del(&m->by_proc);
+		hash_for_each_possible(mcs_proc_mutexes, o, by_proc,
+				       mcs_proc_mutex_key(m))
+			if (o->gid == m->gid && o->owner_pid == m->owner_pid) {
+				m->keep = true;
 				break;
-		}
+			}
 	}
-	mutex_unlock(&mcs_open_files_lock);
+	spin_unlock(&mcs_proc_mutexes_lock);
 }
 
 /* Abandon the mutexes a closed file still holds; inside mcs_enter(). */
@@ -581,7 +590,6 @@ static void mcs_client_release_work(struct work_struct *work)
 	bool entered = false;
 	int ret;
 
-	mcs_client_keep(c);
 	/* An older identity's shares and locks were recovered by the others. */
 	if (c->epoch == mcs_node_epoch() &&
 	    (!list_empty(&c->shares) || !list_empty(&c->mutexes))) {
@@ -610,13 +618,7 @@ static int mcs_uapi_release(struct inode *inode, struct file *file)
 {
 	struct mcs_client *c = file->private_data;
 
-	/*
-	 * Now, in close order: an exiting process's files are all gone by
-	 * the time their workers look for one that keeps a mutex.
-	 */
-	mutex_lock(&mcs_open_files_lock);
-	list_del(&c->open_node);
-	mutex_unlock(&mcs_open_files_lock);
+	mcs_client_unlist(c);
 	INIT_WORK(&c->release_work, mcs_client_release_work);
 	queue_work(mcs_uapi_wq, &c->release_work);
 	return 0;
