@@ -76,7 +76,7 @@ expect 0 "^node +state +incarnation" $mcsctl status "$f"
 expect 0 "^0 names" $mcsctl ls "$f"
 expect 2 "usage" $mcsctl ls "$f" extra
 expect 2 "usage" $mcsctl --json ls "$f" extra
-expect 2 "--json is for status, check and ls" $mcsctl --json format "$f" --size 16M --nodes 4
+expect 2 "--json is for status, check, ls and limit" $mcsctl --json format "$f" --size 16M --nodes 4
 sum=$(cksum <"$f")
 
 # Bad input: clear errors, the region untouched.
@@ -87,6 +87,12 @@ expect 2 "bad lease '50' \(100 to 600000 ms\)" $mcsctl format "$f" --size 16M --
 expect 0 "formatted" $mcsctl format "$dir/leased" --size 16M --nodes 4 --lease 8000
 expect_json 0 '.region.lease_ms == 8000' $mcsctl --json status "$dir/leased"
 expect 2 "bad node count" $mcsctl format "$f" --size 16M --nodes 65
+# limit is for the live fabric (vm-limits); here only its own errors.
+expect 2 "limit: unexpected '$f'" $mcsctl limit "$f"
+expect 2 "bad limit 'lots'" $mcsctl limit --uid 7 --names lots
+expect 2 "bad limit '0'" $mcsctl limit --uid 7 --names 0
+expect 2 "setting needs --uid" $mcsctl limit --pages 9
+expect 2 "$dir/none: No such file" $mcsctl --device "$dir/none" limit
 expect 2 "usage" $mcsctl format "$f" --nodes 4
 expect 2 "unknown command" $mcsctl frobnicate "$f"
 # Without FILE, the live fabric: no control device on this host.
