@@ -52,11 +52,6 @@ u64 cev_corruptions(struct mcs_events *es)
 	return es->corrupt;
 }
 
-static bool cev_type_ok(u32 type)
-{
-	return type >= MCS_EV_NODE_DOWN && type <= MCS_EV_LEAVING;
-}
-
 /**
  * cev_open - start a node's event service on a region's event log
  * @log: the log, in the fabric

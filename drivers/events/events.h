@@ -26,6 +26,12 @@
 
 #define MCS_EVENT_LOG_LEN 64 /* power of two */
 
+/* A type a record may carry (MCS_EV_OVERRUN is never posted). */
+static inline bool cev_type_ok(u32 type)
+{
+	return type >= MCS_EV_NODE_DOWN && type <= MCS_EV_LEAVING;
+}
+
 struct mcs_event_rec {
 	__le64 seq; /* its sequence number; written last (release) */
 	__le32 type;

@@ -55,8 +55,43 @@ u32 cev_recover(struct gmm_region *r, u32 node, u32 incarnation)
  * cev_check - the event log's invariants
  * @r: the handle
  * @rep: the report violations are counted in
+ *
+ * The log lock is never owner-dead or unrecoverable; the last record
+ * posted is in its slot (a post publishes the record before the log's
+ * sequence number); every published record is in the slot of its number,
+ * not past the next one to be posted, and of a known type. Taken without
+ * the log lock: a post meanwhile may only add the next record.
  */
 void cev_check(struct gmm_region *r, struct gmm_check_report *rep)
 {
-	gmm_check_lock(r, rep, &cev_log(r)->lock, "event log", 0, true);
+	struct mcs_event_log *log = cev_log(r);
+	struct mcs_event_rec *rec;
+	u64 seq, n;
+	u32 i, ty;
+
+	gmm_check_lock(r, rep, &log->lock, "event log", 0, true);
+	seq = mcs_rd64_acquire(&log->seq);
+	rec = &log->rec[seq & (MCS_EVENT_LOG_LEN - 1)];
+	n = mcs_rd64_acquire(&rec->seq);
+	/* Lapped by 64 posts meanwhile, the log is no longer at seq. */
+	if (seq && n != seq && mcs_rd64_acquire(&log->seq) == seq)
+		gmm_check_violation(rep, "event log is at record %llu, its slot holds record %llu",
+				    (unsigned long long)seq,
+				    (unsigned long long)n);
+	for (i = 0; i < MCS_EVENT_LOG_LEN; i++) {
+		rec = &log->rec[i];
+		n = mcs_rd64_acquire(&rec->seq);
+		if (!n)
+			continue; /* never used, or being written */
+		ty = mcs_rd32(&rec->type);
+		seq = mcs_rd64_acquire(&log->seq);
+		if ((n & (MCS_EVENT_LOG_LEN - 1)) != i ||
+		    (n > seq && n - seq > 1))
+			gmm_check_violation(rep, "event log slot %u holds record %llu, the log is at %llu",
+					    i, (unsigned long long)n,
+					    (unsigned long long)seq);
+		else if (!cev_type_ok(ty) && mcs_rd64(&rec->seq) == n)
+			gmm_check_violation(rep, "event record %llu has a bad type %u",
+					    (unsigned long long)n, ty);
+	}
 }

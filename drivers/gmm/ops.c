@@ -157,8 +157,13 @@ static int gmm_find_run(struct gmm_region *r, u32 p, u32 n, u32 *out)
 	const __le64 *bm = gmm_bitmap(r, p);
 	u32 hint = mcs_rd32(&r->ctl->part[p].page_hint);
 	u32 total = r->g.data_pages;
+	u32 free = mcs_rd32(&r->ctl->part[p].free_pages);
 
-	if (mcs_rd32(&r->ctl->part[p].free_pages) < n)
+	/* A count the partition cannot have: never do arithmetic with it. */
+	if (free > total)
+		return gmm_corrupt(r, "partition %u: %u free pages of %u",
+				   p, free, total);
+	if (free < n)
 		return -ENOSPC;
 	if (hint >= total)
 		hint = 0;
@@ -509,14 +514,15 @@ static void gmm_tag_free(struct gmm_region *r, struct gmm_op *op, u32 pend)
  * in the same transaction (the shm_unlink rule).
  *
  * Return: 0; -ENOENT if the segment or this share does not exist; -ENXIO
- * if its partition was lost; -EUCLEAN; -EBUSY; -ENOTCONN.
+ * if its partition was lost; -EUCLEAN (also if the share at @sharer is
+ * this process's but names another section); -EBUSY; -ENOTCONN.
  */
 int gmm_release(struct gmm_region *r, u64 gid, u32 pid, u32 sharer)
 {
 	u64 owner = GMM_OWNER(r->node, r->inc, pid);
 	struct gmm_sharer *sh;
 	struct gmm_op op;
-	u32 i, n, st;
+	u32 i, n, st, sec;
 	bool last;
 	int ret;
 
@@ -530,6 +536,19 @@ int gmm_release(struct gmm_region *r, u64 gid, u32 pid, u32 sharer)
 	ret = gmm_op_find_segment(r, &op, gid, true);
 	if (ret)
 		return gmm_op_finish(r, &op, ret);
+	/*
+	 * The share this caller was given, live and its own, names another
+	 * section: a live sharer's section never changes, so the table is
+	 * corrupt (searching on would only say the share is not there).
+	 */
+	if (sharer < r->g.sharers) {
+		sec = mcs_rd32(&gmm_sharer(r, op.part, sharer)->section);
+		if (sec != op.sec &&
+		    gmm_sharer_is(r, op.part, sharer, gid, sec, owner))
+			return gmm_op_finish(r, &op,
+					     gmm_corrupt(r, "partition %u sharer %u: section %u, not %u",
+							 op.part, sharer, sec, op.sec));
+	}
 	if (sharer >= r->g.sharers ||
 	    !gmm_sharer_is(r, op.part, sharer, gid, op.sec, owner)) {
 		n = mcs_rd32(&r->ctl->part[op.part].sharer_hwm);

@@ -29,21 +29,40 @@ static int gsync_find(struct gsync_table *t, u64 gid)
 	return -ENOENT;
 }
 
-static struct gsync_obj *gsync_get(struct gsync_table *t,
-				   const struct gsync_handle *h, u32 type)
+static bool gsync_type_ok(u32 type)
+{
+	return type >= GSYNC_MUTEX && type <= GSYNC_EVENT_AUTO;
+}
+
+/* Object @idx has no type of enum gsync_type: the table is corrupt. */
+static int gsync_corrupt(struct gsync_table *t, u32 idx, u32 type)
+{
+	return t->corrupt ? t->corrupt(t->corrupt_arg, idx, type) : -EUCLEAN;
+}
+
+/*
+ * The object of handle @h, of @type's kind (a mutex, or an event of
+ * either kind): -ENOENT if it is gone or of the other kind, -EUCLEAN if
+ * its type is none at all.
+ */
+static int gsync_get(struct gsync_table *t, const struct gsync_handle *h,
+		     u32 type, struct gsync_obj **out)
 {
 	struct gsync_obj *o;
 	u32 ty;
 
 	if (!h->gid || h->idx >= t->nr)
-		return NULL;
+		return -ENOENT;
 	o = &t->objs[h->idx];
 	if (mcs_rd64_acquire(&o->gid) != h->gid)
-		return NULL;
+		return -ENOENT;
 	ty = mcs_rd32(&o->type);
+	if (!gsync_type_ok(ty))
+		return gsync_corrupt(t, h->idx, ty);
 	if (type == GSYNC_MUTEX ? ty != GSYNC_MUTEX : ty == GSYNC_MUTEX)
-		return NULL;
-	return o;
+		return -ENOENT;
+	*out = o;
+	return 0;
 }
 
 /**
@@ -170,14 +189,18 @@ int gsync_owner(struct gsync_table *t, const struct gsync_handle *h,
  * @gid: its name
  * @h: filled with its handle
  *
- * Return: 0 or -ENOENT.
+ * Return: 0, -ENOENT, or -EUCLEAN if its type is none of enum gsync_type.
  */
 int gsync_open(struct gsync_table *t, u64 gid, struct gsync_handle *h)
 {
 	int i = gid ? gsync_find(t, gid) : -ENOENT;
+	u32 ty;
 
 	if (i < 0)
 		return i;
+	ty = mcs_rd32(&t->objs[i].type);
+	if (!gsync_type_ok(ty))
+		return gsync_corrupt(t, (u32)i, ty);
 	gsync_mark_opened(t, (u32)i);
 	h->idx = (u32)i;
 	h->gid = gid;
@@ -191,7 +214,8 @@ int gsync_open(struct gsync_table *t, u64 gid, struct gsync_handle *h)
  *
  * Waiters of an event return -ENOENT. A held mutex is not destroyed.
  *
- * Return: 0, -ENOENT, -EBUSY (a live owner holds the mutex).
+ * Return: 0, -ENOENT, -EBUSY (a live owner holds the mutex), -EUCLEAN
+ * (its type is none of enum gsync_type).
  */
 int gsync_destroy(struct gsync_table *t, u64 gid)
 {
@@ -211,7 +235,8 @@ int gsync_destroy(struct gsync_table *t, u64 gid)
  * meanwhile is not removed on the old owner's behalf.
  *
  * Return: as gsync_destroy(); -EPERM if another user owns it;
- * -EMEDIUMTYPE if it is not of @type's kind.
+ * -EMEDIUMTYPE if it is not of @type's kind; -EUCLEAN if its type is
+ * none of enum gsync_type.
  */
 int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid, u32 type)
 {
@@ -228,6 +253,11 @@ int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid, u32 type)
 		goto out_unlock;
 	}
 	o = &t->objs[i];
+	/* Else a held mutex of a garbled type would not count as held. */
+	if (!gsync_type_ok(mcs_rd32(&o->type))) {
+		ret = gsync_corrupt(t, (u32)i, mcs_rd32(&o->type));
+		goto out_unlock;
+	}
 	if (type && (type == GSYNC_MUTEX) !=
 			    (mcs_rd32(&o->type) == GSYNC_MUTEX)) {
 		ret = -EMEDIUMTYPE;
@@ -259,15 +289,17 @@ out_unlock:
  *
  * Return: 0 or -EOWNERDEAD with the mutex held (the latter: its previous
  * owner died; call gsync_mutex_consistent() once the data it protects is
- * repaired); -ENOENT, -ETIMEDOUT, -EDEADLK, -ENOTRECOVERABLE.
+ * repaired); -ENOENT, -ETIMEDOUT, -EDEADLK, -ENOTRECOVERABLE; -EUCLEAN
+ * if its type is none of enum gsync_type.
  */
 int gsync_mutex_lock(struct gsync_table *t, const struct gsync_handle *h,
 		     u64 timeout_ns)
 {
-	struct gsync_obj *o = gsync_get(t, h, GSYNC_MUTEX);
+	struct gsync_obj *o = NULL;
+	int ret = gsync_get(t, h, GSYNC_MUTEX, &o);
 
-	if (!o)
-		return -ENOENT;
+	if (ret)
+		return ret;
 	if (timeout_ns == GSYNC_INFINITE)
 		return glock_lock(t->ctx, &o->lock);
 	return glock_timedlock(t->ctx, &o->lock, timeout_ns);
@@ -278,13 +310,14 @@ int gsync_mutex_lock(struct gsync_table *t, const struct gsync_handle *h,
  * @t: the table
  * @h: the mutex
  *
- * Return: 0, -ENOENT, -EPERM (not held by this thread).
+ * Return: 0, -ENOENT, -EPERM (not held by this thread), -EUCLEAN.
  */
 int gsync_mutex_unlock(struct gsync_table *t, const struct gsync_handle *h)
 {
-	struct gsync_obj *o = gsync_get(t, h, GSYNC_MUTEX);
+	struct gsync_obj *o = NULL;
+	int ret = gsync_get(t, h, GSYNC_MUTEX, &o);
 
-	return o ? glock_unlock(t->ctx, &o->lock) : -ENOENT;
+	return ret ? ret : glock_unlock(t->ctx, &o->lock);
 }
 
 /**
@@ -292,14 +325,15 @@ int gsync_mutex_unlock(struct gsync_table *t, const struct gsync_handle *h)
  * @t: the table
  * @h: the mutex, taken with -EOWNERDEAD
  *
- * Return: 0, -ENOENT, -EPERM, -EINVAL (see glock_consistent()).
+ * Return: 0, -ENOENT, -EPERM, -EINVAL (see glock_consistent()), -EUCLEAN.
  */
 int gsync_mutex_consistent(struct gsync_table *t,
 			   const struct gsync_handle *h)
 {
-	struct gsync_obj *o = gsync_get(t, h, GSYNC_MUTEX);
+	struct gsync_obj *o = NULL;
+	int ret = gsync_get(t, h, GSYNC_MUTEX, &o);
 
-	return o ? glock_consistent(t->ctx, &o->lock) : -ENOENT;
+	return ret ? ret : glock_consistent(t->ctx, &o->lock);
 }
 
 /* An event's state is two words that are valid at every store. */
@@ -320,15 +354,15 @@ static int gsync_ev_lock(struct gsync_table *t, struct gsync_obj *o)
  * A manual-reset event releases every waiter until reset; an auto-reset
  * event releases one waiter (now or the next to come) and resets.
  *
- * Return: 0, -ENOENT.
+ * Return: 0, -ENOENT, -EUCLEAN.
  */
 int gsync_event_set(struct gsync_table *t, const struct gsync_handle *h)
 {
-	struct gsync_obj *o = gsync_get(t, h, GSYNC_EVENT_MANUAL);
-	int ret;
+	struct gsync_obj *o = NULL;
+	int ret = gsync_get(t, h, GSYNC_EVENT_MANUAL, &o);
 
-	if (!o)
-		return -ENOENT;
+	if (ret)
+		return ret;
 	ret = gsync_ev_lock(t, o);
 	if (ret)
 		return ret;
@@ -344,15 +378,15 @@ int gsync_event_set(struct gsync_table *t, const struct gsync_handle *h)
  * @t: the table
  * @h: the event
  *
- * Return: 0, -ENOENT.
+ * Return: 0, -ENOENT, -EUCLEAN.
  */
 int gsync_event_reset(struct gsync_table *t, const struct gsync_handle *h)
 {
-	struct gsync_obj *o = gsync_get(t, h, GSYNC_EVENT_MANUAL);
-	int ret;
+	struct gsync_obj *o = NULL;
+	int ret = gsync_get(t, h, GSYNC_EVENT_MANUAL, &o);
 
-	if (!o)
-		return -ENOENT;
+	if (ret)
+		return ret;
 	ret = gsync_ev_lock(t, o);
 	if (ret)
 		return ret;
@@ -368,7 +402,7 @@ int gsync_event_reset(struct gsync_table *t, const struct gsync_handle *h)
  * @timeout_ns: 0 to poll, GSYNC_INFINITE to wait for ever
  *
  * Return: 0 (an auto-reset event is consumed), -ETIMEDOUT, -ENOENT (also
- * when the event is destroyed while waiting).
+ * when the event is destroyed while waiting), -EUCLEAN.
  */
 int gsync_event_wait(struct gsync_table *t, const struct gsync_handle *h,
 		     u64 timeout_ns)
@@ -381,9 +415,9 @@ int gsync_event_wait(struct gsync_table *t, const struct gsync_handle *h,
 	if (timeout_ns && timeout_ns != GSYNC_INFINITE)
 		deadline = mcs_os_now_ns() + timeout_ns;
 	for (;;) {
-		o = gsync_get(t, h, GSYNC_EVENT_MANUAL);
-		if (!o)
-			return -ENOENT;
+		ret = gsync_get(t, h, GSYNC_EVENT_MANUAL, &o);
+		if (ret)
+			return ret;
 		ret = gsync_ev_lock(t, o);
 		if (ret)
 			return ret;

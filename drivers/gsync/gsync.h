@@ -90,6 +90,13 @@ struct gsync_table {
 	 * breaks only those. NULL: not kept (the lock model check).
 	 */
 	__le64 *opened;
+	/*
+	 * Called with an object whose type is none of enum gsync_type (a
+	 * wild write): counts and logs it, returns -EUCLEAN (a region's
+	 * table: gmm_corrupt()). NULL: -EUCLEAN, nothing counted.
+	 */
+	int (*corrupt)(void *arg, u32 idx, u32 type);
+	void *corrupt_arg;
 };
 
 /* Node @node's bitmap of opened objects, in the words gmm sized. */

@@ -16,9 +16,15 @@ _Static_assert(__builtin_offsetof(struct gsync_hdr, nr_objs) ==
 _Static_assert(sizeof(struct gsync_obj) == GMM_SYNC_OBJ_SIZE,
 	       "gmm sizes the sync objects");
 
+static int gsync_region_corrupt(void *arg, u32 idx, u32 type)
+{
+	return gmm_corrupt(arg, "sync object %u: type %u", idx, type);
+}
+
 /**
  * gsync_table_of - the region's table of global mutexes and events
- * @r: the handle (its glock context is used for the table's locks)
+ * @r: the handle (its glock context is used for the table's locks; a
+ *     corrupt object is counted in it, gmm_corrupt())
  * @t: filled in
  */
 void gsync_table_of(struct gmm_region *r, struct gsync_table *t)
@@ -27,6 +33,8 @@ void gsync_table_of(struct gmm_region *r, struct gsync_table *t)
 	t->objs = (struct gsync_obj *)(t->hdr + 1);
 	t->ctx = gmm_glock_ctx(r);
 	t->opened = (__le64 *)(t->objs + t->nr);
+	t->corrupt = gsync_region_corrupt;
+	t->corrupt_arg = r;
 }
 
 /**

@@ -18,10 +18,19 @@
  *   - a table lock left not recoverable (gmm's stripe and partition
  *     locks, gns's table lock): the operation fails, the lock is not
  *     bypassed;
+ *   - a sharer naming another section: its holder's release fails
+ *     instead of saying the share is not there;
+ *   - a partition's free page count past its size: the allocation goes
+ *     elsewhere (or fails, -EUCLEAN, if every partition's is), the count
+ *     is not computed with;
+ *   - a sync object of no type: open, lock, set, wait and destroy fail;
+ *     the sync table header's object count, which nothing uses, is found
+ *     by the checker only;
  *   - the event log: a sequence number at U64_MAX is dispatched in
  *     bounded time, a record of an unknown type is not delivered (and
  *     never shifted into a mask), a sequence number that went back is
- *     taken as it is;
+ *     taken as it is; the checker finds a record of an unknown type and
+ *     a sequence number its records do not match;
  *   - destroying a mutex by GID never destroys an event, and back.
  */
 #include "unit.h"
@@ -46,6 +55,20 @@ static void assert_check_names(const char *what)
 
 	seen_msg[0] = '\0';
 	gmm_check(obs, &rep);
+	CU_ASSERT(rep.violations > 0);
+	if (!strstr(seen_msg, what))
+		fprintf(stderr, "    no violation names '%s':\n%s", what, seen_msg);
+	CU_ASSERT(strstr(seen_msg, what) != NULL);
+}
+
+/* The same for member_check(): gmm's, gsync's and the event log's. */
+static void assert_member_check_names(const char *what)
+{
+	struct gmm_check_report rep = { .violation = remember_violation };
+	struct gns_check_report nrep = { 0 };
+
+	seen_msg[0] = '\0';
+	ASSERT_EQ(member_check(obs, &rep, &nrep), 0);
 	CU_ASSERT(rep.violations > 0);
 	if (!strstr(seen_msg, what))
 		fprintf(stderr, "    no violation names '%s':\n%s", what, seen_msg);
@@ -221,6 +244,101 @@ static void test_table_locks(void)
 	unit_finish();
 }
 
+static void test_sharer_section(void)
+{
+	struct gmm_seg_info si;
+	struct gmm_sharer *sh;
+	u64 before;
+
+	unit_setup();
+	ASSERT_EQ(gmm_alloc(h[0], 0x15, PG, 0, 1, &si), 0);
+	sh = gmm_sharer(h[0], si.part, si.sharer);
+	before = gmm_corruptions(h[0]);
+	mcs_wr32(&sh->section, 0x7fffffff);
+	/* Its own share, live, naming another section: not "not found". */
+	ASSERT_EQ(gmm_release(h[0], 0x15, 1, si.sharer), -EUCLEAN);
+	CU_ASSERT(gmm_corruptions(h[0]) > before);
+	assert_check_names("names no live section");
+	/* Others' operations do not read it. */
+	ASSERT_EQ(gmm_lookup(h[1], 0x15, &si), 0);
+	mcs_wr32(&sh->section, si.section);
+	ASSERT_EQ(gmm_release(h[0], 0x15, 1, si.sharer), 0);
+	ASSERT_EQ(gmm_destroy(h[0], 0x15), 0);
+	unit_finish();
+}
+
+static void test_free_count(void)
+{
+	u32 old[NODES], p;
+	__le32 *fp;
+	struct gmm_seg_info si;
+
+	unit_setup();
+	fp = &h[0]->ctl->part[0].free_pages;
+	old[0] = mcs_rd32(fp);
+	mcs_wr32(fp, 0xffffffff);
+	/* More than the partition has: placed elsewhere, nothing counted. */
+	ASSERT_EQ(gmm_alloc(h[0], 0x16, PG, 0, 1, &si), 0);
+	CU_ASSERT(si.part != 0);
+	ASSERT_EQ(mcs_rd32(fp), 0xffffffff);
+	assert_check_names("partition 0 counts 4294967295 free pages");
+	ASSERT_EQ(gmm_release(h[0], 0x16, 1, si.sharer), 0);
+	ASSERT_EQ(gmm_destroy(h[0], 0x16), 0);
+	/* On every partition: -EUCLEAN, not -ENOSPC. */
+	for (p = 1; p < geo.nr_parts; p++) {
+		old[p] = mcs_rd32(&h[0]->ctl->part[p].free_pages);
+		mcs_wr32(&h[0]->ctl->part[p].free_pages, 0xfffffff0);
+	}
+	ASSERT_EQ(gmm_alloc(h[0], 0x16, PG, 0, 1, &si), -EUCLEAN);
+	for (p = 0; p < geo.nr_parts; p++)
+		mcs_wr32(&h[0]->ctl->part[p].free_pages, old[p]);
+	ASSERT_EQ(gmm_alloc(h[0], 0x16, PG, 0, 1, &si), 0);
+	ASSERT_EQ(si.part, 0);
+	ASSERT_EQ(gmm_release(h[0], 0x16, 1, si.sharer), 0);
+	ASSERT_EQ(gmm_destroy(h[0], 0x16), 0);
+	unit_finish();
+}
+
+static void test_sync_type(void)
+{
+	struct gsync_handle mh, eh, d;
+	struct gsync_table t;
+	u64 before;
+
+	unit_setup();
+	gsync_table_of(h[1], &t);
+	ASSERT_EQ(gsync_create(&t, 0x23, GSYNC_MUTEX, false, &mh), 0);
+	ASSERT_EQ(gsync_create(&t, 0x24, GSYNC_EVENT_AUTO, false, &eh), 0);
+	before = gmm_corruptions(h[1]);
+	mcs_wr32(&t.objs[mh.idx].type, 0x7f);
+	mcs_wr32(&t.objs[eh.idx].type, 0x7f);
+	/* No type: neither a mutex nor an event, whoever asks. */
+	ASSERT_EQ(gsync_open(&t, 0x23, &d), -EUCLEAN);
+	ASSERT_EQ(gsync_mutex_lock(&t, &mh, 0), -EUCLEAN);
+	ASSERT_EQ(gsync_event_set(&t, &eh), -EUCLEAN);
+	ASSERT_EQ(gsync_event_wait(&t, &eh, 0), -EUCLEAN);
+	ASSERT_EQ(gsync_destroy(&t, 0x23), -EUCLEAN);
+	CU_ASSERT(gmm_corruptions(h[1]) >= before + 5);
+	assert_member_check_names("sync object 0 has a bad type 127");
+	mcs_wr32(&t.objs[mh.idx].type, GSYNC_MUTEX);
+	mcs_wr32(&t.objs[eh.idx].type, GSYNC_EVENT_AUTO);
+	ASSERT_EQ(gsync_open(&t, 0x23, &d), 0);
+	ASSERT_EQ(gsync_mutex_lock(&t, &mh, 0), 0);
+	ASSERT_EQ(gsync_mutex_unlock(&t, &mh), 0);
+	ASSERT_EQ(gsync_event_set(&t, &eh), 0);
+	ASSERT_EQ(gsync_event_wait(&t, &eh, 0), 0);
+	ASSERT_EQ(gsync_destroy(&t, 0x23), 0);
+	ASSERT_EQ(gsync_destroy(&t, 0x24), 0);
+
+	/* The header's count is never used: only the checker minds it. */
+	mcs_wr32(&t.hdr->nr_objs, 0xffffffff);
+	ASSERT_EQ(gsync_create(&t, 0x23, GSYNC_MUTEX, false, &mh), 0);
+	assert_member_check_names("sync table holds 4294967295 objects");
+	mcs_wr32(&t.hdr->nr_objs, t.nr);
+	ASSERT_EQ(gsync_destroy(&t, 0x23), 0);
+	unit_finish();
+}
+
 static int delivered;
 
 static void count_event(void *arg, const struct mcs_event *ev)
@@ -276,6 +394,34 @@ static void test_event_log(void)
 	unit_release();
 }
 
+static void test_event_log_check(void)
+{
+	struct mcs_event_log *log;
+	struct mcs_events *es;
+	u64 seq;
+
+	unit_setup();
+	log = cev_log(h[0]);
+	ASSERT_EQ(cev_region_open(h[0], &es), 0);
+	ASSERT_EQ(member_post(es, MCS_EV_NODE_UP, 1, 1, 0, 0), 0);
+	ASSERT_EQ(member_post(es, MCS_EV_NODE_UP, 2, 1, 0, 0), 0);
+	seq = cev_seq(es);
+	mcs_wr32(&log->rec[seq & (MCS_EVENT_LOG_LEN - 1)].type, 200);
+	assert_member_check_names("has a bad type 200");
+	mcs_wr32(&log->rec[seq & (MCS_EVENT_LOG_LEN - 1)].type, MCS_EV_NODE_UP);
+	/* Ahead of its records, and behind them. */
+	mcs_wr64(&log->seq, ~0ULL);
+	assert_member_check_names("event log is at record 18446744073709551615");
+	/* One past the log is a post in flight; two are not. */
+	mcs_wr64(&log->seq, seq - 1);
+	ASSERT_CLEAN(obs);
+	mcs_wr64(&log->seq, seq - 2);
+	assert_member_check_names("holds record");
+	mcs_wr64(&log->seq, seq);
+	cev_close(es);
+	unit_finish();
+}
+
 static void test_destroy_kind(void)
 {
 	struct gsync_handle mh, eh;
@@ -305,7 +451,11 @@ int main(void)
 		{ "a home index entry past the master table", test_home_index },
 		{ "a full transaction slot table", test_txn_slots_full },
 		{ "table locks not recoverable", test_table_locks },
+		{ "a sharer naming another section", test_sharer_section },
+		{ "a free page count past the partition", test_free_count },
+		{ "a sync object of no type, a wrong object count", test_sync_type },
 		{ "the event log's types and sequence", test_event_log },
+		{ "the checker of the event log", test_event_log_check },
 		{ "destroy by GID keeps to its kind", test_destroy_kind },
 	};
 
