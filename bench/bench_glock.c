@@ -77,7 +77,7 @@ static void setup(void)
 	ret = gsync_create(&t, 1, GSYNC_MUTEX, false, &h);
 	if (ret)
 		bench_die("gsync_create", ret);
-	gl = &t.objs[h.idx].lock;
+	gl = gsync_lock(&t, h.idx);
 	gctx = gmm_glock_ctx(reg);
 
 	bs = bench_shared(sizeof(*bs));

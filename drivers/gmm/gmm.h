@@ -179,6 +179,7 @@ int gmm_usage_set_limit(struct gmm_region *r, u32 owner, const u64 *limit);
 const struct glock_ctx *gmm_glock_ctx(struct gmm_region *r);
 void *gmm_event_area(struct gmm_region *r);
 void *gmm_sync_area(struct gmm_region *r, u32 *nr_objs);
+void *gmm_sync_locks(struct gmm_region *r);
 
 /*
  * A fabric value out of range: counted, the first one logged; returns

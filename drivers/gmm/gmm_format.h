@@ -13,6 +13,7 @@
  *     + GMM_SYNC_TABLE_OFF  the sync object table (drivers/gsync): a
  *                           header and sync_objects objects, global
  *                           mutexes and events (format-time count)
+ *     + GMM_SYNC_LOCKS_OFF  their lock pages, one per object
  *   gns_off           the name table of gns (drivers/gns/gns_format.h):
  *                     outside every partition, so no node's death (not
  *                     even with loss of its partition) takes names with it
@@ -48,7 +49,7 @@
  * glocks, sync object owners; 5: per-node bitmaps of opened sync objects,
  * per-partition counts of segment names, the home index; 6: the fabric
  * leases of the nodes and their duration; 7: the usage table (per-owner
- * counts and limits).
+ * counts and limits), and a page of its own for each sync object's lock.
  */
 #define GMM_VERSION 7
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
@@ -124,6 +125,16 @@ struct gmm_super {
 #define GMM_SYNC_TABLE_SIZE(nr)                                        \
 	(GMM_SYNC_HDR_SIZE + (u64)(nr) * GMM_SYNC_OBJ_SIZE +            \
 	 (u64)MCS_MAX_NODES * GMM_SYNC_OPEN_WORDS(nr) * 8)
+/*
+ * Then, page aligned, one page per object holding its lock word: the
+ * only part of the region user space may map (the mutex fast path), so a
+ * process that maps one mutex's lock reaches nothing else.
+ */
+#define GMM_SYNC_LOCKS_OFF(nr)                                           \
+	(((u64)GMM_SYNC_TABLE_OFF + GMM_SYNC_TABLE_SIZE(nr) +             \
+	  GMM_PAGE_SIZE - 1) & ~(u64)(GMM_PAGE_SIZE - 1))
+#define GMM_SYNC_AREA_SIZE(nr)                                           \
+	(GMM_SYNC_LOCKS_OFF(nr) + (u64)(nr) * GMM_PAGE_SIZE)
 
 /*
  * The usage table: what each owner (a uid; gmm knows no more of it) holds

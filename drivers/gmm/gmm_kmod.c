@@ -49,6 +49,7 @@ EXPORT_SYMBOL_GPL(gmm_usage_set_limit);
 EXPORT_SYMBOL_GPL(gmm_glock_ctx);
 EXPORT_SYMBOL_GPL(gmm_event_area);
 EXPORT_SYMBOL_GPL(gmm_sync_area);
+EXPORT_SYMBOL_GPL(gmm_sync_locks);
 EXPORT_SYMBOL_GPL(gmm_check_violation);
 EXPORT_SYMBOL_GPL(gmm_check_lock);
 EXPORT_SYMBOL_GPL(gmm_corrupt);

@@ -67,8 +67,9 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 	g->nr_stripes = GMM_NR_STRIPES;
 	g->control_off = gmm_page_align(sizeof(struct gmm_super));
 	g->control_size = gmm_page_align(sizeof(struct gmm_control));
+	/* One per 128 KiB: each has a page for its lock (3 % of a region). */
 	if (!sync_objs) {
-		u64 n = size >> 16;
+		u64 n = size >> 17;
 
 		sync_objs = n < GMM_SYNC_MIN ? GMM_SYNC_MIN :
 			    n > GMM_SYNC_MAX ? GMM_SYNC_MAX : (u32)n;
@@ -77,8 +78,7 @@ int gmm_geom_compute(u64 size, u32 nr_parts, u32 master_entries,
 		return -EINVAL;
 	g->sync_objs = sync_objs;
 	g->sync_off = g->control_off + g->control_size;
-	g->sync_size = gmm_page_align(GMM_SYNC_TABLE_OFF +
-				      GMM_SYNC_TABLE_SIZE(sync_objs));
+	g->sync_size = GMM_SYNC_AREA_SIZE(sync_objs);
 	if (!gns_entries)
 		gns_entries = gmm_gns_entries(size);
 	if (!gmm_is_pow2(gns_entries) || gns_entries < GMM_GNS_MIN_ENTRIES ||
@@ -439,6 +439,18 @@ void *gmm_sync_area(struct gmm_region *r, u32 *nr_objs)
 {
 	*nr_objs = r->g.sync_objs;
 	return r->base + r->g.sync_off + GMM_SYNC_TABLE_OFF;
+}
+
+/**
+ * gmm_sync_locks - where the sync objects' lock pages are
+ * @r: the handle
+ *
+ * Return: GMM_PAGE_SIZE bytes per sync object, zeroed at format, laid out
+ * by drivers/gsync.
+ */
+void *gmm_sync_locks(struct gmm_region *r)
+{
+	return r->base + r->g.sync_off + GMM_SYNC_LOCKS_OFF(r->g.sync_objs);
 }
 
 /**

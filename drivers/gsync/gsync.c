@@ -19,6 +19,13 @@ static int gsync_lock_table(struct gsync_table *t)
 	return ret;
 }
 
+/* The lock of object @o of @t. */
+static struct glock *gsync_olock(const struct gsync_table *t,
+				 const struct gsync_obj *o)
+{
+	return gsync_lock(t, (u32)(o - t->objs));
+}
+
 static int gsync_find(struct gsync_table *t, u64 gid)
 {
 	u32 i;
@@ -145,7 +152,8 @@ int gsync_create_owned(struct gsync_table *t, u64 gid, u32 type,
 	}
 	o = &t->objs[slot];
 	gsync_mark_opened(t, (u32)slot);
-	glock_init(&o->lock);
+	glock_init(gsync_olock(t, o));
+	mcs_wr64(&gsync_lockpage(t, (u32)slot)->gid, gid);
 	mcs_wr32(&o->type, type);
 	mcs_wr32(&o->signaled, signaled ? 1 : 0);
 	mcs_wr32(&o->uid, owner->uid);
@@ -267,13 +275,14 @@ int gsync_destroy_owned(struct gsync_table *t, u64 gid, u32 uid, u32 type)
 		ret = -EPERM;
 		goto out_unlock;
 	}
-	owner = glock_owner(&o->lock);
+	owner = glock_owner(gsync_olock(t, o));
 	if (mcs_rd32(&o->type) == GSYNC_MUTEX && owner &&
 	    !glock_owner_is_dead(t->ctx, owner)) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
 	mcs_wr64_release(&o->gid, 0);
+	mcs_wr64(&gsync_lockpage(t, (u32)i)->gid, 0);
 	mcs_fadd32(&o->seq, 1);
 	mcs_os_wake_all(&o->seq);
 out_unlock:
@@ -301,8 +310,8 @@ int gsync_mutex_lock(struct gsync_table *t, const struct gsync_handle *h,
 	if (ret)
 		return ret;
 	if (timeout_ns == GSYNC_INFINITE)
-		return glock_lock(t->ctx, &o->lock);
-	return glock_timedlock(t->ctx, &o->lock, timeout_ns);
+		return glock_lock(t->ctx, gsync_olock(t, o));
+	return glock_timedlock(t->ctx, gsync_olock(t, o), timeout_ns);
 }
 
 /**
@@ -317,7 +326,7 @@ int gsync_mutex_unlock(struct gsync_table *t, const struct gsync_handle *h)
 	struct gsync_obj *o = NULL;
 	int ret = gsync_get(t, h, GSYNC_MUTEX, &o);
 
-	return ret ? ret : glock_unlock(t->ctx, &o->lock);
+	return ret ? ret : glock_unlock(t->ctx, gsync_olock(t, o));
 }
 
 /**
@@ -333,16 +342,16 @@ int gsync_mutex_consistent(struct gsync_table *t,
 	struct gsync_obj *o = NULL;
 	int ret = gsync_get(t, h, GSYNC_MUTEX, &o);
 
-	return ret ? ret : glock_consistent(t->ctx, &o->lock);
+	return ret ? ret : glock_consistent(t->ctx, gsync_olock(t, o));
 }
 
 /* An event's state is two words that are valid at every store. */
 static int gsync_ev_lock(struct gsync_table *t, struct gsync_obj *o)
 {
-	int ret = glock_lock(t->ctx, &o->lock);
+	int ret = glock_lock(t->ctx, gsync_olock(t, o));
 
 	if (ret == -EOWNERDEAD)
-		ret = glock_consistent(t->ctx, &o->lock);
+		ret = glock_consistent(t->ctx, gsync_olock(t, o));
 	return ret;
 }
 
@@ -368,7 +377,7 @@ int gsync_event_set(struct gsync_table *t, const struct gsync_handle *h)
 		return ret;
 	mcs_wr32(&o->signaled, 1);
 	mcs_fadd32(&o->seq, 1);
-	glock_unlock(t->ctx, &o->lock);
+	glock_unlock(t->ctx, gsync_olock(t, o));
 	mcs_os_wake_all(&o->seq);
 	return 0;
 }
@@ -391,7 +400,7 @@ int gsync_event_reset(struct gsync_table *t, const struct gsync_handle *h)
 	if (ret)
 		return ret;
 	mcs_wr32(&o->signaled, 0);
-	glock_unlock(t->ctx, &o->lock);
+	glock_unlock(t->ctx, gsync_olock(t, o));
 	return 0;
 }
 
@@ -425,10 +434,10 @@ int gsync_event_wait(struct gsync_table *t, const struct gsync_handle *h,
 		if (mcs_rd32(&o->signaled)) {
 			if (mcs_rd32(&o->type) == GSYNC_EVENT_AUTO)
 				mcs_wr32(&o->signaled, 0);
-			glock_unlock(t->ctx, &o->lock);
+			glock_unlock(t->ctx, gsync_olock(t, o));
 			return 0;
 		}
-		glock_unlock(t->ctx, &o->lock);
+		glock_unlock(t->ctx, gsync_olock(t, o));
 		now = mcs_os_now_ns();
 		if (!timeout_ns || (deadline && now >= deadline))
 			return -ETIMEDOUT;
@@ -459,7 +468,7 @@ int gsync_process_exit(struct gsync_table *t, u32 node, u32 incarnation,
 	u32 i;
 
 	for (i = 0; i < t->nr; i++)
-		n += glock_abandon(&t->objs[i].lock, node, incarnation, pid);
+		n += glock_abandon(gsync_lock(t, (u32)i), node, incarnation, pid);
 	return n;
 }
 
@@ -485,7 +494,7 @@ int gsync_node_down(struct gsync_table *t, u32 node, u32 incarnation)
 
 	if (!t->opened || node >= MCS_MAX_NODES) {
 		for (i = 0; i < t->nr; i++)
-			if (glock_break(&t->objs[i].lock, node, incarnation) &&
+			if (glock_break(gsync_lock(t, (u32)i), node, incarnation) &&
 			    !n++)
 				mcs_crash_point(RECOVERY_LOCKS_HALF);
 		return n;
@@ -497,7 +506,7 @@ int gsync_node_down(struct gsync_table *t, u32 node, u32 incarnation)
 			i = k * 64 + (u32)__builtin_ctzll(w);
 			if (i >= t->nr)
 				break; /* a wild bit: nothing there */
-			if (glock_break(&t->objs[i].lock, node, incarnation) &&
+			if (glock_break(gsync_lock(t, (u32)i), node, incarnation) &&
 			    !n++)
 				mcs_crash_point(RECOVERY_LOCKS_HALF);
 		}

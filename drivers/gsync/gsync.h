@@ -30,9 +30,12 @@ enum gsync_type {
 
 #define GSYNC_INFINITE (~0ULL)
 
-/* One object: a cache line of lock, a cache line of identity and state. */
+/*
+ * One object: a cache line of identity and state; its lock is on a page of
+ * its own (struct gsync_lockpage), which the owner of a mutex may map.
+ */
 struct gsync_obj {
-	struct glock lock; /* the mutex, or the guard of an event's state */
+	__le64 reserved0[8];
 	__le64 gid;        /* 0 = free slot; published last on create */
 	__le32 type;       /* enum gsync_type */
 	__le32 signaled;   /* events: 1 = set */
@@ -45,13 +48,26 @@ struct gsync_obj {
 
 /* The region format: two cache lines an object. */
 _Static_assert(sizeof(struct gsync_obj) == 128, "gsync_obj is 128 bytes");
-/* What user space sees of one in a mapped page: struct mcs_sync_obj. */
-_Static_assert(sizeof(struct gsync_obj) == sizeof(struct mcs_sync_obj) &&
-		       offsetof(struct gsync_obj, lock) ==
+
+/*
+ * An object's lock page: the mutex, or the guard of an event's state, and
+ * a copy of the GID for user space (struct mcs_sync_obj: libmcs checks a
+ * mapped lock is still its mutex). Nothing else is on the page, so what a
+ * process writes through a mapping of it reaches that lock only. The
+ * kernel never believes the copy: a mapping may have changed it.
+ */
+struct gsync_lockpage {
+	struct glock lock;
+	__le64 gid;
+	__le32 kernel[14];
+};
+
+_Static_assert(sizeof(struct gsync_lockpage) == sizeof(struct mcs_sync_obj) &&
+		       offsetof(struct gsync_lockpage, lock) ==
 			       offsetof(struct mcs_sync_obj, lock) &&
-		       offsetof(struct gsync_obj, gid) ==
+		       offsetof(struct gsync_lockpage, gid) ==
 			       offsetof(struct mcs_sync_obj, gid),
-	       "gsync_obj is laid out as mcs_sync_obj");
+	       "a lock page begins as mcs_sync_obj");
 
 /*
  * Who made an object and what others may do with it (file-like rwx bits,
@@ -83,6 +99,9 @@ struct gsync_table {
 	struct gsync_hdr *hdr;
 	struct gsync_obj *objs;
 	u32 nr;
+	/* Object i's lock page at locks + i * lock_stride. */
+	u8 *locks;
+	u64 lock_stride;
 	const struct glock_ctx *ctx;
 	/*
 	 * Per node, a bit per object it opened (or created) in its current
@@ -110,16 +129,23 @@ static inline __le64 *gsync_opened_of(const struct gsync_table *t, u32 node)
 	return t->opened + (u64)node * gsync_opened_words(t);
 }
 
+static inline struct gsync_lockpage *gsync_lockpage(const struct gsync_table *t,
+						     u32 idx)
+{
+	return (struct gsync_lockpage *)(t->locks + idx * t->lock_stride);
+}
+
+/* Object @idx's lock; @idx < t->nr. */
+static inline struct glock *gsync_lock(const struct gsync_table *t, u32 idx)
+{
+	return &gsync_lockpage(t, idx)->lock;
+}
+
 /* What an open object is known by: its slot and GID (checked each use). */
 struct gsync_handle {
 	u32 idx;
 	u64 gid;
 };
-
-static inline u64 gsync_area_size(u32 nr)
-{
-	return sizeof(struct gsync_hdr) + (u64)nr * sizeof(struct gsync_obj);
-}
 
 int gsync_create(struct gsync_table *t, u64 gid, u32 type, bool signaled,
 		 struct gsync_handle *h);

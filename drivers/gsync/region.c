@@ -33,6 +33,8 @@ void gsync_table_of(struct gmm_region *r, struct gsync_table *t)
 	t->objs = (struct gsync_obj *)(t->hdr + 1);
 	t->ctx = gmm_glock_ctx(r);
 	t->opened = (__le64 *)(t->objs + t->nr);
+	t->locks = gmm_sync_locks(r);
+	t->lock_stride = GMM_PAGE_SIZE;
 	t->corrupt = gsync_region_corrupt;
 	t->corrupt_arg = r;
 }
@@ -88,9 +90,9 @@ void gsync_check(struct gmm_region *r, struct gmm_check_report *rep)
 		if (ty < GSYNC_MUTEX || ty > GSYNC_EVENT_AUTO)
 			gmm_check_violation(
 				rep, "sync object %u has a bad type %u", i, ty);
-		gmm_check_lock(r, rep, &t.objs[i].lock, "sync object", i,
+		gmm_check_lock(r, rep, gsync_lock(&t, i), "sync object", i,
 			       ty != GSYNC_MUTEX);
-		owner = glock_owner(&t.objs[i].lock);
+		owner = glock_owner(gsync_lock(&t, i));
 		n = GLOCK_TAG_NODE(owner);
 		if (owner && n < MCS_MAX_NODES &&
 		    !(mcs_rd64(&gsync_opened_of(&t, n)[i / 64]) &

@@ -70,16 +70,17 @@ int mcs_list_next(struct gmm_region *r, u32 what, u32 *cursor,
 		gsync_table_of(r, &t);
 		for (; *cursor < t.nr; (*cursor)++) {
 			struct gsync_obj *o = &t.objs[*cursor];
+			struct glock *l = gsync_lock(&t, *cursor);
 
 			e->gid = mcs_rd64_acquire(&o->gid);
 			if (!e->gid)
 				continue;
 			e->type = mcs_rd32(&o->type);
-			tag = mcs_rd64(&o->lock.owner);
+			tag = mcs_rd64(&l->owner);
 			e->owner_node = tag ? GLOCK_TAG_NODE(tag) : MCS_NODE_NONE;
 			e->owner_incarnation = GLOCK_TAG_INC(tag);
 			e->owner_pid = GLOCK_TAG_PID(tag);
-			e->lock_state = mcs_rd32(&o->lock.state);
+			e->lock_state = mcs_rd32(&l->state);
 			(*cursor)++;
 			return 0;
 		}

@@ -235,7 +235,7 @@ static int mcs_mutex_describe(struct gsync_table *t,
 		ret = mcs_node_identity(&d->owner_node, &d->owner_inc);
 	if (ret)
 		return ret;
-	off = (u8 *)&t->objs[h->idx].lock - (u8 *)base;
+	off = (u8 *)gsync_lockpage(t, h->idx) - (u8 *)base;
 	d->gid = h->gid;
 	d->idx = h->idx;
 	d->owner_pid = task_tgid_nr(current);

@@ -450,10 +450,9 @@ static const struct vm_operations_struct mcs_lock_vm_ops = {
 };
 
 /*
- * Map the page of a mutex's lock word that this file opened (the fast
- * path); -ENXIO if @off is no such page. Under c->lock. The page holds the
- * sync objects beside it too: see Documentation/uapi.md on what that lets
- * a process do.
+ * Map the lock page of a mutex this file opened (the fast path); -ENXIO
+ * if @off is no such page. Under c->lock. The page holds that lock and a
+ * copy of its GID, nothing else (struct gsync_lockpage).
  */
 static int mcs_mutex_mmap(struct mcs_client *c, struct vm_area_struct *vma,
 			  u64 off, unsigned long len)
@@ -573,7 +572,7 @@ static void mcs_client_abandon(struct mcs_client *c, struct gmm_region *r)
 		gsync_table_of(r, &t);
 	list_for_each_entry_safe(m, tmp, &c->mutexes, node) {
 		if (r && m->idx < t.nr && !m->keep)
-			glock_abandon(&t.objs[m->idx].lock, m->owner_node,
+			glock_abandon(gsync_lock(&t, m->idx), m->owner_node,
 				      m->owner_inc, m->owner_pid);
 		list_del(&m->node);
 		kfree(m);

@@ -61,7 +61,7 @@ static void fuzz_glocks(struct gmm_region *r, u32 node, u32 inc)
 	gsync_table_of(r, &t);
 	fuzz_glock(&t.hdr->lock, node, inc);
 	for (i = 0; i < t.nr; i++)
-		fuzz_glock(&t.objs[i].lock, node, inc);
+		fuzz_glock(gsync_lock(&t, i), node, inc);
 }
 
 static void fuzz_observe(struct gmm_region *r)

@@ -123,6 +123,7 @@ struct model {
 	/* the fabric: a sync table of one mutex */
 	struct gsync_hdr hdr;
 	struct gsync_obj obj;
+	struct gsync_lockpage lp; /* its lock page (one is enough here) */
 	/* membership, as gmm's node words say it */
 	bool alive[MAX_NODES];
 	u32 inc[MAX_NODES];
@@ -351,6 +352,8 @@ static struct actor *actor_new(const char *name, u32 node, u32 pid,
 		.hdr = &m.hdr,
 		.objs = &m.obj,
 		.nr = 1,
+		.locks = (u8 *)&m.lp,
+		.lock_stride = sizeof(m.lp),
 		.ctx = &a->ctx,
 	};
 	/* As if switched away just before actor_start(), 16-byte aligned. */
@@ -413,8 +416,8 @@ static int kernel_lock(struct actor *a, enum lock_path p)
 static int model_lock(struct actor *a, enum lock_path p)
 {
 	if (p == P_LIBMCS) {
-		if (glock_fast_lock(&m.obj.lock, actor_tag(a), a->tid)) {
-			if (mcs_rd64(&m.obj.gid) == MODEL_GID)
+		if (glock_fast_lock(&m.lp.lock, actor_tag(a), a->tid)) {
+			if (mcs_rd64(&m.lp.gid) == MODEL_GID)
 				return 0;
 			violation("%s: the mutex vanished", a->name);
 			return -ENOENT;
@@ -430,7 +433,7 @@ static int model_unlock(struct actor *a, bool fast)
 	int ret;
 
 	if (fast) {
-		ret = glock_fast_unlock(&m.obj.lock, actor_tag(a), a->tid, &wake);
+		ret = glock_fast_unlock(&m.lp.lock, actor_tag(a), a->tid, &wake);
 		if (ret != -EAGAIN)
 			return ret;
 	}
@@ -444,13 +447,13 @@ static int model_unlock(struct actor *a, bool fast)
  */
 static void exit_walk(struct actor *a)
 {
-	u64 cur = mcs_rd64_acquire(&m.obj.lock.owner);
-	u32 tid = exit_any_thread ? mcs_rd32(&m.obj.lock.tid) : a->tid;
+	u64 cur = mcs_rd64_acquire(&m.lp.lock.owner);
+	u32 tid = exit_any_thread ? mcs_rd32(&m.lp.lock.tid) : a->tid;
 
 	if (!cur || GLOCK_TAG_NODE(cur) != a->node ||
 	    GLOCK_TAG_PID(cur) != a->pid)
 		return;
-	if (glock_fast_abandon(&m.obj.lock, cur, tid))
+	if (glock_fast_abandon(&m.lp.lock, cur, tid))
 		trace("abandoned by its thread's exit");
 }
 
@@ -496,8 +499,8 @@ static void cs_store(u64 *p, u64 v)
 static bool critical_section(struct actor *a, int ret)
 {
 	int me = actor_index(a);
-	u64 owner = le64_to_cpu(m.obj.lock.owner);
-	u32 tid = le32_to_cpu(m.obj.lock.tid);
+	u64 owner = le64_to_cpu(m.lp.lock.owner);
+	u32 tid = le32_to_cpu(m.lp.lock.tid);
 
 	if (owner != actor_tag(a) || tid != a->tid)
 		violation("%s: lock returned %d but the word names %#" PRIx64
@@ -639,7 +642,7 @@ static void final_lock(struct actor *a)
 /* Kill @v now: its node (all its actors) or its process. */
 static void kill_now(struct actor *v)
 {
-	u64 owner = le64_to_cpu(m.obj.lock.owner);
+	u64 owner = le64_to_cpu(m.lp.lock.owner);
 	int i;
 
 	victim = v;
@@ -711,10 +714,10 @@ static void run_actors(void)
 				  " ms of virtual time: a lost wake-up (owner %#"
 				  PRIx64 " next %u serving %u handoff %u)",
 				  m.now / 1000000,
-				  le64_to_cpu(m.obj.lock.owner),
-				  le32_to_cpu(m.obj.lock.next),
-				  le32_to_cpu(m.obj.lock.serving),
-				  le32_to_cpu(m.obj.lock.handoff));
+				  le64_to_cpu(m.lp.lock.owner),
+				  le32_to_cpu(m.lp.lock.next),
+				  le32_to_cpu(m.lp.lock.serving),
+				  le32_to_cpu(m.lp.lock.handoff));
 			return;
 		}
 		m.cur = run[rnd_below((u64)n)];
@@ -736,7 +739,9 @@ static const char *run_schedule(u64 seed, u64 avg_steps, u64 *steps)
 	u32 pid = 100;
 	int i, k;
 
-	memset(&m.hdr, 0, sizeof(m.hdr) + sizeof(m.obj));
+	memset(&m.hdr, 0, sizeof(m.hdr));
+	memset(&m.obj, 0, sizeof(m.obj));
+	memset(&m.lp, 0, sizeof(m.lp));
 	m.nr_actors = 0;
 	m.cur = NULL;
 	m.now = 1000;
@@ -773,7 +778,9 @@ static const char *run_schedule(u64 seed, u64 avg_steps, u64 *steps)
 		m.inc[i] = 1;
 	}
 	{
-		struct gsync_table t = { .hdr = &m.hdr, .objs = &m.obj, .nr = 1 };
+		struct gsync_table t = { .hdr = &m.hdr, .objs = &m.obj, .nr = 1,
+					 .locks = (u8 *)&m.lp,
+					 .lock_stride = sizeof(m.lp) };
 		struct glock_ctx c = { .node = 0, .incarnation = 1 };
 		struct gsync_handle h;
 
@@ -811,11 +818,11 @@ static const char *run_schedule(u64 seed, u64 avg_steps, u64 *steps)
 	m.death_step = 0;
 	actor_new("final", (u32)i, 999, final_lock);
 	run_actors();
-	if (!m.violation && le64_to_cpu(m.obj.lock.owner))
+	if (!m.violation && le64_to_cpu(m.lp.lock.owner))
 		violation("the lock is held after everybody finished");
-	if (!m.violation && le32_to_cpu(m.obj.lock.state) != GLOCK_CONSISTENT)
+	if (!m.violation && le32_to_cpu(m.lp.lock.state) != GLOCK_CONSISTENT)
 		violation("the lock is left in state %u",
-			  le32_to_cpu(m.obj.lock.state));
+			  le32_to_cpu(m.lp.lock.state));
 	return m.violation;
 }
 

@@ -213,7 +213,7 @@ static void mt_app(struct gmm_region *r, uint64_t seed)
 		mt_violation("the mutex is gone");
 		_exit(3);
 	}
-	l = &t.objs[h.idx].lock;
+	l = gsync_lock(&t, h.idx);
 	tag = GLOCK_TAG(mt_self, atomic_load(&mt_me->inc), getpid());
 	for (;;) {
 		if (atomic_load(&mt_me->mb.cmd) == MT_PAUSE) {
@@ -589,7 +589,7 @@ int torture_mutex(uint64_t crashes, uint64_t seed)
 		/* Half the rounds die at a lock crash point, in turn. */
 		if (rounds % 2 == 0)
 			cp = mt_points[(rounds / 2) % ARRAY_SIZE(mt_points)];
-		mt_round(&c, &t.objs[h.idx].lock, cp, rounds % 3 != 2);
+		mt_round(&c, gsync_lock(&t, h.idx), cp, rounds % 3 != 2);
 		rounds++;
 	}
 	for (n = 0; n < MT_NODES; n++)

@@ -694,7 +694,7 @@ static void fail_stuck(const char *what)
 			dump_lock("partition", i, &diag_r->ctl->part_lock[i]);
 		gsync_table_of(diag_r, &t);
 		for (i = 0; i < t.nr; i++)
-			dump_lock("sync object", i, &t.objs[i].lock);
+			dump_lock("sync object", i, gsync_lock(&t, i));
 	}
 	exit(1);
 }

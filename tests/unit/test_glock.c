@@ -385,7 +385,7 @@ static void test_no_lost_wakeups(void)
 
 	setup();
 	sleep_m = new_mutex();
-	l = &tab.objs[sleep_m.idx].lock;
+	l = gsync_lock(&tab, sleep_m.idx);
 	ASSERT_EQ(gsync_mutex_lock(&tab, &sleep_m, GSYNC_INFINITE), 0);
 	for (p = 0; p < SLEEPER_PROCS; p++) {
 		pid[p] = fork();
@@ -435,7 +435,7 @@ static void test_fifo(void)
 
 	setup();
 	m = new_mutex();
-	l = &tab.objs[m.idx].lock;
+	l = gsync_lock(&tab, m.idx);
 	ASSERT_EQ(gsync_mutex_lock(&tab, &m, GSYNC_INFINITE), 0);
 	for (i = 0; i < 3; i++) {
 		u32 before = mcs_rd32(&l->next);
