@@ -9,6 +9,17 @@
  * the kernel abandons what that tag holds when the file is released, and
  * a tag of an incarnation that died is taken over like any dead owner's.
  *
+ * The pid in the tag and the tid beside it are the kernel's, those of the
+ * initial PID namespace, which MCS_IOC_INFO tells (MCS_FEAT_TASK_IDS): in
+ * a PID namespace getpid() and gettid() name other processes to the
+ * kernel, which would abandon a container's lock when a host process of
+ * that number exits, and never when the holder does. The tid is learned
+ * once per thread (again in a forked child), the pid when a mutex is
+ * mapped. A kernel without the feature: getpid() and gettid() in the
+ * initial PID namespace only; elsewhere no lock word is mapped, every
+ * lock goes through the kernel and the thread-exit walk abandons nothing
+ * (process exit still does).
+ *
  * Lookups are lock-free: a fixed open-addressed table of GIDs, each slot
  * published with a release store after its lock pointer and tag are
  * written. A context that fills the table, or a forked child (the pages
@@ -36,6 +47,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -48,6 +60,10 @@
 
 #define MCS_FAST_SLOTS 1024 /* power of two */
 #define MCS_HOLDS_INLINE 8  /* unmapped mutexes a thread records without malloc */
+/* mcs_tid of a thread whose ids the kernel would not know (see the top) */
+#define MCS_TID_UNKNOWN UINT32_MAX
+/* The inode of the initial PID namespace (PROC_PID_INIT_INO, fixed). */
+#define MCS_INIT_PIDNS_INO 0xeffffffcU
 
 struct mcs_fast_slot {
 	_Atomic uint64_t gid; /* 0: empty; published last */
@@ -88,8 +104,13 @@ struct mcs_thread_holds {
 };
 
 static atomic_uint mcs_fork_gen;
-/* initial-exec: no __tls_get_addr() call at every lock. */
+/*
+ * initial-exec: no __tls_get_addr() call at every lock. The kernel's ids
+ * of this thread and its process (see the top); mcs_tid 0: not learned
+ * yet, MCS_TID_UNKNOWN: not to be had (mcs_pid 0 then).
+ */
 static __thread uint32_t mcs_tid __attribute__((tls_model("initial-exec")));
+static __thread uint32_t mcs_pid __attribute__((tls_model("initial-exec")));
 static __thread struct mcs_thread_holds mcs_holds
 	__attribute__((tls_model("initial-exec")));
 /* Calls of the destructor so far (once a round), at thread exit only. */
@@ -122,6 +143,7 @@ static void mcs_fastlock_forked(void)
 {
 	atomic_fetch_add(&mcs_fork_gen, 1);
 	mcs_tid = 0;
+	mcs_pid = 0;
 	mcs_holds.nr = 0;
 	mcs_holds.pending = 0;
 	pthread_mutex_unlock(&mcs_live_lock);
@@ -134,19 +156,60 @@ static void mcs_fastlock_init_once(void)
 	pthread_key_create(&mcs_thread_key, mcs_thread_exit);
 }
 
+/* Is this process in the initial PID namespace? No if it cannot tell. */
+static bool mcs_init_pidns(void)
+{
+	struct stat st;
+
+	return !stat("/proc/self/ns/pid", &st) &&
+	       st.st_ino == MCS_INIT_PIDNS_INO;
+}
+
+/*
+ * MCS_IOC_INFO through @fd into @info, and the ids the kernel knows the
+ * calling thread and its process by (see the top); 0 for both if they are
+ * not to be had. -errno if INFO fails.
+ */
+static int mcs_kernel_ids(int fd, struct mcs_info *info, uint32_t *pid,
+			  uint32_t *tid)
+{
+	if (ioctl(fd, MCS_IOC_INFO, info))
+		return -errno;
+	if ((info->features & MCS_FEAT_TASK_IDS) && info->pid && info->tid) {
+		*pid = info->pid;
+		*tid = info->tid;
+	} else if (mcs_init_pidns()) {
+		*pid = (uint32_t)getpid();
+		*tid = (uint32_t)syscall(SYS_gettid);
+	} else {
+		*pid = 0;
+		*tid = 0;
+	}
+	return 0;
+}
+
 /*
  * The thread's first lock (or its first after the walk, or in a forked
- * child): learn its id and arm the destructor; -ENOMEM if it cannot be.
+ * child): learn its ids from the kernel through @fd and arm the
+ * destructor; -ENOMEM if it cannot be, INFO's error if it fails.
  */
-static __attribute__((noinline, cold)) int mcs_thread_start(void)
+static __attribute__((noinline, cold)) int mcs_thread_start(int fd)
 {
+	struct mcs_info info = { .argsz = sizeof(info) };
+	uint32_t pid, tid;
+	int ret;
+
 	pthread_once(&mcs_fork_once, mcs_fastlock_init_once);
+	ret = mcs_kernel_ids(fd, &info, &pid, &tid);
+	if (ret)
+		return ret;
 	if (pthread_setspecific(mcs_thread_key, &mcs_holds))
 		return -ENOMEM;
 	/* Locked by another key's destructor after our walk: walk again. */
 	if (mcs_exit_round)
 		mcs_exit_round = PTHREAD_DESTRUCTOR_ITERATIONS - 1;
-	mcs_tid = (uint32_t)syscall(SYS_gettid);
+	mcs_pid = pid;
+	mcs_tid = tid ? tid : MCS_TID_UNKNOWN;
 	return 0;
 }
 
@@ -228,16 +291,22 @@ int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 {
 	struct mcs_info info = { .argsz = sizeof(info) };
 	struct mcs_fast_slot *s;
+	uint32_t pid, tid;
 	unsigned int i, h;
 	uint8_t *page;
+	int ret;
 
 	if (lock_offset > (uint32_t)sysconf(_SC_PAGESIZE) -
 			  sizeof(struct mcs_sync_obj))
 		return -EINVAL;
 	if (mcs_fast_find(fl, gid))
 		return 0;
-	if (ioctl(fd, MCS_IOC_INFO, &info))
-		return -errno;
+	ret = mcs_kernel_ids(fd, &info, &pid, &tid);
+	if (ret)
+		return ret;
+	/* No tag the kernel would know: the kernel's ioctls only. */
+	if (!pid)
+		return -EOPNOTSUPP;
 	h = mcs_fast_hash(gid);
 	for (i = 0; i < MCS_FAST_SLOTS; i++) {
 		s = &fl->slot[(h + i) & (MCS_FAST_SLOTS - 1)];
@@ -250,7 +319,7 @@ int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 	if (!page)
 		return -errno;
 	s->obj = (struct mcs_sync_obj *)(page + lock_offset);
-	s->tag = MCS_LOCK_TAG(info.node, info.incarnation, getpid());
+	s->tag = MCS_LOCK_TAG(info.node, info.incarnation, pid);
 	atomic_store_explicit(&s->gid, gid, memory_order_release);
 	return 0;
 }
@@ -326,12 +395,12 @@ int mcs_fastlock_lock(struct mcs_fastlocks *fl, uint64_t gid)
 	int ret;
 
 	if (unlikely(!tid)) {
-		ret = mcs_thread_start();
+		ret = mcs_thread_start(fl->fd);
 		if (ret)
 			return ret;
 		tid = mcs_tid;
 	}
-	if (!s) {
+	if (!s || unlikely(tid == MCS_TID_UNKNOWN)) {
 		/* The walk cannot see this word: record it. */
 		ret = mcs_holds_pend(&mcs_holds, gid);
 		return ret ? ret : -EAGAIN;
@@ -365,7 +434,10 @@ int mcs_fastlock_unlock(struct mcs_fastlocks *fl, uint64_t gid)
 	uint32_t tid = mcs_tid;
 	bool wake; /* kernel sleepers poll wseq, which the release moved */
 
-	/* No id yet: this thread locked nothing here (a word's tid may be 0). */
+	/*
+	 * No id yet: this thread locked nothing here (a word's tid may be 0);
+	 * MCS_TID_UNKNOWN is no word's tid.
+	 */
 	if (!s || unlikely(!tid) ||
 	    mcs_lock_fast_unlock(&s->obj->lock, s->tag, tid, &wake))
 		return -EAGAIN;
@@ -401,10 +473,11 @@ static void mcs_abandon_word(struct mcs_sync_obj *o, uint64_t gid,
 /*
  * A mutex this context has no mapping of (used by GID, the table full, a
  * forked child): open it by GID to map its page for the walk. If that
- * fails, the mutex stays held until the process exits.
+ * fails, the mutex stays held until the process exits. @pid and @tid:
+ * the kernel's ids of the thread.
  */
 static void mcs_abandon_unmapped(struct mcs_fastlocks *fl, uint64_t gid,
-				 uint32_t tid)
+				 uint32_t pid, uint32_t tid)
 {
 	struct mcs_info info = { .argsz = sizeof(info) };
 	struct mcs_mutex a = { .argsz = sizeof(a), .gid = gid };
@@ -420,7 +493,7 @@ static void mcs_abandon_unmapped(struct mcs_fastlocks *fl, uint64_t gid,
 	if (p == MAP_FAILED)
 		return;
 	mcs_abandon_word((struct mcs_sync_obj *)(p + a.lock_offset), gid,
-			 MCS_LOCK_TAG(info.node, info.incarnation, getpid()), tid);
+			 MCS_LOCK_TAG(info.node, info.incarnation, pid), tid);
 	munmap(p, page);
 }
 
@@ -456,9 +529,12 @@ static void mcs_thread_exit(void *arg)
 	if (++mcs_exit_round < PTHREAD_DESTRUCTOR_ITERATIONS &&
 	    !pthread_setspecific(mcs_thread_key, t))
 		return;
+	/* Without the kernel's ids no word can be told to be this thread's. */
+	if (tid == MCS_TID_UNKNOWN)
+		n = 0;
 	pthread_mutex_lock(&mcs_live_lock);
 	/* Every mapped word (an inherited table maps nothing in a child). */
-	for (fl = mcs_live; fl; fl = fl->live_next) {
+	for (fl = mcs_live; fl && tid != MCS_TID_UNKNOWN; fl = fl->live_next) {
 		if (fl->fork_gen != fork_gen)
 			continue;
 		for (i = 0; i < MCS_FAST_SLOTS; i++) {
@@ -473,7 +549,7 @@ static void mcs_thread_exit(void *arg)
 	for (i = 0; i < n && mcs_live; i++) {
 		g = i < t->nr ? t->hold[i] : t->pending;
 		if (!mcs_mapped(g))
-			mcs_abandon_unmapped(mcs_live, g, tid);
+			mcs_abandon_unmapped(mcs_live, g, mcs_pid, tid);
 	}
 	pthread_mutex_unlock(&mcs_live_lock);
 	t->nr = 0;
@@ -481,8 +557,9 @@ static void mcs_thread_exit(void *arg)
 	if (t->hold != t->inline_hold)
 		free(t->hold);
 	t->hold = NULL;
-	/* A lock in a later destructor learns the id and arms us again. */
+	/* A lock in a later destructor learns the ids and arms us again. */
 	mcs_tid = 0;
+	mcs_pid = 0;
 }
 
 void mcs_fastlocks_free(struct mcs_fastlocks *fl)

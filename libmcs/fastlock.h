@@ -16,13 +16,18 @@ struct mcs_fastlocks;
 
 /* A context's table for its file @fd, empty; NULL without memory. */
 struct mcs_fastlocks *mcs_fastlocks_new(int fd);
-/* Under the context's lock: map @gid's lock word, as OPEN/CREATE said. */
+/*
+ * Under the context's lock: map @gid's lock word, as OPEN/CREATE said;
+ * -EOPNOTSUPP (nothing mapped) if the kernel cannot tell this process's
+ * pid as it tags owners (fastlock.c).
+ */
 int mcs_fastlocks_add(struct mcs_fastlocks *fl, int fd, uint64_t gid,
 		      uint64_t mmap_offset, uint32_t lock_offset);
 /*
  * Lock-free: 0 taken; -EAGAIN: ask the kernel, then tell
  * mcs_fastlock_locked() its answer; -ENOMEM: no memory to arm the
- * thread's exit walk or to record a mutex no context maps (not taken).
+ * thread's exit walk or to record a mutex no context maps (not taken);
+ * MCS_IOC_INFO's error if the thread's first lock cannot learn its ids.
  */
 int mcs_fastlock_lock(struct mcs_fastlocks *fl, uint64_t gid);
 void mcs_fastlock_locked(struct mcs_fastlocks *fl, uint64_t gid, int ret);

@@ -17,7 +17,12 @@
  * MCS_IOC_INFO         this node's id and incarnation, the page size and
  *                      the features this kernel offers (MCS_FEAT_*,
  *                      MCS_UAPI_FEATURES), for callers of at least
- *                      MCS_INFO_SIZE_VER1.
+ *                      MCS_INFO_SIZE_VER1; from MCS_INFO_SIZE_VER2 on the
+ *                      caller's pid and tid in the initial PID namespace
+ *                      (task_tgid_nr(), task_pid_nr()): the ids lock
+ *                      owners carry here (mcs_mutex_describe(), glock's
+ *                      mcs_os_process_id() and mcs_os_thread_id()), which
+ *                      a fast-path taker in a PID namespace cannot know.
  *
  * MCS_IOC_SEG_CREATE   gmm_alloc() a segment of `size` bytes (a non-zero
  *                      multiple of MCS_PAGE_SIZE) at `place`, owned by the
@@ -244,7 +249,8 @@ int mcs_enter(struct gmm_region **r)
 /* What this /dev/mcs offers: every command group above. */
 #define MCS_UAPI_FEATURES                                                  \
 	(MCS_FEAT_SEG | MCS_FEAT_NAME | MCS_FEAT_MUTEX | MCS_FEAT_MUTEX_MAP | \
-	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT | MCS_FEAT_NOTIFY_LEAVE)
+	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT | MCS_FEAT_NOTIFY_LEAVE |          \
+	 MCS_FEAT_TASK_IDS)
 
 static int uapi_info(void __user *uarg)
 {
@@ -255,7 +261,7 @@ static int uapi_info(void __user *uarg)
 	if (ret)
 		return ret;
 	if (a.node || a.incarnation || a.page_size || a.reserved0 ||
-	    a.features)
+	    a.features || a.pid || a.tid)
 		return -EINVAL;
 	ret = mcs_access_begin();
 	if (ret)
@@ -265,6 +271,9 @@ static int uapi_info(void __user *uarg)
 	mcs_access_end();
 	a.page_size = MCS_PAGE_SIZE;
 	a.features = MCS_UAPI_FEATURES;
+	/* Not the caller's namespace: what the lock words must carry. */
+	a.pid = task_tgid_nr(current);
+	a.tid = task_pid_nr(current);
 	return MCS_ABI_COPY_OUT(uarg, a);
 }
 

@@ -401,10 +401,23 @@ MCS_ABI_SIZE(mcs_ctl_limit, 176);
 #define MCS_FEAT_GEVENT (1ULL << 5)    /* MCS_IOC_GEVENT_* */
 /* MCS_EV_LEAVING in MCS_IOC_NOTIFY_SUBSCRIBE's mask, MCS_IOC_NOTIFY_ACK */
 #define MCS_FEAT_NOTIFY_LEAVE (1ULL << 6)
+/*
+ * MCS_IOC_INFO's pid and tid (MCS_INFO_SIZE_VER2): the ids lock words must
+ * carry, as the kernel records and abandons them.
+ */
+#define MCS_FEAT_TASK_IDS (1ULL << 7)
 
 /*
  * MCS_IOC_INFO: what this node is and what the kernel offers; works
  * before the node joins. A caller of the VER0 size learns no features.
+ *
+ * pid and tid (MCS_FEAT_TASK_IDS) are the calling thread's process and
+ * thread ids in the initial PID namespace, which is how the kernel names
+ * lock owners whatever PID namespace the caller is in: the process part
+ * of an owner tag (MCS_LOCK_TAG) and struct mcs_lock's tid, written by
+ * the user-space fast path, must be these, not getpid() and gettid() of
+ * a PID namespace. They are the caller's, not the file's: a forked child
+ * or another thread asks again.
  */
 struct mcs_info {
 	__u32 argsz;
@@ -415,10 +428,13 @@ struct mcs_info {
 	__u32 page_size;   /* MCS_PAGE_SIZE */
 	__u32 reserved0;
 	__u64 features;	   /* MCS_FEAT_* */
+	__u32 pid;	   /* the caller's process, as lock owners are named */
+	__u32 tid;	   /* the calling thread, likewise */
 };
-MCS_ABI_SIZE(mcs_info, 32);
+MCS_ABI_SIZE(mcs_info, 40);
 #define MCS_INFO_SIZE_VER0 24 /* up to reserved0: no features */
 #define MCS_INFO_SIZE_VER1 32 /* features */
+#define MCS_INFO_SIZE_VER2 40 /* pid and tid (MCS_FEAT_TASK_IDS) */
 
 /* mcs_seg.flags */
 #define MCS_SEG_RDONLY (1U << 0) /* OPEN: read access only */

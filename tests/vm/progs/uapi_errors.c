@@ -4,7 +4,8 @@
  * bad pointers, argument sizes (argsz 0, below SIZE_VER0, above a page, a
  * larger structure with a non-zero tail; a smaller old one and a larger
  * one with a zero tail work, with the command number of their size, and
- * get back only argsz bytes), the feature mask, flags, reserved and
+ * get back only argsz bytes), the feature mask and the caller's pid and
+ * tid, flags, reserved and
  * output fields, unknown commands, bad sizes, GIDs, modes and
  * placements, wrong order (release while mapped, twice, open after
  * destroy), mappings out of range or
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,7 +172,8 @@ static struct mcs_mutex mx_name(const char *name)
 /* Every feature this kernel's /dev/mcs has, as the header knows them. */
 #define ALL_FEATURES                                                       \
 	(MCS_FEAT_SEG | MCS_FEAT_NAME | MCS_FEAT_MUTEX | MCS_FEAT_MUTEX_MAP | \
-	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT | MCS_FEAT_NOTIFY_LEAVE)
+	 MCS_FEAT_NOTIFY | MCS_FEAT_GEVENT | MCS_FEAT_NOTIFY_LEAVE |       \
+	 MCS_FEAT_TASK_IDS)
 
 /*
  * Sizes: an old (VER0) INFO works and gets back only its 24 bytes; a
@@ -197,6 +200,12 @@ static void size_checks(uint64_t seg_gid)
 	      big.i.argsz == MCS_INFO_SIZE_VER0 &&
 	      big.i.features == 0xa5a5a5a5a5a5a5a5ULL,
 	      "info VER0: filled in up to argsz, nothing after it");
+	memset(&big, 0, sizeof(big));
+	big.i.argsz = MCS_INFO_SIZE_VER1;
+	big.i.pid = 0xa5a5a5a5U; /* past argsz: not read */
+	expect(0, MCS_IOC_INFO, &big, "info, VER1 size");
+	check(big.i.features == ALL_FEATURES && big.i.pid == 0xa5a5a5a5U &&
+	      big.i.tid == 0, "info VER1: the features, no pid or tid");
 	memset(&big, 0, sizeof(big));
 	big.i.argsz = sizeof(big);
 	expect(0, _IOWR(MCS_IOC_TYPE, 0x01, typeof(big)), &big,
@@ -705,10 +714,20 @@ int main(int argc, char **argv)
 	info.reserved0 = 1;
 	expect(EINVAL, MCS_IOC_INFO, &info, "info with reserved0 set");
 	info.reserved0 = 0;
+	info.pid = 1;
+	expect(EINVAL, MCS_IOC_INFO, &info, "info with pid set");
+	info.pid = 0;
+	info.tid = 1;
+	expect(EINVAL, MCS_IOC_INFO, &info, "info with tid set");
+	info.tid = 0;
 	expect(0, MCS_IOC_INFO, &info, "info");
 	check(info.node == 0 && info.incarnation == 1 &&
 	      info.features == ALL_FEATURES,
 	      "info: node 0, incarnation 1, every feature");
+	/* The initial PID namespace: the kernel's ids are getpid()'s. */
+	check(info.pid == (uint32_t)getpid() &&
+	      info.tid == (uint32_t)syscall(SYS_gettid),
+	      "info: the caller's pid and tid");
 	a = seg(0x500);
 	a.reserved0 = 1;
 	expect(EINVAL, MCS_IOC_SEG_STAT, &a, "stat with reserved0 set");
