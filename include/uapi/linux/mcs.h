@@ -601,7 +601,10 @@ struct mcs_lock {
 };
 MCS_ABI_SIZE(mcs_lock, 64);
 
-/* One object of the sync area, as a mapped page holds 32 of them. */
+/*
+ * The start of a mutex's lock page (its only content): the lock word and
+ * a copy of the mutex's GID (0 once it is destroyed).
+ */
 struct mcs_sync_obj {
 	struct mcs_lock lock;
 	__u64 gid;	     /* the mutex or event it is; 0: a free slot */

@@ -305,9 +305,10 @@ static void do_map(int fd, void **maps, size_t *lens)
 	uint64_t off = nr && rnd() % 4 ? offs[lock][rnd() % nr] :
 					 (rnd() % 65536) * 4096;
 	/*
-	 * A lock word's page is mapped and read, never written: what a write
-	 * there reaches (the sync table's header, the event log) is the
-	 * isolation that security descriptors bring (Documentation/uapi.md).
+	 * A lock word's page is mapped and read, never written: that a write
+	 * there reaches nothing but that lock is vm-isolation's; here it
+	 * would leave the fuzzer's own mutexes in states the checker, which
+	 * expects the lock words the kernel writes, reports.
 	 */
 	volatile int prot = !lock && rnd() % 2 ? PROT_READ | PROT_WRITE : PROT_READ;
 	volatile char *p;
