@@ -127,6 +127,15 @@ struct gmm_seg_info {
 
 int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 	      struct gmm_seg_info *info);
+/* What gmm_alloc_prepared() calls before a new segment can be found. */
+struct gmm_seg_prep {
+	void (*fn)(struct gmm_region *r, const struct gmm_seg_info *info,
+		   void *arg);
+	void *arg;
+};
+int gmm_alloc_prepared(struct gmm_region *r, u64 gid, u64 size, int place,
+		       u32 pid, const struct gmm_seg_prep *prep,
+		       struct gmm_seg_info *info);
 int gmm_acquire(struct gmm_region *r, u64 gid, u32 pid,
 		struct gmm_seg_info *info);
 int gmm_release(struct gmm_region *r, u64 gid, u32 pid, u32 sharer);

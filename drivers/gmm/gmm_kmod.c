@@ -29,6 +29,7 @@ EXPORT_SYMBOL_GPL(gmm_recover_free);
 EXPORT_SYMBOL_GPL(gmm_recover_partition);
 EXPORT_SYMBOL_GPL(gmm_recovery_finish);
 EXPORT_SYMBOL_GPL(gmm_alloc);
+EXPORT_SYMBOL_GPL(gmm_alloc_prepared);
 EXPORT_SYMBOL_GPL(gmm_acquire);
 EXPORT_SYMBOL_GPL(gmm_release);
 EXPORT_SYMBOL_GPL(gmm_destroy);

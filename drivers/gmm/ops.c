@@ -329,6 +329,33 @@ static int gmm_fill_info(struct gmm_region *r, u32 p, u32 sec, u32 shr,
 int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 	      struct gmm_seg_info *info)
 {
+	return gmm_alloc_prepared(r, gid, size, place, pid, NULL, info);
+}
+
+/**
+ * gmm_alloc_prepared - gmm_alloc(), with the pages prepared first
+ * @r: a joined handle
+ * @gid: as gmm_alloc()
+ * @size: as gmm_alloc()
+ * @place: as gmm_alloc()
+ * @pid: as gmm_alloc()
+ * @prep: called with the new segment's info (its sharer not yet usable)
+ *	after its pages are reserved and before the commit: before anybody
+ *	can find the segment, so what it writes there (a descriptor over
+ *	whatever the pages held before) is seen by every opener. May be NULL.
+ *
+ * @info: as gmm_alloc()
+ *
+ * A crash before the commit frees the pages again; @prep must be content
+ * with writing into them.
+ *
+ * Return: as gmm_alloc().
+ */
+int gmm_alloc_prepared(struct gmm_region *r, u64 gid, u64 size, int place,
+		       u32 pid, const struct gmm_seg_prep *prep,
+		       struct gmm_seg_info *info)
+{
+	struct gmm_seg_info new_seg;
 	u32 cand[GMM_MAX_NODES + 2], n, k, idx, free_idx, npages;
 	struct gmm_master_entry e;
 	struct gmm_op op;
@@ -391,6 +418,12 @@ int gmm_alloc(struct gmm_region *r, u64 gid, u64 size, int place, u32 pid,
 		return gmm_op_finish(r, &op,
 				     any_space && err != -EUCLEAN ? -ENOSPC : err);
 
+	if (prep) {
+		ret = gmm_fill_info(r, op.part, op.sec, op.shr, &new_seg);
+		if (ret)
+			return gmm_op_finish(r, &op, ret);
+		prep->fn(r, &new_seg, prep->arg);
+	}
 	e.part = cpu_to_le16(op.part);
 	e.section = cpu_to_le32(op.sec);
 	gmm_master_write(r, op.midx, &e);

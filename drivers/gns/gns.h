@@ -46,6 +46,10 @@ int gns_create(struct gmm_region *r, const char *name, u32 type,
 int gns_seg_create(struct gmm_region *r, const char *name, u64 size,
 		   int place, u32 pid, struct gmm_seg_info *seg,
 		   struct gns_info *info);
+int gns_seg_create_prepared(struct gmm_region *r, const char *name, u64 size,
+			    int place, u32 pid,
+			    const struct gmm_seg_prep *prep,
+			    struct gmm_seg_info *seg, struct gns_info *info);
 int gns_lookup(struct gmm_region *r, const char *name, struct gns_info *info);
 int gns_seg_open(struct gmm_region *r, const char *name, u32 pid,
 		 struct gmm_seg_info *seg);

@@ -14,6 +14,7 @@ EXPORT_SYMBOL_GPL(gns_name_check);
 EXPORT_SYMBOL_GPL(gns_gid_alloc);
 EXPORT_SYMBOL_GPL(gns_create);
 EXPORT_SYMBOL_GPL(gns_seg_create);
+EXPORT_SYMBOL_GPL(gns_seg_create_prepared);
 EXPORT_SYMBOL_GPL(gns_lookup);
 EXPORT_SYMBOL_GPL(gns_seg_open);
 EXPORT_SYMBOL_GPL(gns_unlink);

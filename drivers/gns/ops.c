@@ -106,8 +106,9 @@ static void gns_fill_info(struct gmm_region *r, u32 idx, struct gns_info *info)
 }
 
 static int gns_do_create(struct gmm_region *r, const char *name, u32 type,
-			 u64 size, int place, u32 pid, struct gmm_seg_info *seg,
-			 struct gns_info *info)
+			 u64 size, int place, u32 pid,
+			 const struct gmm_seg_prep *prep,
+			 struct gmm_seg_info *seg, struct gns_info *info)
 {
 	struct gmm_seg_info local;
 	struct gns_name nm;
@@ -151,7 +152,7 @@ static int gns_do_create(struct gmm_region *r, const char *name, u32 type,
 	if (type == GNS_TYPE_SEGMENT) {
 		if (!seg)
 			seg = &local;
-		ret = gmm_alloc(r, gid, size, place, pid, seg);
+		ret = gmm_alloc_prepared(r, gid, size, place, pid, prep, seg);
 		if (ret) {
 			gns_txn_end(r, &t, false);
 			goto out_unlock;
@@ -185,7 +186,7 @@ int gns_create(struct gmm_region *r, const char *name, u32 type,
 {
 	if (type == GNS_TYPE_SEGMENT)
 		return -EINVAL;
-	return gns_do_create(r, name, type, 0, 0, 0, NULL, info);
+	return gns_do_create(r, name, type, 0, 0, 0, NULL, NULL, info);
 }
 
 /**
@@ -207,8 +208,30 @@ int gns_seg_create(struct gmm_region *r, const char *name, u64 size,
 		   int place, u32 pid, struct gmm_seg_info *seg,
 		   struct gns_info *info)
 {
-	return gns_do_create(r, name, GNS_TYPE_SEGMENT, size, place, pid, seg,
-			     info);
+	return gns_do_create(r, name, GNS_TYPE_SEGMENT, size, place, pid, NULL,
+			     seg, info);
+}
+
+/**
+ * gns_seg_create_prepared - gns_seg_create(), the pages prepared first
+ * @r: a joined handle
+ * @name: as gns_seg_create()
+ * @size: as gns_seg_create()
+ * @place: as gns_seg_create()
+ * @pid: as gns_seg_create()
+ * @prep: called before the segment can be found (gmm_alloc_prepared())
+ * @seg: as gns_seg_create()
+ * @info: as gns_seg_create()
+ *
+ * Return: as gns_seg_create().
+ */
+int gns_seg_create_prepared(struct gmm_region *r, const char *name, u64 size,
+			    int place, u32 pid,
+			    const struct gmm_seg_prep *prep,
+			    struct gmm_seg_info *seg, struct gns_info *info)
+{
+	return gns_do_create(r, name, GNS_TYPE_SEGMENT, size, place, pid, prep,
+			     seg, info);
 }
 
 /* Lock for reading: joined handles repair, observers may not. */

@@ -81,8 +81,9 @@ int uapi_name_seg_create(struct mcs_client *c, void __user *uarg)
 		goto out_end;
 	ret = mcs_usage_charge(r, uid, uidx, cost);
 	if (!ret) {
-		ret = gns_seg_create(r, name, a.size + PAGE_SIZE, a.place,
-				     c->pid, &info, NULL);
+		ret = gns_seg_create_prepared(r, name, a.size + PAGE_SIZE,
+					      a.place, c->pid, &mcs_desc_prep,
+					      &info, NULL);
 		if (ret)
 			mcs_usage_credit(r, uidx, cost);
 	}

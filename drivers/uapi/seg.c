@@ -102,6 +102,20 @@ static int mcs_seg_copy_in(struct mcs_seg *a, void __user *uarg, u32 flags,
 	return 0;
 }
 
+/*
+ * Before a new segment can be found (gmm_alloc_prepared()): clear its
+ * descriptor page, so that no opener believes what the pages held before
+ * (another user's descriptor, or one forged to be found there). Until
+ * mcs_desc_write() the segment is root's, mode 0600.
+ */
+static void mcs_desc_clear(struct gmm_region *r,
+			   const struct gmm_seg_info *info, void *arg)
+{
+	memset(mcs_desc_ptr(r, info), 0, PAGE_SIZE);
+}
+
+const struct gmm_seg_prep mcs_desc_prep = { .fn = mcs_desc_clear };
+
 /* Write the descriptor of a new segment; inside mcs_enter(). */
 static void mcs_desc_write(struct gmm_region *r,
 			   const struct gmm_seg_info *info, u64 size, u32 mode)
@@ -203,8 +217,8 @@ int uapi_seg_create(struct mcs_client *c, void __user *uarg)
 		goto out_end;
 	ret = mcs_usage_charge(r, uid, uidx, cost);
 	if (!ret) {
-		ret = gmm_alloc(r, a.gid, a.size + PAGE_SIZE, a.place, c->pid,
-				&info);
+		ret = gmm_alloc_prepared(r, a.gid, a.size + PAGE_SIZE, a.place,
+					 c->pid, &mcs_desc_prep, &info);
 		if (ret)
 			mcs_usage_credit(r, uidx, cost);
 	}

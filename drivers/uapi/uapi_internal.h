@@ -134,6 +134,7 @@ int mcs_enter(struct gmm_region **r);
 void mcs_proc_mutex_add(struct mcs_file_mutex *m);
 
 /* seg.c */
+extern const struct gmm_seg_prep mcs_desc_prep;
 void mcs_owner_read(struct gmm_region *r,
 		    const struct gmm_seg_info *info,
 		    struct mcs_seg_owner *o);

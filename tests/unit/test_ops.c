@@ -989,6 +989,58 @@ static void test_seg_zero(void)
 	unit_finish();
 }
 
+/* What the prepare hook saw: the segment, and whether it could be found. */
+struct prep_seen {
+	int calls;
+	struct gmm_seg_info info;
+	int lookup; /* an observer's gmm_lookup() from inside the hook */
+};
+
+static void prep_mark(struct gmm_region *r, const struct gmm_seg_info *info,
+		      void *arg)
+{
+	struct prep_seen *seen = arg;
+
+	seen->calls++;
+	seen->info = *info;
+	memset(gmm_seg_ptr(r, info), 0x77, info->size);
+	/* The allocator holds the stripe lock: an observer gives up. */
+	seen->lookup = gmm_lookup(obs, info->gid, NULL);
+}
+
+static void test_alloc_prepared(void)
+{
+	struct prep_seen seen = { 0 };
+	struct gmm_seg_prep prep = { .fn = prep_mark, .arg = &seen };
+	struct gmm_seg_info si;
+	u64 i;
+	u8 *p;
+
+	unit_setup();
+	ASSERT_EQ(gmm_alloc_prepared(h[0], 0x400, 4 * PG, 0, 1, &prep, &si), 0);
+	ASSERT_EQ(seen.calls, 1);
+	/* Not to be found before the commit. */
+	CU_ASSERT(seen.lookup == -ETIMEDOUT || seen.lookup == -EOWNERDEAD);
+	ASSERT_EQ(seen.info.offset, si.offset);
+	ASSERT_EQ(seen.info.size, si.size);
+	ASSERT_EQ(seen.info.gid, 0x400);
+	p = gmm_seg_ptr(h[0], &si);
+	for (i = 0; i < si.size && p[i] == 0x77; i++)
+		;
+	ASSERT_EQ(i, si.size);
+	/* A failed allocation prepares nothing. */
+	ASSERT_EQ(gmm_alloc_prepared(h[0], 0x400, PG, 0, 1, &prep, NULL),
+		  -EEXIST);
+	ASSERT_EQ(gmm_alloc_prepared(h[1], 0x401,
+				     (u64)geo.part_data_pages * PG + PG, 0, 1,
+				     &prep, NULL), -EFBIG);
+	ASSERT_EQ(seen.calls, 1);
+	ASSERT_EQ(gmm_release(h[0], 0x400, 1, si.sharer), 0);
+	ASSERT_EQ(gmm_destroy(h[0], 0x400), 0);
+	ASSERT_CLEAN(obs);
+	unit_finish();
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -1009,6 +1061,8 @@ int main(void)
 		{ "random operations against a model", test_random_model },
 		{ "the segment iterator", test_seg_list },
 		{ "zeroing a segment in chunks", test_seg_zero },
+		{ "pages prepared before the segment can be found",
+		  test_alloc_prepared },
 	};
 
 	return unit_run("ops", tests, ARRAY_SIZE(tests));
