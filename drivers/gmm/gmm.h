@@ -145,6 +145,21 @@ int gmm_seg_list(struct gmm_region *r, u32 *cursor, struct gmm_seg_info *info);
 void *gmm_seg_ptr(struct gmm_region *r, const struct gmm_seg_info *info);
 void gmm_seg_zero(struct gmm_region *r, const struct gmm_seg_info *info);
 
+/*
+ * Revocation: what a mapping of a segment must still find true, checked
+ * without a handle or a lock (a page fault checks it).
+ */
+struct gmm_seg_stamp {
+	u64 pw_off;	/* its home partition's word, from the region's start */
+	u64 gen;	/* that partition's generation */
+	u8 uuid[16];	/* the region's */
+};
+void gmm_seg_stamp(struct gmm_region *r, const struct gmm_seg_info *info,
+		   struct gmm_seg_stamp *st);
+bool gmm_seg_stamp_valid(const void *base, u64 size,
+			 const struct gmm_seg_stamp *st);
+u64 gmm_parts_signature(struct gmm_region *r);
+
 /* Partition usage, for status tools and placement. */
 struct gmm_part_info {
 	u32 state; /* enum gmm_part_state */

@@ -442,6 +442,68 @@ void *gmm_sync_area(struct gmm_region *r, u32 *nr_objs)
 }
 
 /**
+ * gmm_seg_stamp - what a mapping of a segment must still find true
+ * @r: the handle
+ * @info: the segment (gmm_acquire(), gmm_alloc())
+ * @st: filled in: the region's UUID, the segment's home partition word
+ *	and its generation
+ */
+void gmm_seg_stamp(struct gmm_region *r, const struct gmm_seg_info *info,
+		   struct gmm_seg_stamp *st)
+{
+	st->pw_off = (u64)((u8 *)&r->ctl->part[info->part].word - r->base);
+	st->gen = info->generation;
+	memcpy(st->uuid, r->uuid, sizeof(st->uuid));
+}
+
+/**
+ * gmm_seg_stamp_valid - is a stamped segment's memory still its own?
+ * @base: the fabric, the region at its start
+ * @size: its bytes
+ * @st: the stamp (gmm_seg_stamp())
+ *
+ * Takes no lock and needs no handle (a page fault asks it): the region is
+ * still the one stamped, and the segment's home partition online in the
+ * stamped generation. A partition lost since (its segments revoked), or
+ * formatted again on its node's return, or a region formatted anew,
+ * fails: the memory may be another's now.
+ */
+bool gmm_seg_stamp_valid(const void *base, u64 size,
+			 const struct gmm_seg_stamp *st)
+{
+	const struct gmm_super *sb = base;
+	u64 w;
+
+	if (size < sizeof(*sb) || st->pw_off > size - sizeof(w) ||
+	    memcmp(sb->uuid, st->uuid, sizeof(st->uuid)))
+		return false;
+	w = mcs_rd64_acquire((const __le64 *)((const u8 *)base + st->pw_off));
+	return GMM_PW_STATE(w) == GMM_PART_ONLINE && GMM_PW_GEN(w) == st->gen;
+}
+
+/**
+ * gmm_parts_signature - changes when a partition is lost or formatted
+ *	again, or the region is formatted anew
+ * @r: a handle (observers too)
+ *
+ * For a watcher that revalidates mappings (gmm_seg_stamp_valid()) when
+ * it changes; a partition only changing manager does not change it.
+ */
+u64 gmm_parts_signature(struct gmm_region *r)
+{
+	const struct gmm_super *sb = (const struct gmm_super *)r->base;
+	u64 sig = mcs_os_crc32(sb->uuid, sizeof(sb->uuid)), w;
+	u32 p;
+
+	for (p = 0; p < r->g.nr_parts; p++) {
+		w = mcs_rd64_acquire(&r->ctl->part[p].word);
+		sig = sig * 0x100000001b3ULL ^ GMM_PW_STATE(w) ^
+		      GMM_PW_GEN(w) << 8;
+	}
+	return sig;
+}
+
+/**
  * gmm_sync_locks - where the sync objects' lock pages are
  * @r: the handle
  *

@@ -135,7 +135,7 @@ static void mcs_desc_write(struct gmm_region *r,
 
 /* Record a share granted to @c; inside mcs_enter(), c->lock held. */
 static void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
-			  const struct gmm_seg_info *info,
+			  struct gmm_region *r, const struct gmm_seg_info *info,
 			  const struct mcs_seg_owner *o, bool writable)
 {
 	mcs_fabric_phys(&s->phys);
@@ -146,6 +146,7 @@ static void mcs_share_add(struct mcs_client *c, struct mcs_share *s,
 	s->epoch = c->epoch;
 	s->size = o->size;
 	s->writable = writable;
+	gmm_seg_stamp(r, info, &s->stamp);
 	list_add(&s->node, &c->shares);
 }
 
@@ -160,7 +161,7 @@ void mcs_share_made(struct mcs_client *c, struct mcs_share *s,
 {
 	mcs_desc_write(r, info, size, mode);
 	mcs_owner_read(r, info, o);
-	mcs_share_add(c, s, info, o, true);
+	mcs_share_add(c, s, r, info, o, true);
 }
 
 /*
@@ -181,7 +182,7 @@ int mcs_share_judged(struct mcs_client *c, struct mcs_share *s,
 		gmm_release(r, info->gid, c->pid, info->sharer);
 		return ret;
 	}
-	mcs_share_add(c, s, info, o, writable);
+	mcs_share_add(c, s, r, info, o, writable);
 	return 0;
 }
 

@@ -63,6 +63,8 @@ struct mcs_share {
 	bool writable;
 	atomic_t maps;	/* VMAs mapping it: release refused while > 0 */
 	u64 epoch;	/* mcs_node_epoch() of its file */
+	/* What its mappings must still find at each fault (revocation). */
+	struct gmm_seg_stamp stamp;
 };
 
 /*

@@ -416,6 +416,42 @@ static struct notifier_block mcs_uapi_freeze_nb = {
 	.notifier_call = mcs_uapi_zap,
 };
 
+/*
+ * Revocation: every MCS_REVOKE_POLL_MS, whether a partition was lost or
+ * formatted again, or the region formatted anew, since the last look; if
+ * so, every mapping is zapped, and each share's next fault finds whether
+ * its memory is still its own (mcs_share_fault()): SIGBUS if not.
+ */
+#define MCS_REVOKE_POLL_MS 50
+
+static struct {
+	struct delayed_work work;
+	u64 sig;
+	bool have_sig;
+} mcs_revoke;
+
+static void mcs_revoke_watch(struct work_struct *work)
+{
+	struct gmm_region *r;
+	bool zap = false;
+	u64 sig;
+
+	if (!mcs_access_begin()) {
+		r = mcs_region();
+		if (r) {
+			sig = gmm_parts_signature(r);
+			zap = mcs_revoke.have_sig && sig != mcs_revoke.sig;
+			mcs_revoke.sig = sig;
+			mcs_revoke.have_sig = true;
+		}
+		mcs_access_end();
+	}
+	if (zap)
+		mcs_uapi_zap(NULL, 0, NULL);
+	queue_delayed_work(mcs_uapi_wq, &mcs_revoke.work,
+			   msecs_to_jiffies(MCS_REVOKE_POLL_MS));
+}
+
 /* Insert the page at @pfn, unless the node freezes meanwhile. */
 static vm_fault_t mcs_fault_insert(struct vm_fault *vmf, u64 epoch,
 				   unsigned long pfn)
@@ -431,10 +467,20 @@ static vm_fault_t mcs_fault_insert(struct vm_fault *vmf, u64 epoch,
 	return ret;
 }
 
+/*
+ * A share's page faults in only while its memory is still the segment's:
+ * not once its partition was lost or formatted again, or the region
+ * formatted anew (the watcher below zaps the mappings when that happens).
+ */
 static vm_fault_t mcs_share_fault(struct vm_fault *vmf)
 {
 	struct mcs_share *s = vmf->vma->vm_private_data;
+	void *base;
+	u64 size;
 
+	if (mcs_fabric_get(&base, &size) ||
+	    !gmm_seg_stamp_valid(base, size, &s->stamp))
+		return VM_FAULT_SIGBUS;
 	return mcs_fault_insert(vmf, s->epoch,
 				PHYS_PFN(s->phys - s->offset) + vmf->pgoff);
 }
@@ -609,9 +655,11 @@ static void mcs_client_release_work(struct work_struct *work)
 	}
 	mcs_client_abandon(c, entered ? r : NULL);
 	list_for_each_entry_safe(s, tmp, &c->shares, node) {
-		if (entered && gmm_release(r, s->gid, c->pid, s->sharer))
-			pr_warn("mcs_uapi: share of %#llx by pid %u not released\n",
-				s->gid, c->pid);
+		/* -ENXIO: revoked with its lost partition, and the share too. */
+		ret = entered ? gmm_release(r, s->gid, c->pid, s->sharer) : 0;
+		if (ret && ret != -ENXIO)
+			pr_warn("mcs_uapi: share of %#llx by pid %u not released: %d\n",
+				s->gid, c->pid, ret);
 		list_del(&s->node);
 		kfree(s);
 	}
@@ -671,6 +719,8 @@ static int __init mcs_uapi_init(void)
 	ret = misc_register(&mcs_uapi_dev);
 	if (ret)
 		goto out_notifier;
+	INIT_DELAYED_WORK(&mcs_revoke.work, mcs_revoke_watch);
+	queue_delayed_work(mcs_uapi_wq, &mcs_revoke.work, 0);
 	return 0;
 
 out_notifier:
@@ -683,6 +733,7 @@ out_destroy_wq:
 static void __exit mcs_uapi_exit(void)
 {
 	misc_deregister(&mcs_uapi_dev);
+	cancel_delayed_work_sync(&mcs_revoke.work);
 	mcs_freeze_notifier_unregister(&mcs_uapi_freeze_nb);
 	/*
 	 * The releases of files closed just before the unload, then the

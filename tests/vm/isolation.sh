@@ -3,7 +3,8 @@
 #
 # isolation.sh - a process that maps a mutex's lock word (the user-space
 # fast path) reaches that lock and nothing else (Documentation/uapi.md,
-# "Global mutexes"). Two joined guests:
+# "Global mutexes"). Three joined guests (the third only for the last
+# part):
 #   - root makes mutex "victim" on guest 0, the first in the sync table;
 #   - as nobody, tests/vm/progs/lockpage makes mutex "att", maps its lock
 #     word's page and writes 0xff over all of it but the lock word (where,
@@ -20,12 +21,15 @@
 #     waiter dies at once when killed;
 #   - stale descriptors: forged descriptors left in freed pages are
 #     never believed by an open racing the creation of the segment made
-#     on them (tests/vm/progs/stale).
+#     on them (tests/vm/progs/stale);
+#   - revocation: guest 2 dies with its memory; a process on guest 0
+#     writing through a mapping of a segment homed there dies of SIGBUS
+#     once the partition is recovered as lost.
 # No oops in either log (vm_finish).
 source "$(dirname "$0")/lib.sh"
 
 vm_setup vm-isolation
-vm_nodes 64M g0 g1
+vm_nodes 64M g0 g1 g2
 
 vm_expect g0 0 '' 'segtool mutex-create victim'
 vm_expect g0 0 'around: refused' 'lockpage att'
@@ -71,5 +75,19 @@ for round in 1 2 3; do
 	vm_expect g1 0 'opened 0 of [1-9]' 'cat /tmp/stale.log'
 	vm_expect g0 0 '' "segtool destroy $G"
 done
+vm_check_clean g0 g1
+
+# Revocation: a mapping on guest 0 of a segment homed on guest 2's
+# partition is gone once that partition is declared lost and recovered:
+# the process writing through it dies of SIGBUS (exit 135) instead of
+# writing on into memory that is no longer the segment's.
+vm_expect g2 0 '' 'segtool create 0x7000 65536 0666'
+vm_expect g0 0 'counting' \
+	"(segtool count 0x7000 0; echo exit \$?) >/tmp/c.log 2>&1 & for i in \$(seq 100); do grep -q counting /tmp/c.log && break; sleep 0.1; done; cat /tmp/c.log"
+vm_kill g2
+vm_expect g0 0 'node 2 incarnation 1 is down' 'mcsctl down 2 1 --memory-lost'
+vm_expect g0 0 '' 'mcsctl recover 2'
+vm_wait_output g0 30 'cat /tmp/c.log' 'exit 135'
+vm_expect g1 1 'No such file or directory' 'segtool stat 0x7000'
 vm_check_clean g0 g1
 vm_finish
