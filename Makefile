@@ -100,8 +100,10 @@ MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 TOOLS := $(patsubst tools/%/,%,$(sort $(dir $(wildcard tools/*/*.c))))
-# Libraries one tool needs beyond $(LIBS): mcsctl --json prints with jansson.
-TOOL_LIBS_mcsctl := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+# Libraries one tool needs beyond $(LIBS): mcsctl --json prints with jansson,
+# and makes and checks the cluster key with libsodium.
+TOOL_LIBS_mcsctl := $(shell pkg-config --libs jansson libsodium 2>/dev/null || \
+		      echo -ljansson -lsodium)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
@@ -137,9 +139,9 @@ LIBMCS_TEST_BINS := $(patsubst tests/libmcs/%.c,$(BUILD)/tests/libmcs/%,$(LIBMCS
 MCSD_SRCS := $(wildcard daemons/mcsd/*.c)
 MCSD_PURE_SRCS := $(filter daemons/mcsd/membership.c daemons/mcsd/conf.c,$(MCSD_SRCS))
 MCSD_BIN := $(if $(MCSD_SRCS),$(BUILD)/mcsd)
-MCSD_PKGS := libcpg libquorum libcmap libcfg libcorosync_common libqb
+MCSD_PKGS := libcpg libquorum libcmap libcfg libcorosync_common libqb libsodium
 MCSD_LIBS = $(shell pkg-config --libs $(MCSD_PKGS) 2>/dev/null || \
-	      echo -lcpg -lquorum -lcmap -lcfg -lcorosync_common -lqb)
+	      echo -lcpg -lquorum -lcmap -lcfg -lcorosync_common -lqb -lsodium)
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DOCDIR ?= $(PREFIX)/share/doc/mcs

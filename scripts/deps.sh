@@ -5,8 +5,9 @@
 #
 # Usage: scripts/deps.sh GROUP...
 #
-#   build   gcc, make, pkg-config, CUnit, zlib and jansson headers (the
-#           user-space build; mcsctl --json prints with jansson), jq (the
+#   build   gcc, make, pkg-config, CUnit, zlib, jansson and libsodium headers (the
+#           user-space build; mcsctl --json prints with jansson and makes
+#           the cluster key with libsodium), jq (the
 #           tests read mcsctl --json with it)
 #   kernel  Debian kernel headers and sparse (kbuild of the modules)
 #   fuzz    clang and its runtimes (libFuzzer, ASan, UBSan): the fabric
@@ -37,7 +38,7 @@ usage()
 pkgs=()
 for group in "$@"; do
 	case "$group" in
-	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev libjansson-dev jq) ;;
+	build)	pkgs+=(gcc make pkg-config libcunit1-dev zlib1g-dev libjansson-dev libsodium-dev jq) ;;
 	kernel)	pkgs+=(linux-headers-amd64 sparse) ;;
 	fuzz)	pkgs+=(clang libclang-rt-dev) ;;
 	bench)	pkgs+=(gnuplot-nox) ;;

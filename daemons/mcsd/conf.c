@@ -19,6 +19,7 @@ void mcsd_conf_defaults(struct mcsd_conf *c)
 	c->lease_ms = MCS_LEASE_MS_DEFAULT;
 	c->grace_ms = 5000;
 	c->nodes = 0;
+	c->key_file[0] = '\0';
 }
 
 static const struct {
@@ -59,12 +60,22 @@ static int parse_line(struct mcsd_conf *c, char *line, unsigned int lineno,
 	*eq = '\0';
 	key = trim(line);
 	val = trim(eq + 1);
+	if (!strcmp(key, "key_file")) {
+		if (val[0] != '/' || strlen(val) >= sizeof(c->key_file)) {
+			snprintf(err, errlen,
+				 "line %u: key_file = '%s': want an absolute path shorter than %zu bytes",
+				 lineno, val, sizeof(c->key_file));
+			return -EINVAL;
+		}
+		strcpy(c->key_file, val);
+		return 0;
+	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(key, keys[i].key))
 			break;
 	if (i == sizeof(keys) / sizeof(keys[0])) {
 		snprintf(err, errlen,
-			 "line %u: unknown key '%s' (known: deadline_ms, lease_ms, grace_ms, nodes)",
+			 "line %u: unknown key '%s' (known: deadline_ms, lease_ms, grace_ms, nodes, key_file)",
 			 lineno, key);
 		return -EINVAL;
 	}

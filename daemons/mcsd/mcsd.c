@@ -28,6 +28,7 @@
 #include <qb/qbdefs.h>
 #include <qb/qbloop.h>
 #include <qb/qblog.h>
+#include <sodium.h>
 
 #include "membership.h"
 
@@ -92,6 +93,49 @@ static struct mcsd d = { .fd = -1 };
 static int ctl(unsigned long cmd, void *arg)
 {
 	return ioctl(d.fd, cmd, arg) ? -errno : 0;
+}
+
+/*
+ * Give the kernel the cluster key of key_file (64 hex digits, as "mcsctl
+ * keygen" writes it) before it formats or joins: a node without the
+ * region's key is refused at join (control.md, "The cluster key").
+ */
+static int load_key(void)
+{
+	struct mcs_ctl_key a = { .argsz = sizeof(a) };
+	char hex[2 * MCS_KEY_BYTES + 2];
+	size_t bin_len = 0;
+	ssize_t n = -1;
+	int fd, ret;
+
+	if (!d.conf.key_file[0])
+		return 0;
+	fd = open(d.conf.key_file, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, hex, sizeof(hex));
+		close(fd);
+	}
+	if (n < 2 * MCS_KEY_BYTES || n > 2 * MCS_KEY_BYTES + 1 ||
+	    sodium_hex2bin(a.key, sizeof(a.key), hex, 2 * MCS_KEY_BYTES, NULL,
+			   &bin_len, NULL) || bin_len != sizeof(a.key) ||
+	    sodium_is_zero(a.key, sizeof(a.key))) {
+		fprintf(stderr, "mcsd: %s: %s\n", d.conf.key_file,
+			fd < 0 ? strerror(errno) :
+				 "not a cluster key (see mcsctl keygen)");
+		ret = MCSD_EXIT_KEY;
+		goto out;
+	}
+	ret = ctl(MCS_CTL_KEY, &a);
+	if (ret) {
+		fprintf(stderr, "mcsd: MCS_CTL_KEY: %s\n", strerror(-ret));
+		ret = MCSD_EXIT_KEY;
+		goto out;
+	}
+	qb_log(LOG_INFO, "cluster key of %s given to the kernel", d.conf.key_file);
+out:
+	sodium_memzero(hex, sizeof(hex));
+	sodium_memzero(&a, sizeof(a));
+	return ret;
 }
 
 static int k_status(void *ctx, struct mcsd_kstatus *st)
@@ -713,7 +757,7 @@ static int open_device(bool register_daemon)
 	}
 	qb_log(LOG_INFO, "registered as the daemon of %s, deadline %u ms, lease %u ms",
 	       d.device, d.conf.deadline_ms, dm.lease_ms);
-	return 0;
+	return load_key();
 }
 
 static const char *group(void)
@@ -902,6 +946,10 @@ int main(int argc, char **argv)
 	bool leave = false;
 	int c, ret;
 
+	if (sodium_init() < 0) {
+		fprintf(stderr, "mcsd: libsodium cannot start\n");
+		return MCSD_EXIT_USAGE;
+	}
 	d.conf_path = "/etc/mcs/mcsd.conf";
 	d.device = "/dev/mcs-control";
 	d.pidfile = "/run/mcsd.pid";

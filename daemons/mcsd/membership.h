@@ -180,6 +180,7 @@ const char *mcsd_msg_name(uint32_t type);
 #define MCSD_EXIT_DEVICE 3   /* /dev/mcs-control missing or refused */
 #define MCSD_EXIT_RUNNING 4  /* another mcsd for this node */
 #define MCSD_EXIT_NODEID 5   /* node id not usable with this region */
+#define MCSD_EXIT_KEY 7      /* the cluster key unreadable, or refused */
 #define MCSD_EXIT_JOIN 6     /* the kernel refused FORMAT/JOIN for good */
 
 /* mcsd.conf */
@@ -188,6 +189,8 @@ struct mcsd_conf {
 	uint32_t lease_ms;
 	uint32_t grace_ms;
 	uint32_t nodes; /* 0: the Corosync nodelist's size */
+	/* The cluster key given to the kernel before FORMAT/JOIN; "": none. */
+	char key_file[256];
 };
 
 void mcsd_conf_defaults(struct mcsd_conf *c);

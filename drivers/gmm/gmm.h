@@ -29,6 +29,8 @@ struct gmm_format_params {
 	u32 gns_entries;       /* name table entries (power of two), 0: derived */
 	u8 uuid[16];           /* cluster UUID, recorded in the superblock */
 	u32 lease_ms;          /* the nodes' fabric lease; 0: MCS_LEASE_MS_DEFAULT */
+	/* The cluster key's check for this uuid (gmm_format.h); 0: no key. */
+	u8 key_check[GMM_KEY_CHECK_BYTES];
 };
 
 struct gmm_geometry {
@@ -46,6 +48,7 @@ struct gmm_geometry {
 	u64 gns_off;	/* the gns name table area, outside the partitions */
 	u32 lease_ms;
 	u8 uuid[16];
+	u8 key_check[GMM_KEY_CHECK_BYTES]; /* all zero: a region without a key */
 };
 
 int gmm_format(void *base, u64 size, const struct gmm_format_params *params);

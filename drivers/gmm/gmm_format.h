@@ -49,9 +49,13 @@
  * glocks, sync object owners; 5: per-node bitmaps of opened sync objects,
  * per-partition counts of segment names, the home index; 6: the fabric
  * leases of the nodes and their duration; 7: the usage table (per-owner
- * counts and limits), and a page of its own for each sync object's lock.
+ * counts and limits), a page of its own for each sync object's lock, and
+ * the check of the cluster key.
  */
 #define GMM_VERSION 7
+/* What the key check of the superblock is an HMAC of, before the UUID. */
+#define GMM_KEY_CHECK_LABEL "mcs cluster key check v1"
+#define GMM_KEY_CHECK_BYTES 32
 #define GMM_PAGE_SHIFT MCS_PAGE_SHIFT
 #define GMM_PAGE_SIZE MCS_PAGE_SIZE
 #define GMM_MAX_NODES MCS_MAX_NODES
@@ -102,9 +106,14 @@ struct gmm_super {
 	__le32 gns_entry_size;
 	__le64 home_off;
 	__le64 home_size;
-	__le64 usage_off;   /* per-owner usage and limits (quota.c) */
+	__le64 usage_off;   /* per-owner usage and limits (usage.c) */
 	__le64 usage_size;
-	__le64 reserved[6];
+	/*
+	 * HMAC-SHA-256 of GMM_KEY_CHECK_LABEL and uuid under the cluster key
+	 * (drivers/node/key.c); all zero: a region without a key.
+	 */
+	__u8 key_check[32];
+	__le64 reserved[2];
 	__le32 crc; /* CRC-32 of the bytes from version up to this field */
 	__le32 pad;
 };

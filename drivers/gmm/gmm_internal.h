@@ -45,6 +45,7 @@ struct gmm_region {
 	/* Validated at attach and never re-read from the fabric. */
 	struct gmm_geom g;
 	u8 uuid[16];
+	u8 key_check[GMM_KEY_CHECK_BYTES]; /* from the superblock (CRC'd) */
 	struct gmm_control *ctl;
 	u32 node; /* GMM_OBSERVER_NODE until gmm_node_join() */
 	u32 inc;

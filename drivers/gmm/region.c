@@ -258,6 +258,7 @@ int gmm_format(void *base, u64 size, const struct gmm_format_params *params)
 	sb->usage_off = cpu_to_le64(g.usage_off);
 	sb->usage_size = cpu_to_le64(g.usage_size);
 	memcpy(sb->uuid, params->uuid, sizeof(sb->uuid));
+	memcpy(sb->key_check, params->key_check, sizeof(sb->key_check));
 	sb->sync_off = cpu_to_le64(g.sync_off);
 	sb->sync_size = cpu_to_le64(g.sync_size);
 	sb->sync_objects = cpu_to_le32(g.sync_objs);
@@ -377,6 +378,7 @@ int gmm_attach(void *base, u64 size, struct gmm_region **out)
 	r->size = size;
 	r->g = g;
 	memcpy(r->uuid, sb->uuid, sizeof(r->uuid));
+	memcpy(r->key_check, sb->key_check, sizeof(r->key_check));
 	r->ctl = (struct gmm_control *)(r->base + g.control_off);
 	r->node = GMM_OBSERVER_NODE;
 	gmm_glock_setup(r);
@@ -414,6 +416,7 @@ void gmm_get_geometry(const struct gmm_region *r, struct gmm_geometry *out)
 	out->gns_entries = r->g.gns_entries;
 	out->lease_ms = r->g.lease_ms;
 	memcpy(out->uuid, r->uuid, sizeof(out->uuid));
+	memcpy(out->key_check, r->key_check, sizeof(out->key_check));
 }
 
 /**
@@ -535,7 +538,9 @@ int gmm_region_revalidate(struct gmm_region *r)
 	if (ret)
 		return ret;
 	return memcmp(&g, &r->g, sizeof(g)) ||
-	       memcmp(sb->uuid, r->uuid, sizeof(r->uuid)) ? -EUCLEAN : 0;
+	       memcmp(sb->uuid, r->uuid, sizeof(r->uuid)) ||
+	       memcmp(sb->key_check, r->key_check, sizeof(r->key_check)) ?
+		       -EUCLEAN : 0;
 }
 
 /**

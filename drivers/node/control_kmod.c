@@ -170,6 +170,10 @@ static int mcs_ctl_format(void __user *uarg)
 	if (mcs_region_attach_locked() != -EMEDIUMTYPE &&
 	    !(a.flags & MCS_FORMAT_FORCE))
 		goto out_unlock;
+	/* The cluster key's check for this region, if this node has a key. */
+	ret = mcs_key_check_for(fp.uuid, fp.key_check);
+	if (ret)
+		goto out_unlock;
 	mcs_region_detach_locked();
 	ret = gmm_format(mcs_state.base, size, &fp);
 	if (ret) {
@@ -188,6 +192,7 @@ out_unlock:
 
 static int mcs_ctl_join(void __user *uarg)
 {
+	struct gmm_geometry g;
 	struct mcs_ctl_join a;
 	int ret;
 
@@ -213,6 +218,15 @@ static int mcs_ctl_join(void __user *uarg)
 		ret = -ENOMEDIUM; /* not formatted yet */
 	if (ret)
 		goto out_unlock_all;
+	/* Only with the cluster's key (or none, where the region has none). */
+	gmm_get_geometry(mcs_state.region, &g);
+	ret = mcs_key_admits(&g);
+	if (ret) {
+		dev_warn(mcs_state.dev, "join refused: %s\n",
+			 ret == -ENOKEY ? "the region has a cluster key, this node none" :
+			 "this node's cluster key is not the region's");
+		goto out_unlock_all;
+	}
 	/* Joining can spin on fabric locks: keep only the write side. */
 	mutex_unlock(&mcs_state.state_lock);
 	ret = gmm_node_join(mcs_state.region, a.node);
@@ -479,6 +493,8 @@ static int mcs_ctl_status(void __user *uarg)
 		a.state |= MCS_STATE_FENCED;
 	if (mcs_state.daemon)
 		a.state |= MCS_STATE_DAEMON;
+	if (mcs_key_loaded())
+		a.state |= MCS_STATE_KEY;
 	if (mcs_state.joined) {
 		a.state |= MCS_STATE_JOINED;
 		a.self_node = gmm_self_node(mcs_state.region);
@@ -490,6 +506,8 @@ static int mcs_ctl_status(void __user *uarg)
 		a.nr_nodes = g.nr_parts;
 		a.region_size = g.region_size;
 		memcpy(a.uuid, g.uuid, sizeof(a.uuid));
+		if (memchr_inv(g.key_check, 0, sizeof(g.key_check)))
+			a.state |= MCS_STATE_REGION_KEYED;
 		for (n = 0; n < g.nr_parts && n < a.nodes_cap; n++) {
 			mcs_ctl_node_entry(mcs_state.region, n,
 					   mcs_state.frozen, &e);
@@ -655,6 +673,9 @@ static long mcs_ctl_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case MCS_IOC_CMD(MCS_CTL_LIMIT):
 		ret = mcs_ctl_limit(uarg);
+		break;
+	case MCS_IOC_CMD(MCS_CTL_KEY):
+		ret = mcs_ctl_key(uarg);
 		break;
 	default:
 		ret = -ENOTTY;

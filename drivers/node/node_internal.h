@@ -73,6 +73,13 @@ int mcs_region_attach_locked(void);
 int mcs_region_refresh_locked(void);
 void mcs_region_detach_locked(void);
 
+/* key_kmod.c: the cluster key */
+int mcs_ctl_key(void __user *uarg);
+int mcs_key_check_for(const u8 *uuid, u8 *out);
+int mcs_key_admits(const struct gmm_geometry *g);
+bool mcs_key_loaded(void);
+void mcs_key_exit(void);
+
 /* fence_kmod.c */
 int mcs_fence_init(void);
 void mcs_fence_exit(void);

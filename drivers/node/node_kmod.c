@@ -240,6 +240,7 @@ static void __exit mcs_node_exit(void)
 	mcs_control_exit();
 	mcs_fence_exit();
 	mcs_fabric_exit();
+	mcs_key_exit();
 }
 
 module_init(mcs_node_init);

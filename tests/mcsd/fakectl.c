@@ -3,8 +3,9 @@
  * fakectl.c - an LD_PRELOAD stand-in for /dev/mcs-control on the host, so
  * mcsd-host can run the daemon's whole path on one node: open() of
  * $MCSD_FAKE_DEVICE gives a descriptor whose ioctls answer as a one-node
- * kernel does (STATUS, DAEMON, HEARTBEAT, FORMAT, JOIN, LEAVE, FREEZE,
- * THAW); every command is appended to $MCSD_FAKE_LOG, one line each.
+ * kernel does (STATUS, DAEMON, KEY, HEARTBEAT, FORMAT, JOIN, LEAVE, FREEZE,
+ * THAW); every command is appended to $MCSD_FAKE_LOG, one line each (a
+ * key by its first four bytes).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -145,6 +146,15 @@ static int fake_ioctl(unsigned long req, void *arg)
 		frozen = 1;
 		l->expected = l->acks = 0;
 		note("leave grace %u after %u heartbeats", l->grace_ms, heartbeats);
+		return 0;
+	}
+	case MCS_CTL_KEY: {
+		struct mcs_ctl_key *k = arg;
+
+		if (k->argsz != sizeof(*k))
+			return -EINVAL;
+		note("key %02x%02x%02x%02x", k->key[0], k->key[1], k->key[2],
+		     k->key[3]);
 		return 0;
 	}
 	case MCS_CTL_FREEZE:

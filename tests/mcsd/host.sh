@@ -16,7 +16,8 @@
 #     nodeid 70 (beyond 64 nodes): exit 5;
 #   - mcsd --leave with no daemon running: exit 1;
 #   - the whole daemon on a stand-in for the control device (fakectl.c,
-#     LD_PRELOAD): DAEMON, FORMAT with mcsd.conf's nodes, JOIN node 0,
+#     LD_PRELOAD): DAEMON, KEY (mcsd.conf's key_file, made by mcsctl
+#     keygen), FORMAT with mcsd.conf's nodes, JOIN node 0,
 #     heartbeats; a second mcsd for the same nodeid refused (exit 4);
 #     mcsd --leave: LEAVE with grace_ms, the daemon exits 0.
 #
@@ -144,7 +145,9 @@ expect 3 "cannot open $tmp/no-device: No such file or directory" \
 # The daemon's whole path on the stand-in device.
 gcc -shared -fPIC -Wall -Wextra -Werror -Iinclude/uapi -o "$tmp/fakectl.so" \
 	tests/mcsd/fakectl.c -ldl || exit 1
-printf 'grace_ms = 200\nnodes = 3\n' >"$tmp/run.conf"
+build/mcsctl keygen "$tmp/cluster.key" >/dev/null || fail "mcsctl keygen"
+key8=$(head -c 8 "$tmp/cluster.key")
+printf 'grace_ms = 200\nnodes = 3\nkey_file = %s\n' "$tmp/cluster.key" >"$tmp/run.conf"
 export MCSD_FAKE_DEVICE=$tmp/ctl MCSD_FAKE_LOG=$tmp/fake.log
 LD_PRELOAD=$tmp/fakectl.so "$mcsd" -f -c "$tmp/run.conf" -D "$tmp/ctl" \
 	-p "$tmp/pid" >"$tmp/mcsd.log" 2>&1 &
@@ -167,12 +170,21 @@ rc=$?
 unset MCSD_FAKE_DEVICE MCSD_FAKE_LOG
 sed 's/^/    mcsd: /' "$tmp/mcsd.log"
 [ "$rc" -eq 0 ] || fail "mcsd exited $rc after --leave"
-want=$'open\ndaemon deadline 1000\nheartbeat\nformat nodes 3 lease 3000\njoin 0'
-[ "$(head -n 5 "$tmp/fake.log")" = "$want" ] || { cat "$tmp/fake.log"; fail "kernel commands of the first mcsd"; }
+want=$'open\ndaemon deadline 1000\nkey '$key8$'\nheartbeat\nformat nodes 3 lease 3000\njoin 0'
+[ "$(head -n 6 "$tmp/fake.log")" = "$want" ] || { cat "$tmp/fake.log"; fail "kernel commands of the first mcsd"; }
 grep -q '^leave grace 200 after [1-9][0-9]* heartbeats$' "$tmp/fake.log" || fail "no LEAVE after heartbeats"
 grep -q 'unexpected ioctl' "$tmp/fake.log" && fail "an unexpected ioctl"
 grep -q 'leaving 0' "$tmp/mcsd.log" || fail "no leaving message delivered"
 [ -e "$tmp/pid" ] && fail "pid file left behind"
+
+# A key file that holds no key: exit 7 before FORMAT or JOIN.
+echo 1234 >"$tmp/bad.key"
+printf 'nodes = 3\nkey_file = %s\n' "$tmp/bad.key" >"$tmp/badkey.conf"
+export MCSD_FAKE_DEVICE=$tmp/ctl MCSD_FAKE_LOG=$tmp/fake2.log
+expect 7 "$tmp/bad.key: not a cluster key" \
+	env LD_PRELOAD="$tmp/fakectl.so" "$mcsd" -f -c "$tmp/badkey.conf" -D "$tmp/ctl" -p "$tmp/pid3"
+unset MCSD_FAKE_DEVICE MCSD_FAKE_LOG
+grep -qE '^(format|join)' "$tmp/fake2.log" && fail "FORMAT or JOIN with a bad key file"
 
 echo "lease = 100" >"$tmp/bad.conf"
 expect 1 "unknown key 'lease'" "$mcsd" -f -c "$tmp/bad.conf" -D "$tmp/no-device"

@@ -4,8 +4,9 @@
 # mcsctl.sh - mcsctl on a file fabric: format, status, check and ls work,
 # read through --json with jq (empty, then holding a named segment and a
 # held mutex, then names with bytes no gns call accepts: they come out as
-# valid, exact JSON strings), the default is still columns, and every bad
-# input gets a clear error (exit 2) and destroys nothing.
+# valid, exact JSON strings), the default is still columns, the cluster
+# key (keygen, format --key, key check: libsodium), and every bad input
+# gets a clear error (exit 2) and destroys nothing.
 #
 # Usage: tests/tools/mcsctl.sh PATH-TO-MCSCTL   (region_fill is taken from
 # tests/tools/ of the same build directory)
@@ -87,6 +88,25 @@ expect 2 "bad lease '50' \(100 to 600000 ms\)" $mcsctl format "$f" --size 16M --
 expect 0 "formatted" $mcsctl format "$dir/leased" --size 16M --nodes 4 --lease 8000
 expect_json 0 '.region.lease_ms == 8000' $mcsctl --json status "$dir/leased"
 expect 2 "bad node count" $mcsctl format "$f" --size 16M --nodes 65
+# The cluster key on a file: keygen never overwrites; format --key
+# records the key's check (libsodium), key check finds it and refuses
+# another key or a region without one; status --json says keyed.
+expect 0 "a new cluster key in $dir/a.key" $mcsctl keygen "$dir/a.key"
+expect 2 "File exists \(a key is never overwritten\)" $mcsctl keygen "$dir/a.key"
+expect 0 "a new cluster key" $mcsctl keygen "$dir/b.key"
+expect 0 '^600 [0-9a-f]{64}$' sh -c "echo \$(stat -c %a '$dir/a.key') \$(cat '$dir/a.key')"
+expect 0 "formatted" $mcsctl format "$dir/keyed" --size 16M --nodes 2 --key "$dir/a.key"
+expect 0 "is the region's" $mcsctl key check "$dir/a.key" "$dir/keyed"
+expect 1 "is not the region's" $mcsctl key check "$dir/b.key" "$dir/keyed"
+expect 1 "has no cluster key" $mcsctl key check "$dir/a.key" "$dir/leased"
+expect_json 0 '.region.keyed == true' $mcsctl --json status "$dir/keyed"
+expect_json 0 '.region.keyed == false' $mcsctl --json status "$dir/leased"
+echo 00 >"$dir/bad.key"
+expect 2 "not a cluster key" $mcsctl key check "$dir/bad.key" "$dir/keyed"
+expect 2 "not a cluster key" $mcsctl format "$dir/k2" --size 16M --nodes 2 --key "$dir/bad.key"
+expect 2 'No such file' ls "$dir/k2"
+expect 2 "usage" $mcsctl key
+expect 2 "$dir/none: No such file" $mcsctl --device "$dir/none" key forget
 # limit is for the live fabric (vm-limits); here only its own errors.
 expect 2 "limit: unexpected '$f'" $mcsctl limit "$f"
 expect 2 "bad limit 'lots'" $mcsctl limit --uid 7 --names lots

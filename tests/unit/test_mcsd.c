@@ -595,6 +595,15 @@ static void test_conf(void)
 	mcsd_conf_defaults(&c);
 	CU_ASSERT_EQUAL(mcsd_conf_parse(&c, "deadline_ms=2000\n", err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "lease_ms / 2"));
+	/* The cluster key's file: an absolute path, none by default. */
+	mcsd_conf_defaults(&c);
+	CU_ASSERT_STRING_EQUAL(c.key_file, "");
+	CU_ASSERT_EQUAL(mcsd_conf_parse(&c, "key_file = /etc/mcs/cluster.key\n",
+					err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.key_file, "/etc/mcs/cluster.key");
+	CU_ASSERT_EQUAL(mcsd_conf_parse(&c, "key_file = cluster.key\n", err,
+					sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "absolute path"));
 }
 
 int main(void)

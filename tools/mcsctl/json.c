@@ -143,7 +143,7 @@ int json_status_file(struct gmm_region *r)
 	uint32_t n;
 
 	gmm_get_geometry(r, &g);
-	region = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	region = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
 			   "size", num((json_int_t)g.region_size),
 			   "nodes", num(g.nr_parts),
 			   "lease_ms", num(g.lease_ms),
@@ -154,7 +154,8 @@ int json_status_file(struct gmm_region *r)
 			   "sections_per_partition", num(g.sections_per_part),
 			   "sharers_per_partition", num(g.sharers_per_part),
 			   "name_entries", num(g.gns_entries),
-			   "uuid", uuid_str(g.uuid));
+			   "uuid", uuid_str(g.uuid),
+			   "keyed", (int)region_keyed(&g));
 	nodes = json_array();
 	for (n = 0; n < g.nr_parts; n++) {
 		struct node_row row = { .node = n, .partition = "locked" };
@@ -186,17 +187,19 @@ int json_status_dev(const struct mcs_ctl_status *a,
 	bool has_region = a->state & MCS_STATE_REGION;
 	uint32_t n;
 
-	fabric = json_pack("{s:b, s:o, s:b, s:b, s:b}",
+	fabric = json_pack("{s:b, s:o, s:b, s:b, s:b, s:b}",
 			   "found", (int)!!(a->state & MCS_STATE_FABRIC),
 			   "size", num((json_int_t)a->fabric_size),
 			   "frozen", (int)!!(a->state & MCS_STATE_FROZEN),
 			   "fenced", (int)!!(a->state & MCS_STATE_FENCED),
-			   "daemon", (int)!!(a->state & MCS_STATE_DAEMON));
+			   "daemon", (int)!!(a->state & MCS_STATE_DAEMON),
+			   "key", (int)!!(a->state & MCS_STATE_KEY));
 	if (has_region)
-		region = json_pack("{s:o, s:o, s:o}",
+		region = json_pack("{s:o, s:o, s:o, s:b}",
 				   "size", num((json_int_t)a->region_size),
 				   "nodes", num(a->nr_nodes),
-				   "uuid", uuid_str(a->uuid));
+				   "uuid", uuid_str(a->uuid),
+				   "keyed", (int)!!(a->state & MCS_STATE_REGION_KEYED));
 	if (has_region && (a->state & MCS_STATE_JOINED))
 		self = json_pack("{s:o, s:o}", "node", num(a->self_node),
 				 "incarnation", num(a->self_incarnation));

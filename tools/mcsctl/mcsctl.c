@@ -8,7 +8,10 @@
  * Without one, it works on this node's live fabric through the membership
  * control device of mcs_node.ko (device.c).
  *
- *   mcsctl format [FILE] --size SIZE --nodes N [--lease MS] [--force]
+ *   mcsctl format [FILE] --size SIZE --nodes N [--lease MS] [--key KEYFILE]
+ *                 [--force]
+ *   mcsctl keygen KEYFILE | key load KEYFILE | key forget
+ *          | key check KEYFILE FILE      the cluster key (key.c)
  *   mcsctl [--json] status [FILE]
  *   mcsctl [--json] check [FILE]   gmm tables and the gns name table
  *   mcsctl [--json] ls [FILE]      the names, every segment, and every
@@ -38,6 +41,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "gmm/gmm.h"
 #include "gns/gns.h"
 #include "member/list.h"
@@ -52,14 +57,18 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [--device DEV] [--json] COMMAND\n"
 		"  on a region in FILE, or without FILE on the live fabric:\n"
-		"       format [FILE] --size SIZE[K|M|G] --nodes N [--lease MS] [--force]\n"
-		"              (on the fabric, --size is optional: all of it)\n"
+		"       format [FILE] --size SIZE[K|M|G] --nodes N [--lease MS] [--key KEYFILE]\n"
+		"              [--force]  (on the fabric, --size is optional: all of it)\n"
 		"       status [--json] [FILE]\n"
 		"       check [--json] [FILE]\n"
 		"       ls [--json] [FILE]  (names, segments, mutexes and events)\n"
 		"  per-uid limits, on the live fabric (N: a count, none, default):\n"
 		"       limit [--json] [--uid UID|all] [--segments N] [--pages N]\n"
 		"             [--names N] [--syncs N]\n"
+		"  the cluster key (64 hex digits in KEYFILE):\n"
+		"       keygen KEYFILE           a new random key, never over a file\n"
+		"       key load KEYFILE | key forget   (this node's kernel)\n"
+		"       key check KEYFILE FILE   is it the region's key?\n"
 		"  membership, on the live fabric (DEV: /dev/mcs-control):\n"
 		"       join NODE\n"
 		"       down NODE INCARNATION [--memory-lost]\n"
@@ -115,12 +124,6 @@ int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-struct mapped {
-	void *base;
-	uint64_t size;
-	struct gmm_region *r;
-};
-
 /*
  * The file mapped (map_region()): if it shrinks under the mapping (another
  * process truncated it), an access past its new end raises SIGBUS, which
@@ -163,7 +166,7 @@ static void mapped_watch(const char *path, void *base, uint64_t size)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
-static int map_region(const char *path, struct mapped *m)
+int map_region(const char *path, struct mapped *m)
 {
 	struct stat st;
 	int fd, ret;
@@ -194,7 +197,7 @@ static int map_region(const char *path, struct mapped *m)
 	return 0;
 }
 
-static void unmap_region(struct mapped *m)
+void unmap_region(struct mapped *m)
 {
 	gmm_detach(m->r);
 	munmap(m->base, m->size);
@@ -229,12 +232,14 @@ static int cmd_format(int argc, char **argv)
 		{ "nodes", required_argument, NULL, 'n' },
 		{ "lease", required_argument, NULL, 'l' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "key", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gmm_format_params fp = { 0 };
 	uint64_t size = 0, nodes = 0, lease = 0;
 	int opt, fd, ret, force = 0;
-	const char *path;
+	uint8_t key[MCS_KEY_BYTES];
+	const char *path, *keyfile = NULL;
 	void *base;
 	FILE *ur;
 
@@ -264,13 +269,20 @@ static int cmd_format(int argc, char **argv)
 		case 'f':
 			force = 1;
 			break;
+		case 'k':
+			keyfile = optarg;
+			break;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
+	/* On the fabric the kernel makes the check: give it the key first. */
 	if (optind == argc && nodes)
-		return dev_format(device, size, nodes, (uint32_t)lease, force);
+		return keyfile && dev_key_load(device, keyfile, false) ? 2 :
+		       dev_format(device, size, nodes, (uint32_t)lease, force);
+	if (keyfile && key_read(keyfile, key))
+		return 2;
 	if (optind != argc - 1 || !size || !nodes) {
 		usage(stderr);
 		return 2;
@@ -313,6 +325,10 @@ static int cmd_format(int argc, char **argv)
 	fclose(ur);
 	fp.uuid[6] = (fp.uuid[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
 	fp.uuid[8] = (fp.uuid[8] & 0x3f) | 0x80;
+	if (keyfile) {
+		key_check_for(key, fp.uuid, fp.key_check);
+		sodium_memzero(key, sizeof(key));
+	}
 	ret = gmm_format(base, size, &fp);
 	munmap(base, size);
 	if (ret) {
@@ -547,6 +563,10 @@ int main(int argc, char **argv)
 {
 	const char *cmd;
 
+	if (sodium_init() < 0) {
+		fprintf(stderr, "%s: libsodium cannot start\n", prog);
+		return 2;
+	}
 	/* Global options, in any order, before the command. */
 	for (;;) {
 		if (argc >= 3 && !strcmp(argv[1], "--device")) {
@@ -592,6 +612,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "format"))
 		return cmd_format(argc, argv);
+	if (!strcmp(cmd, "keygen") || !strcmp(cmd, "key")) {
+		int ret = cmd_key(device, argc, argv);
+
+		if (ret < 0)
+			usage(stderr);
+		return ret < 0 ? 2 : ret;
+	}
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
 		usage(stdout);
 		return 0;

@@ -21,6 +21,23 @@ extern const char *prog;
 extern bool json_output;
 
 int parse_size(const char *s, uint64_t *out);
+
+/* A region in a file, mapped and attached as an observer (mcsctl.c). */
+struct mapped {
+	void *base;
+	uint64_t size;
+	struct gmm_region *r;
+};
+int map_region(const char *path, struct mapped *m);
+void unmap_region(struct mapped *m);
+
+/* The cluster key (key.c). */
+struct gmm_geometry;
+bool region_keyed(const struct gmm_geometry *g);
+int key_read(const char *path, uint8_t *key);
+void key_check_for(const uint8_t *key, const uint8_t *uuid, uint8_t *out);
+int dev_key_load(const char *dev, const char *path, bool forget);
+int cmd_key(const char *dev, int argc, char **argv);
 const char *node_state(uint32_t s);
 
 /*

@@ -247,6 +247,8 @@ MCS_ABI_SIZE(mcs_node_status, 64);
 #define MCS_STATE_FENCED (1U << 5) /* frozen by the kernel itself (daemon
 				    * gone, heartbeat late, lease lapsed):
 				    * only a new JOIN brings it back */
+#define MCS_STATE_KEY (1U << 6)	   /* this kernel holds a cluster key */
+#define MCS_STATE_REGION_KEYED (1U << 7) /* the region records a key check */
 
 struct mcs_ctl_status {
 	__u32 argsz;
@@ -368,6 +370,23 @@ struct mcs_ctl_limit {
 MCS_ABI_SIZE(mcs_ctl_limit, 176);
 #define MCS_CTL_LIMIT_SIZE_VER0 176
 
+/*
+ * MCS_CTL_KEY: give this kernel the cluster key (control.md, "The cluster
+ * key"): a region it formats records the key's check, and it joins only
+ * a region whose check its key gives. MCS_KEY_FORGET (key all zero)
+ * forgets it. The key is never read back.
+ */
+#define MCS_KEY_BYTES 32
+#define MCS_KEY_FORGET (1U << 0)
+
+struct mcs_ctl_key {
+	__u32 argsz;
+	__u32 flags;	/* MCS_KEY_FORGET */
+	__u8 key[MCS_KEY_BYTES];
+};
+MCS_ABI_SIZE(mcs_ctl_key, 40);
+#define MCS_CTL_KEY_SIZE_VER0 40
+
 #define MCS_CTL_FORMAT _IOW(MCS_IOC_TYPE, 0x81, struct mcs_ctl_format)
 #define MCS_CTL_JOIN _IOWR(MCS_IOC_TYPE, 0x82, struct mcs_ctl_join)
 #define MCS_CTL_NODE_DOWN _IOW(MCS_IOC_TYPE, 0x83, struct mcs_ctl_node_down)
@@ -381,6 +400,7 @@ MCS_ABI_SIZE(mcs_ctl_limit, 176);
 #define MCS_CTL_HEARTBEAT _IOW(MCS_IOC_TYPE, 0x8b, struct mcs_ctl_heartbeat)
 #define MCS_CTL_LEAVE _IOWR(MCS_IOC_TYPE, 0x8c, struct mcs_ctl_leave)
 #define MCS_CTL_LIMIT _IOWR(MCS_IOC_TYPE, 0x8d, struct mcs_ctl_limit)
+#define MCS_CTL_KEY _IOW(MCS_IOC_TYPE, 0x8e, struct mcs_ctl_key)
 
 /*
  * The user device, /dev/mcs (Documentation/uapi.md; the semantics are
