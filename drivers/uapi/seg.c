@@ -99,6 +99,13 @@ static int mcs_seg_copy_in(struct mcs_seg *a, void __user *uarg, u32 flags,
 		return -EINVAL;
 	if (a->gid == MCS_GID_NONE || a->gid == MCS_GID_INVALID)
 		return -EINVAL;
+	/*
+	 * GIDs of the names' range are issued by gns only, and never twice:
+	 * a segment made by GID there could take the GID a name still holds
+	 * after its segment went, and that name's unlink would destroy it.
+	 */
+	if (create && (a->gid & GNS_GID_BASE))
+		return -EINVAL;
 	return 0;
 }
 

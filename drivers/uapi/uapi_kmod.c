@@ -29,7 +29,8 @@
  *                      caller's fsuid/fsgid with permission bits `mode`;
  *                      the file holds its first share, writable. The
  *                      memory is zeroed. -EEXIST, -ENOSPC, -EFBIG, -ENFILE
- *                      as gmm; -EINVAL for a bad size, place or mode.
+ *                      as gmm; -EINVAL for a bad size, place or mode, or
+ *                      a GID with GNS_GID_BASE (the names' range).
  * MCS_IOC_SEG_OPEN     gmm_acquire() a share of segment `gid`, read-write
  *                      or MCS_SEG_RDONLY; the mode must allow it (-EACCES).
  *                      -EALREADY if this file holds a share of it already,

@@ -6,6 +6,6 @@
 #define MCS_FUZZ_H
 
 /* Small, so that a mutation lands in a table often. */
-#define FUZZ_REGION_SIZE (512u * 1024)
+#define FUZZ_REGION_SIZE (1024u * 1024)
 
 #endif /* MCS_FUZZ_H */

@@ -38,7 +38,7 @@ done
 log=$out/fuzz.log
 rc=0
 "$out/fuzz" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-	-max_len=$((512 * 1024)) -print_final_stats=1 \
+	-max_len=$((1024 * 1024)) -print_final_stats=1 \
 	-artifact_prefix="$out/artifacts/" "$out/corpus" "$out/seeds" \
 	>"$log" 2>&1 || rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

@@ -56,7 +56,7 @@ static void seed_one(const char *dir, int n, enum mcs_crash_point cp)
 		.master_entries = 64 * 2,
 		.sections_per_part = 16,
 		.sharers_per_part = 32,
-		.sync_objects = 64,
+		.sync_objects = 16, /* a lock page each */
 		.gns_entries = 64,
 	};
 	struct gmm_region *a, *b;

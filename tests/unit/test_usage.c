@@ -12,9 +12,12 @@
  *   - a node dying with an entry locked leaves it owner-dead for the next
  *     taker, which sets the counts it made again and goes on;
  *   - the table holds GMM_USAGE_ENTRIES owners, then refuses (-EDQUOT),
- *     and lists each owner once.
+ *     and lists each owner once;
+ *   - garbage written over it costs refusals, and -EUCLEAN for a lock
+ *     left not recoverable, never an access out of bounds.
  */
 #include "unit.h"
+#include "gmm/gmm_internal.h"
 
 static const s64 one_seg[GMM_USAGE_KINDS] = { 1, 4, 1, 0 };
 
@@ -148,6 +151,39 @@ static void test_full(void)
 	unit_finish();
 }
 
+/* Garbage over the table: refusals and -EUCLEAN, never a wild access. */
+static void test_corrupt(void)
+{
+	struct gmm_usage_entry *e;
+	struct gmm_usage_header *hdr;
+	struct gmm_usage u;
+	u32 idx, cursor = 0;
+
+	unit_setup();
+	ASSERT_EQ(gmm_usage_lock(h[0], 1000, &idx), 0);
+	ASSERT_EQ(gmm_usage_charge(h[0], idx, one_seg, true), 0);
+	gmm_usage_unlock(h[0], idx);
+	hdr = (struct gmm_usage_header *)((u8 *)omap + obs->g.usage_off);
+	e = (struct gmm_usage_entry *)(hdr + 1) + idx;
+	/* Counts and limits are only compared: a wild one refuses, no more. */
+	mcs_wr64(&e->used[GMM_USAGE_SEGMENTS], ~0ULL);
+	ASSERT_EQ(gmm_usage_lock(h[1], 1000, &idx), 0);
+	ASSERT_EQ(gmm_usage_charge(h[1], idx, one_seg, true), -EDQUOT);
+	gmm_usage_unlock(h[1], idx);
+	mcs_wr64(&hdr->limit[GMM_USAGE_PAGES], 1);
+	gmm_usage_get(obs, 1000, &u);
+	ASSERT_EQ(u.limit[GMM_USAGE_PAGES], 1);
+	/* A lock left not recoverable (usage locks never are): -EUCLEAN. */
+	mcs_wr32(&e->lock.state, GLOCK_NOTRECOVERABLE);
+	ASSERT_EQ(gmm_usage_lock(h[1], 1000, &idx), -EUCLEAN);
+	/* Owner words of garbage: entries of other owners, listed, bounded. */
+	memset(e + 1, 0xa5, 4 * sizeof(*e));
+	while (!gmm_usage_list(obs, &cursor, &u))
+		;
+	ASSERT_EQ(cursor, GMM_USAGE_ENTRIES);
+	unit_finish();
+}
+
 int main(void)
 {
 	static const struct unit_test tests[] = {
@@ -156,6 +192,8 @@ int main(void)
 		{ "a holder that dies leaves the counts to be made again",
 		  test_holder_dies },
 		{ "a full table refuses new owners only", test_full },
+		{ "garbage in the table costs refusals and -EUCLEAN",
+		  test_corrupt },
 	};
 
 	return unit_run("usage", tests, ARRAY_SIZE(tests));

@@ -51,4 +51,19 @@ for bad in . .. / // a/b "''"; do
 done
 vm_expect g0 1 'Invalid argument' "segtool name-create \"\$(printf 'a\\tb')\" 4K"
 vm_check_clean g0 g1
+
+# A name's GID is never another segment's: a plain segment may not take
+# a GID of the names' range, not even one whose named segment is gone, so
+# unlinking that name destroys nothing else and its partition's count of
+# named segments stays true (the ioctl fuzzer found it: "partition 0
+# homes 2 named segments, the name table counts 1").
+vm_expect g0 0 '' 'segtool name-create gone-first 65536 0600'
+vm_expect g0 0 'name /?gone-first gid 0x' 'segtool name-lookup gone-first'
+gid=$(sed -n 's/.* gid \(0x[0-9a-f]*\) .*/\1/p' <<<"$VM_OUT" | tr -d '\r')
+vm_expect g0 0 '' "segtool destroy $gid"
+vm_expect g1 1 'Invalid argument' "segtool create $gid 65536 0600"
+vm_expect g0 0 '' 'segtool name-create other 65536 0600'
+vm_expect g1 0 '' 'segtool name-unlink gone-first'
+vm_expect g1 0 '' 'segtool name-verify other'
+vm_check_clean g0 g1
 vm_finish
