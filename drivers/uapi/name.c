@@ -76,18 +76,12 @@ int uapi_name_seg_create(struct mcs_client *c, void __user *uarg)
 		goto out_unlock;
 	/* One more page for the descriptor, out of reach of mmap. */
 	mcs_usage_of_seg(cost, a.size + PAGE_SIZE, true);
-	ret = mcs_usage_lock(r, uid, &uidx);
+	ret = mcs_usage_begin(r, uid, cost, &uidx);
 	if (ret)
 		goto out_end;
-	ret = mcs_usage_charge(r, uid, uidx, cost);
-	if (!ret) {
-		ret = gns_seg_create_prepared(r, name, a.size + PAGE_SIZE,
-					      a.place, c->pid, &mcs_desc_prep,
-					      &info, NULL);
-		if (ret)
-			mcs_usage_credit(r, uidx, cost);
-	}
-	gmm_usage_unlock(r, uidx);
+	ret = gns_seg_create_prepared(r, name, a.size + PAGE_SIZE, a.place,
+				      c->pid, &mcs_desc_prep, &info, NULL);
+	mcs_usage_made(r, uidx, cost, ret);
 	if (ret)
 		goto out_end;
 	mcs_share_made(c, s, r, &info, a.size, a.mode, &o);

@@ -220,17 +220,12 @@ int uapi_seg_create(struct mcs_client *c, void __user *uarg)
 		goto out_unlock;
 	/* One more page for the descriptor, out of reach of mmap. */
 	mcs_usage_of_seg(cost, a.size + PAGE_SIZE, false);
-	ret = mcs_usage_lock(r, uid, &uidx);
+	ret = mcs_usage_begin(r, uid, cost, &uidx);
 	if (ret)
 		goto out_end;
-	ret = mcs_usage_charge(r, uid, uidx, cost);
-	if (!ret) {
-		ret = gmm_alloc_prepared(r, a.gid, a.size + PAGE_SIZE, a.place,
-					 c->pid, &mcs_desc_prep, &info);
-		if (ret)
-			mcs_usage_credit(r, uidx, cost);
-	}
-	gmm_usage_unlock(r, uidx);
+	ret = gmm_alloc_prepared(r, a.gid, a.size + PAGE_SIZE, a.place, c->pid,
+				 &mcs_desc_prep, &info);
+	mcs_usage_made(r, uidx, cost, ret);
 	if (ret)
 		goto out_end;
 	mcs_share_made(c, s, r, &info, a.size, a.mode, &o);

@@ -123,26 +123,20 @@ static int mcs_sync_make(struct gmm_region *r, struct gsync_table *t,
 
 	mcs_sync_owner_new(&owner, mode);
 	mcs_usage_of_sync(cost, name[0]);
-	ret = mcs_usage_lock(r, owner.uid, &uidx);
+	ret = mcs_usage_begin(r, owner.uid, cost, &uidx);
 	if (ret)
 		return ret;
-	ret = mcs_usage_charge(r, owner.uid, uidx, cost);
-	if (ret)
-		goto out_unlock;
 	if (name[0]) {
 		ret = gns_create(r, name, gns_type, &ni);
 		if (ret)
-			goto out_credit;
+			goto out;
 		*gid = ni.gid;
 	}
 	ret = gsync_create_owned(t, *gid, type, signaled, &owner, h);
 	if (ret && name[0] && gns_unlink(r, name))
 		pr_warn("mcs_uapi: name of %#llx left behind\n", *gid);
-out_credit:
-	if (ret)
-		mcs_usage_credit(r, uidx, cost);
-out_unlock:
-	gmm_usage_unlock(r, uidx);
+out:
+	mcs_usage_made(r, uidx, cost, ret);
 	return ret;
 }
 

@@ -177,9 +177,9 @@ int uapi_gevent_wait(void __user *uarg);
 /* usage.c: per-uid limits */
 u32 mcs_usage_me(void);
 int mcs_usage_lock(struct gmm_region *r, u32 uid, u32 *idx);
-int mcs_usage_charge(struct gmm_region *r, u32 uid, u32 idx,
-		     const s64 *delta);
 void mcs_usage_credit(struct gmm_region *r, u32 idx, const s64 *delta);
+int mcs_usage_begin(struct gmm_region *r, u32 uid, const s64 *cost, u32 *idx);
+void mcs_usage_made(struct gmm_region *r, u32 idx, const s64 *cost, int made);
 void mcs_usage_of_seg(s64 *delta, u64 bytes, bool named);
 void mcs_usage_of_sync(s64 *delta, bool named);
 

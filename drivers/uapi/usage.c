@@ -93,8 +93,8 @@ int mcs_usage_lock(struct gmm_region *r, u32 uid, u32 *idx)
  * Charge @uid (locked as @idx) for what it is about to make: -EDQUOT past
  * a limit, once the count is made again. Inside mcs_enter().
  */
-int mcs_usage_charge(struct gmm_region *r, u32 uid, u32 idx,
-		     const s64 *delta)
+static int mcs_usage_charge(struct gmm_region *r, u32 uid, u32 idx,
+			    const s64 *delta)
 {
 	bool enforce = !capable(CAP_SYS_RESOURCE);
 	u64 used[GMM_USAGE_KINDS];
@@ -106,6 +106,31 @@ int mcs_usage_charge(struct gmm_region *r, u32 uid, u32 idx,
 	mcs_usage_count(r, uid, used);
 	gmm_usage_set(r, idx, used);
 	return gmm_usage_charge(r, idx, delta, enforce);
+}
+
+/*
+ * Before making an object worth @cost for @uid: its usage lock, then the
+ * charge (-EDQUOT past a limit). On success the lock is held until
+ * mcs_usage_made(). Inside mcs_enter(), before any table lock.
+ */
+int mcs_usage_begin(struct gmm_region *r, u32 uid, const s64 *cost, u32 *idx)
+{
+	int ret = mcs_usage_lock(r, uid, idx);
+
+	if (ret)
+		return ret;
+	ret = mcs_usage_charge(r, uid, *idx, cost);
+	if (ret)
+		gmm_usage_unlock(r, *idx);
+	return ret;
+}
+
+/* After mcs_usage_begin(): @made is how the making ended (0: made). */
+void mcs_usage_made(struct gmm_region *r, u32 idx, const s64 *cost, int made)
+{
+	if (made)
+		mcs_usage_credit(r, idx, cost);
+	gmm_usage_unlock(r, idx);
 }
 
 /* Give @uid back what it was charged (@delta, as charged); locked. */
