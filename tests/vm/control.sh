@@ -21,7 +21,7 @@ vm_wait_ready g0
 vm_expect g0 0 '' 'mcs-load'
 vm_expect g0 0 'crw-------.*mcs-control' 'ls -l /dev/mcs-control'
 vm_expect g0 0 '^0' 'dmesg | grep -c "not mapped write-back"; true'
-vm_json g0 0 '.fabric == {"found": true, "size": 16777216, "frozen": false, "fenced": false, "daemon": false} and
+vm_json g0 0 '.fabric == {"found": true, "size": 16777216, "frozen": false, "fenced": false, "daemon": false, "key": false} and
 	.region == null and .self == null and .nodes == []' 'mcsctl --json status'
 vm_expect g0 0 'ctl_errors: 0 failures' 'ctl_errors'
 # ctl_errors left a 4-node region with node 0 joined.
@@ -66,7 +66,7 @@ vm_expect p0 0 '' 'rmmod mcs_uapi && rmmod mcs_node'
 # is not, and the driver says so.
 vm_expect p0 0 '^0' 'dmesg | grep -c "not mapped write-back"; true'
 vm_expect p0 0 '' 'insmod /mcs/modules/*-mcs_node.ko'
-vm_json p0 0 '.fabric == {"found": true, "size": 16777216, "frozen": false, "fenced": false, "daemon": false}' \
+vm_json p0 0 '.fabric == {"found": true, "size": 16777216, "frozen": false, "fenced": false, "daemon": false, "key": false}' \
 	'mcsctl --json status'
 vm_expect p0 0 'fabric not mapped write-back' 'dmesg | grep "not mapped write-back"'
 vm_kill p0
