@@ -588,7 +588,7 @@ MCS_ABI_SIZE(mcs_mutex, 56);
 
 /*
  * The lock word as user space maps it (MCS_FEAT_MUTEX_MAP): one cache line
- * of little-endian words, the first of a 128-byte sync object. The same
+ * of little-endian words, at the start of the mutex's lock page. The same
  * layout is the kernel's struct glock (drivers/glock/glock.h, which
  * asserts it). owner is the lock word proper: 0 free, else the holder's
  * tag, MCS_LOCK_TAG(node, incarnation, pid). state is MCS_LOCK_* and is
