@@ -333,6 +333,13 @@ int uapi_seg_destroy(void __user *uarg)
 	ret = mcs_seg_copy_in(&a, uarg, 0, false);
 	if (ret)
 		return ret;
+	/*
+	 * A named segment goes with its name (NAME_UNLINK): destroyed by GID
+	 * it would leave the name naming nothing, which the checker rightly
+	 * reports (found by vm-ioctl-fuzz).
+	 */
+	if (a.gid & GNS_GID_BASE)
+		return -EINVAL;
 	ret = mcs_enter(&r);
 	if (ret)
 		return ret;

@@ -52,18 +52,19 @@ done
 vm_expect g0 1 'Invalid argument' "segtool name-create \"\$(printf 'a\\tb')\" 4K"
 vm_check_clean g0 g1
 
-# A name's GID is never another segment's: a plain segment may not take
-# a GID of the names' range, not even one whose named segment is gone, so
-# unlinking that name destroys nothing else and its partition's count of
-# named segments stays true (the ioctl fuzzer found it: "partition 0
-# homes 2 named segments, the name table counts 1").
-vm_expect g0 0 '' 'segtool name-create gone-first 65536 0600'
-vm_expect g0 0 'name /?gone-first gid 0x' 'segtool name-lookup gone-first'
+# A name's GID is never another segment's, and a named segment goes only
+# with its name: a segment may not be made by a GID of the names' range
+# (bit 62), nor a named segment destroyed by its GID (EINVAL both). Else
+# a name could be left naming nothing (the checker: "segment name ...
+# names gid ..., which gmm cannot find"), a plain segment take its GID,
+# and that name's unlink destroy it, lowering the wrong partition's count
+# of named segments (the ioctl fuzzer found both).
+vm_expect g0 0 '' 'segtool name-create kept 65536 0600'
+vm_expect g0 0 'name /?kept gid 0x' 'segtool name-lookup kept'
 gid=$(sed -n 's/.* gid \(0x[0-9a-f]*\) .*/\1/p' <<<"$VM_OUT" | tr -d '\r')
-vm_expect g0 0 '' "segtool destroy $gid"
-vm_expect g1 1 'Invalid argument' "segtool create $gid 65536 0600"
-vm_expect g0 0 '' 'segtool name-create other 65536 0600'
-vm_expect g1 0 '' 'segtool name-unlink gone-first'
-vm_expect g1 0 '' 'segtool name-verify other'
+vm_expect g0 1 'Invalid argument' "segtool destroy $gid"
+vm_expect g1 1 'Invalid argument' "segtool create $((gid + 1000)) 65536 0600"
+vm_expect g1 0 '' 'segtool name-verify kept'
+vm_expect g0 0 '' 'segtool name-unlink kept'
 vm_check_clean g0 g1
 vm_finish
