@@ -40,7 +40,8 @@
  * MCS_IOC_SEG_DESTROY  gmm_destroy(), like shm_unlink(): the GID is gone
  *                      at once (open and stat: -ENOENT); the memory is
  *                      freed with the last share, on whichever node. Owner
- *                      or CAP_SYS_ADMIN only (-EPERM).
+ *                      or CAP_SYS_ADMIN only (-EPERM). Not a named
+ *                      segment's GID (-EINVAL): NAME_UNLINK destroys it.
  * MCS_IOC_SEG_STAT     gmm_lookup(): size, owner, mode, home partition,
  *                      sharers, and whether this file's share is writable.
  *                      Anyone may ask.
